@@ -1,0 +1,379 @@
+//! `nextbest`: the command-line tool over the same core as the page.
+//!
+//! Exit codes: 0 ok, 1 rule or fixture failures, 2 bad input.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use nextbest::{Engine, Error, Evaluation, Options, PackSource, Stamp};
+
+#[derive(Parser)]
+#[command(
+    name = "nextbest",
+    version,
+    about = "Next-best-action rules for bank branches · 网点联动营销规则引擎"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct PackArg {
+    /// The rule pack folder; the bundled pack when absent.
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Evaluate a customer (or a JSON array of customers) and print the result as JSON.
+    Eval {
+        #[command(flatten)]
+        pack: PackArg,
+        /// Evaluation time (2026-11-24 or 2026-11-24T10:30:00+08:00); default the customer's visit.at, else now.
+        #[arg(long)]
+        now: Option<String>,
+        /// Who is serving: teller, vip_teller, lobby, psm, cm.
+        #[arg(long, default_value = "lobby")]
+        channel: String,
+        /// Leave out the per-rule trace.
+        #[arg(long)]
+        no_trace: bool,
+        /// A customer JSON file, or - for standard input.
+        customer: String,
+    },
+    /// Compile and lint the pack; print every problem as file:line:column.
+    Check {
+        #[command(flatten)]
+        pack: PackArg,
+    },
+    /// Run the pack's fixtures.
+    Test {
+        #[command(flatten)]
+        pack: PackArg,
+        /// Print every case, not only the failing ones.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// Evaluate the bundled sample customers and print a summary (the demo).
+    Demo {
+        #[command(flatten)]
+        pack: PackArg,
+        /// How many customers to show one line for.
+        #[arg(long, default_value_t = 12)]
+        show: usize,
+    },
+    /// Print deterministic synthetic customers as a JSON array.
+    Samples {
+        #[arg(long, default_value_t = 200)]
+        count: usize,
+        #[arg(long, default_value_t = 20261124)]
+        seed: u64,
+    },
+    /// Print the JSON Schema of the customer contract.
+    Schema,
+    /// Measure evaluations per second over the sample customers.
+    Bench {
+        #[command(flatten)]
+        pack: PackArg,
+        /// Minimum seconds to measure.
+        #[arg(long, default_value_t = 2.0)]
+        seconds: f64,
+        /// A JSON array of customers; the bundled samples when absent.
+        #[arg(long)]
+        customers: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("nextbest: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_pack(arg: &PackArg) -> Result<(PackSource, String), Error> {
+    match &arg.rules {
+        Some(dir) => Ok((PackSource::from_dir(dir)?, dir.display().to_string())),
+        None => Ok((PackSource::bundled(), "rules".to_owned())),
+    }
+}
+
+fn read_input(path: &str) -> Result<String, Error> {
+    let mut text = String::new();
+    let res = if path == "-" {
+        std::io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::read_to_string(Path::new(path)).map(|t| text = t)
+    };
+    res.map_err(|e| Error::Input {
+        path: path.to_owned(),
+        message: format!("cannot read: {e}"),
+    })?;
+    Ok(text)
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn run(command: Command) -> Result<ExitCode, Error> {
+    match command {
+        Command::Eval {
+            pack,
+            now,
+            channel,
+            no_trace,
+            customer,
+        } => {
+            let (source, _) = load_pack(&pack)?;
+            let engine = Engine::new(&source)?;
+            let text = read_input(&customer)?;
+            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Input {
+                path: customer.clone(),
+                message: format!("not JSON: {e}"),
+            })?;
+            let mut options = Options { now: None, channel };
+            if let Some(now) = now {
+                options.now = Some(
+                    Stamp::parse(&now)
+                        .map_err(|message| Error::Input {
+                            path: "--now".into(),
+                            message,
+                        })?
+                        .unix,
+                );
+            }
+            let eval_one = |v: &serde_json::Value, prefix: &str| -> Result<Evaluation, Error> {
+                let c = nextbest::Customer::from_value(v).map_err(|e| prefix_path(e, prefix))?;
+                let mut opts = options.clone();
+                if opts.now.is_none() && c.visit.as_ref().and_then(|v| v.at.as_ref()).is_none() {
+                    opts.now = Some(now_unix());
+                }
+                let mut out = engine.evaluate(c, &opts).map_err(|e| prefix_path(e, prefix))?;
+                if no_trace {
+                    out.trace.clear();
+                }
+                Ok(out)
+            };
+            let (json, had_errors) = match &value {
+                serde_json::Value::Array(items) => {
+                    let outs = items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| eval_one(v, &format!("[{i}]")))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let errs = outs.iter().any(|o| !o.errors.is_empty());
+                    (serde_json::to_string_pretty(&outs), errs)
+                }
+                v => {
+                    let out = eval_one(v, "")?;
+                    let errs = !out.errors.is_empty();
+                    (serde_json::to_string_pretty(&out), errs)
+                }
+            };
+            println!("{}", json.unwrap_or_default());
+            if had_errors {
+                eprintln!("nextbest: some rules failed; see \"errors\" in the output");
+                return Ok(ExitCode::from(1));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { pack } => {
+            let (source, dir) = load_pack(&pack)?;
+            let engine = Engine::new(&source)?;
+            let problems = nextbest::lint(&engine, &source);
+            for p in &problems {
+                eprintln!("{dir}/{p}");
+            }
+            let rules = engine.rules().len();
+            if problems.is_empty() {
+                println!(
+                    "{dir}: {rules} rules, {} products: no problems",
+                    engine.catalogue().len()
+                );
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("{dir}: {rules} rules: {} problem(s)", problems.len());
+                Ok(ExitCode::from(1))
+            }
+        }
+        Command::Test { pack, verbose } => {
+            let (source, dir) = load_pack(&pack)?;
+            let engine = Engine::new(&source)?;
+            for p in engine.problems() {
+                eprintln!("{dir}/{p}");
+            }
+            let report = nextbest::run_fixtures(&engine, &source);
+            for case in &report.cases {
+                if !case.passed {
+                    println!("FAIL {dir}/{} :: {}", case.file, case.name);
+                    for f in &case.failures {
+                        println!("     {f}");
+                    }
+                } else if verbose {
+                    println!("ok   {dir}/{} :: {}", case.file, case.name);
+                }
+            }
+            println!("fixtures: {} passed, {} failed", report.passed, report.failed);
+            if report.cases.is_empty() {
+                eprintln!("nextbest: {dir} has no fixtures");
+                return Ok(ExitCode::from(1));
+            }
+            Ok(if report.failed == 0 && engine.problems().is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Demo { pack, show } => {
+            let (source, dir) = load_pack(&pack)?;
+            let engine = Engine::new(&source)?;
+            demo(&engine, &dir, show)
+        }
+        Command::Samples { count, seed } => {
+            let customers = nextbest::samples::generate(seed, count);
+            println!("{}", serde_json::to_string_pretty(&customers).unwrap_or_default());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema => {
+            let schema = schemars::schema_for!(nextbest::Customer);
+            println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            pack,
+            seconds,
+            customers,
+        } => {
+            let (source, _) = load_pack(&pack)?;
+            let text = match customers {
+                Some(p) => read_input(&p.display().to_string())?,
+                None => nextbest::bundled_samples().to_owned(),
+            };
+            bench(&source, &text, seconds)
+        }
+    }
+}
+
+fn prefix_path(e: Error, prefix: &str) -> Error {
+    match e {
+        Error::Input { path, message } if !prefix.is_empty() => Error::Input {
+            path: format!("{prefix}.{path}"),
+            message,
+        },
+        e => e,
+    }
+}
+
+fn parse_samples(text: &str) -> Result<Vec<nextbest::Customer>, Error> {
+    let values: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| Error::Input {
+        path: "customers".into(),
+        message: format!("expected a JSON array of customers: {e}"),
+    })?;
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| nextbest::Customer::from_value(v).map_err(|e| prefix_path(e, &format!("[{i}]"))))
+        .collect()
+}
+
+fn demo(engine: &Engine, dir: &str, show: usize) -> Result<ExitCode, Error> {
+    let customers = parse_samples(nextbest::bundled_samples())?;
+    let mut routes = std::collections::BTreeMap::<String, usize>::new();
+    let mut products = std::collections::BTreeMap::<String, usize>::new();
+    let (mut high_value, mut errors) = (0, 0);
+    println!(
+        "nextbest {} · {dir}: {} rules over {} sample customers (teller view)\n",
+        nextbest::VERSION,
+        engine.rules().len(),
+        customers.len()
+    );
+    for (i, c) in customers.into_iter().enumerate() {
+        let name = c.name.clone().unwrap_or_else(|| c.id.clone());
+        let out = engine.evaluate(
+            c,
+            &Options {
+                now: None,
+                channel: "teller".into(),
+            },
+        )?;
+        *routes.entry(out.route.destination.clone()).or_default() += 1;
+        for s in &out.suggestions {
+            *products.entry(s.product.clone()).or_default() += 1;
+        }
+        high_value += usize::from(out.high_value.flag);
+        errors += out.errors.len();
+        if i < show {
+            let pitch = out.suggestions.first().map_or_else(
+                || "（无合适产品 no suitable product）".to_owned(),
+                |s| format!("{} · {}", s.pitch_zh, s.reasons[0].zh),
+            );
+            println!(
+                "{:<8} {:<6} {} → {:<22} {}",
+                out.customer,
+                name,
+                if out.high_value.flag { "★" } else { " " },
+                out.route.destination,
+                pitch
+            );
+        }
+    }
+    println!("\nroutes 分流: {routes:?}");
+    println!("suggested 推介: {products:?}");
+    println!("high value 高价值: {high_value}; rule errors: {errors}");
+    Ok(if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn bench(source: &PackSource, customers: &str, seconds: f64) -> Result<ExitCode, Error> {
+    use std::time::Instant;
+    let t0 = Instant::now();
+    let engine = Engine::new(source)?;
+    let setup_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let values: Vec<serde_json::Value> = serde_json::from_str(customers).map_err(|e| Error::Input {
+        path: "customers".into(),
+        message: e.to_string(),
+    })?;
+    let parsed = parse_samples(customers)?;
+    let options = Options {
+        now: None,
+        channel: "lobby".into(),
+    };
+    // Warm up, and check every customer evaluates.
+    for c in &parsed {
+        engine.evaluate(c.clone(), &options)?;
+    }
+    let (mut n, start) = (0usize, Instant::now());
+    while start.elapsed().as_secs_f64() < seconds {
+        for v in &values {
+            let c = nextbest::Customer::from_value(v)?;
+            std::hint::black_box(engine.evaluate(c, &options)?);
+            n += 1;
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let summary = serde_json::json!({
+        "engine": "nextbest native",
+        "rules": engine.rules().len(),
+        "customers": values.len(),
+        "evaluations": n,
+        "evals_per_sec": (n as f64 / secs).round(),
+        "mean_us": (secs * 1e6 / n as f64 * 10.0).round() / 10.0,
+        "setup_ms": (setup_ms * 10.0).round() / 10.0,
+    });
+    println!("{summary}");
+    Ok(ExitCode::SUCCESS)
+}

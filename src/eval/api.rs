@@ -1,0 +1,415 @@
+//! The helper API rules are written against. Rule authors: this is your
+//! reference; `rules/README.md` has the same list with examples.
+//!
+//! In scope: `c`, the customer (a `Customer`), and `p`, the pack's `params`.
+//!
+//! Customer properties: `id`, `name`, `kind`, `segment`, `age` (or `()`),
+//! `risk_rating` (1–5 or `()`), `aum`, `avg_daily_balance`,
+//! `registered_capital`, `occupation`, `address_area`, `purpose` (today's
+//! visit purpose, `""` if none), `waiting`, `lobby_busy`, `channel`,
+//! `marketing_consent`, `record_consent`, `high_value` (set by signal rules),
+//! `products_held`, `applications`, `stated_needs`.
+//!
+//! Customer methods (amounts in CNY, windows in days counting today):
+//! `txn_sum(kind, days)`, `txn_count(kind, days)`, `txn_max(kind, days)`,
+//! `has_account(type)`, `account_tier(type)`, `account_balance(type)`,
+//! `holds(product_or_family)`, `holding_amount(product_or_family)`,
+//! `matures_within(product_or_family, days)`, `applies(x)`, `needs(x)`,
+//! `visit_for(purpose)`, `accepted_today()`, `declined_today()`,
+//! `field(name)` (a field the contract does not name, or `()`).
+//!
+//! Results (a rule ends with one of these, an array of them, or nothing):
+//! `suggest(product, reason_zh, reason_en)` with optional `.pitch(zh, en)`,
+//! `.to(destination)` and `.boost(points)`; `route(destination, reason_zh,
+//! reason_en)`; `high_value(signal, zh, en)`; `note(zh, en)`.
+//! Other helpers: `cny(amount, currency)`, `yuan(amount)` (`¥80,000`), `product_simple(id)`,
+//! `product_risk(id)`.
+
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Position, INT};
+
+use super::facts::Facts;
+use crate::pack::{Product, RuleKind};
+use crate::signals::Outcome;
+
+/// The customer handle rules see as `c`. Cloning it is a reference count.
+#[derive(Debug, Clone)]
+pub struct Cust(pub Rc<Facts>);
+
+/// A proposed product, from `suggest(...)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proposal {
+    pub product: String,
+    pub reason_zh: String,
+    pub reason_en: String,
+    pub pitch: Option<(String, String)>,
+    pub to: Option<String>,
+    pub boost: f64,
+}
+
+/// A proposed route, from `route(...)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteProposal {
+    pub destination: String,
+    pub reason_zh: String,
+    pub reason_en: String,
+}
+
+/// A high-value signal, from `high_value(...)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignalProposal {
+    pub signal: String,
+    pub zh: String,
+    pub en: String,
+}
+
+/// A hint for staff, from `note(...)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoteProposal {
+    pub zh: String,
+    pub en: String,
+}
+
+/// What the helpers need from the pack, shared by the registered closures.
+pub(crate) struct ApiContext {
+    pub catalogue: BTreeMap<String, Product>,
+    pub destinations: BTreeSet<String>,
+    pub fx: BTreeMap<String, f64>,
+    /// The kind of the rule now running, so a misplaced result fails where it is written.
+    pub current_kind: Cell<RuleKind>,
+}
+
+type Res<T> = Result<T, Box<EvalAltResult>>;
+
+fn fail<T>(msg: String) -> Res<T> {
+    Err(Box::new(EvalAltResult::ErrorRuntime(msg.into(), Position::NONE)))
+}
+
+fn opt_str(s: &Option<String>) -> ImmutableString {
+    s.as_deref().unwrap_or("").into()
+}
+
+/// Registers the customer type, the result builders and the helpers.
+pub(crate) fn register(engine: &mut Engine, ctx: Rc<ApiContext>) {
+    engine
+        .register_type_with_name::<Cust>("Customer")
+        .register_type_with_name::<Proposal>("Suggestion")
+        .register_type_with_name::<RouteProposal>("Route")
+        .register_type_with_name::<SignalProposal>("Signal")
+        .register_type_with_name::<NoteProposal>("Note");
+    register_properties(engine);
+    register_methods(engine);
+    register_results(engine, &ctx);
+}
+
+fn register_properties(engine: &mut Engine) {
+    engine
+        .register_get("id", |c: &mut Cust| -> ImmutableString {
+            c.0.customer.id.as_str().into()
+        })
+        .register_get("name", |c: &mut Cust| opt_str(&c.0.customer.name))
+        .register_get("kind", |c: &mut Cust| -> ImmutableString {
+            c.0.customer.kind.as_str().into()
+        })
+        .register_get("segment", |c: &mut Cust| -> ImmutableString {
+            c.0.customer.segment.as_str().into()
+        })
+        .register_get("age", |c: &mut Cust| -> Dynamic {
+            c.0.customer
+                .age
+                .map_or(Dynamic::UNIT, |a| Dynamic::from_int(INT::from(a)))
+        })
+        .register_get("risk_rating", |c: &mut Cust| -> Dynamic {
+            c.0.customer
+                .risk_rating
+                .map_or(Dynamic::UNIT, |r| Dynamic::from_int(INT::from(r.0)))
+        })
+        .register_get("aum", |c: &mut Cust| c.0.customer.aum.0)
+        .register_get("avg_daily_balance", |c: &mut Cust| c.0.customer.avg_daily_balance.0)
+        .register_get("registered_capital", |c: &mut Cust| {
+            c.0.customer.registered_capital.map_or(0.0, |a| a.0)
+        })
+        .register_get("occupation", |c: &mut Cust| opt_str(&c.0.customer.occupation))
+        .register_get("address_area", |c: &mut Cust| opt_str(&c.0.customer.address_area))
+        .register_get("purpose", |c: &mut Cust| -> ImmutableString {
+            c.0.customer
+                .visit
+                .as_ref()
+                .and_then(|v| v.purpose.as_deref())
+                .unwrap_or("")
+                .into()
+        })
+        .register_get("waiting", |c: &mut Cust| {
+            c.0.customer.visit.as_ref().is_some_and(|v| v.waiting)
+        })
+        .register_get("lobby_busy", |c: &mut Cust| {
+            c.0.customer.visit.as_ref().is_some_and(|v| v.lobby_busy)
+        })
+        .register_get("channel", |c: &mut Cust| -> ImmutableString {
+            c.0.channel.as_str().into()
+        })
+        .register_get("marketing_consent", |c: &mut Cust| c.0.customer.consent.marketing)
+        .register_get("record_consent", |c: &mut Cust| c.0.customer.consent.record)
+        .register_get("high_value", |c: &mut Cust| c.0.high_value.get())
+        .register_get("products_held", |c: &mut Cust| -> INT {
+            let c = &c.0.customer;
+            let mut held: BTreeSet<&str> = c.holdings.iter().map(|h| h.product.as_str()).collect();
+            held.extend(c.accounts.iter().map(|a| a.kind.as_str()));
+            held.len() as INT
+        })
+        .register_get("applications", |c: &mut Cust| -> rhai::Array {
+            c.0.customer
+                .applications
+                .iter()
+                .map(|s| Dynamic::from(ImmutableString::from(s.as_str())))
+                .collect()
+        })
+        .register_get("stated_needs", |c: &mut Cust| -> rhai::Array {
+            c.0.customer
+                .stated_needs
+                .iter()
+                .map(|s| Dynamic::from(ImmutableString::from(s.as_str())))
+                .collect()
+        });
+}
+
+fn register_methods(engine: &mut Engine) {
+    engine
+        .register_fn("txn_sum", |c: &mut Cust, kind: &str, days: INT| -> f64 {
+            c.0.window(kind, days).map(|t| t.cny).sum()
+        })
+        .register_fn("txn_count", |c: &mut Cust, kind: &str, days: INT| -> INT {
+            c.0.window(kind, days).count() as INT
+        })
+        .register_fn("txn_max", |c: &mut Cust, kind: &str, days: INT| -> f64 {
+            c.0.window(kind, days).map(|t| t.cny).fold(0.0, f64::max)
+        })
+        .register_fn("has_account", |c: &mut Cust, kind: &str| -> bool {
+            c.0.customer.accounts.iter().any(|a| a.kind == kind)
+        })
+        .register_fn("account_tier", |c: &mut Cust, kind: &str| -> ImmutableString {
+            c.0.customer
+                .accounts
+                .iter()
+                .filter(|a| a.kind == kind)
+                .map(|a| a.tier)
+                .max()
+                .map_or("", |t| t.as_str())
+                .into()
+        })
+        .register_fn("account_balance", |c: &mut Cust, kind: &str| -> f64 {
+            c.0.customer
+                .accounts
+                .iter()
+                .filter(|a| a.kind == kind)
+                .map(|a| a.balance.0)
+                .sum()
+        })
+        .register_fn("holds", |c: &mut Cust, what: &str| -> bool {
+            c.0.customer
+                .holdings
+                .iter()
+                .any(|h| Facts::product_matches(&h.product, what))
+        })
+        .register_fn("holding_amount", |c: &mut Cust, what: &str| -> f64 {
+            c.0.customer
+                .holdings
+                .iter()
+                .filter(|h| Facts::product_matches(&h.product, what))
+                .map(|h| h.amount.0)
+                .sum()
+        })
+        .register_fn("matures_within", |c: &mut Cust, what: &str, days: INT| -> bool {
+            let today = c.0.today;
+            c.0.customer.holdings.iter().any(|h| {
+                Facts::product_matches(&h.product, what)
+                    && h.matures_on
+                        .as_ref()
+                        .is_some_and(|m| (0..=days).contains(&(m.day() - today)))
+            })
+        })
+        .register_fn("applies", |c: &mut Cust, what: &str| -> bool {
+            c.0.customer.applications.iter().any(|a| a == what)
+        })
+        .register_fn("needs", |c: &mut Cust, what: &str| -> bool {
+            c.0.customer.stated_needs.iter().any(|n| n == what)
+        })
+        .register_fn("visit_for", |c: &mut Cust, purpose: &str| -> bool {
+            c.0.customer.visit.as_ref().and_then(|v| v.purpose.as_deref()) == Some(purpose)
+        })
+        .register_fn("accepted_today", |c: &mut Cust| outcome_today(&c.0, Outcome::Accepted))
+        .register_fn("declined_today", |c: &mut Cust| outcome_today(&c.0, Outcome::Declined))
+        .register_fn("field", |c: &mut Cust, name: &str| -> Dynamic {
+            let facts = &c.0;
+            if let Some(v) = facts.extra_cache.borrow().get(name) {
+                return v.clone();
+            }
+            let v = facts
+                .customer
+                .extra
+                .get(name)
+                .and_then(|v| rhai::serde::to_dynamic(v).ok())
+                .unwrap_or(Dynamic::UNIT);
+            facts.extra_cache.borrow_mut().insert(name.to_owned(), v.clone());
+            v
+        });
+}
+
+/// The product of the latest contact today with this outcome, `""` if none.
+fn outcome_today(f: &Facts, outcome: Outcome) -> ImmutableString {
+    f.customer
+        .contact_history
+        .iter()
+        .filter(|c| c.outcome == outcome && c.at.day() == f.today && c.at.unix <= f.now)
+        .max_by_key(|c| c.at.unix)
+        .map_or("", |c| c.product.as_str())
+        .into()
+}
+
+fn register_results(engine: &mut Engine, ctx: &Rc<ApiContext>) {
+    let c = ctx.clone();
+    engine.register_fn("suggest", move |product: &str, zh: &str, en: &str| -> Res<Proposal> {
+        let kind = c.current_kind.get();
+        if !kind.suggests() {
+            return fail(format!(
+                "suggest() belongs in a cross_sell, up_sell or referral rule; this rule's kind is {}",
+                kind.as_str()
+            ));
+        }
+        if !c.catalogue.contains_key(product) {
+            return fail(format!(
+                "unknown product {product:?}: add it to products.json or fix the id"
+            ));
+        }
+        Ok(Proposal {
+            product: product.to_owned(),
+            reason_zh: zh.to_owned(),
+            reason_en: en.to_owned(),
+            pitch: None,
+            to: None,
+            boost: 0.0,
+        })
+    });
+    engine.register_fn("pitch", |s: &mut Proposal, zh: &str, en: &str| -> Proposal {
+        let mut s = s.clone();
+        s.pitch = Some((zh.to_owned(), en.to_owned()));
+        s
+    });
+    let c = ctx.clone();
+    engine.register_fn("to", move |s: &mut Proposal, destination: &str| -> Res<Proposal> {
+        check_destination(&c, destination)?;
+        let mut s = s.clone();
+        s.to = Some(destination.to_owned());
+        Ok(s)
+    });
+    engine.register_fn("boost", |s: &mut Proposal, points: INT| -> Proposal {
+        let mut s = s.clone();
+        s.boost += points as f64;
+        s
+    });
+    engine.register_fn("boost", |s: &mut Proposal, points: f64| -> Proposal {
+        let mut s = s.clone();
+        s.boost += points;
+        s
+    });
+    let c = ctx.clone();
+    engine.register_fn(
+        "route",
+        move |destination: &str, zh: &str, en: &str| -> Res<RouteProposal> {
+            if c.current_kind.get() != RuleKind::Route {
+                return fail(format!(
+                    "route() belongs in a route rule; this rule's kind is {}",
+                    c.current_kind.get().as_str()
+                ));
+            }
+            check_destination(&c, destination)?;
+            Ok(RouteProposal {
+                destination: destination.to_owned(),
+                reason_zh: zh.to_owned(),
+                reason_en: en.to_owned(),
+            })
+        },
+    );
+    let c = ctx.clone();
+    engine.register_fn(
+        "high_value",
+        move |signal: &str, zh: &str, en: &str| -> Res<SignalProposal> {
+            if c.current_kind.get() != RuleKind::Signal {
+                return fail(format!(
+                    "high_value() belongs in a signal rule (they run first); this rule's kind is {}",
+                    c.current_kind.get().as_str()
+                ));
+            }
+            Ok(SignalProposal {
+                signal: signal.to_owned(),
+                zh: zh.to_owned(),
+                en: en.to_owned(),
+            })
+        },
+    );
+    engine.register_fn("note", |zh: &str, en: &str| NoteProposal {
+        zh: zh.to_owned(),
+        en: en.to_owned(),
+    });
+    let c = ctx.clone();
+    engine.register_fn("cny", move |amount: f64, currency: &str| to_cny(&c, amount, currency));
+    let c = ctx.clone();
+    engine.register_fn("cny", move |amount: INT, currency: &str| {
+        to_cny(&c, amount as f64, currency)
+    });
+    engine.register_fn("yuan", |amount: f64| yuan(amount));
+    engine.register_fn("yuan", |amount: INT| yuan(amount as f64));
+    let c = ctx.clone();
+    engine.register_fn("product_simple", move |id: &str| -> Res<bool> {
+        c.catalogue
+            .get(id)
+            .map(|p| p.simple)
+            .map_or_else(|| fail(format!("unknown product {id:?}")), Ok)
+    });
+    let c = ctx.clone();
+    engine.register_fn("product_risk", move |id: &str| -> Res<INT> {
+        c.catalogue
+            .get(id)
+            .map(|p| INT::from(p.risk))
+            .map_or_else(|| fail(format!("unknown product {id:?}")), Ok)
+    });
+}
+
+/// `¥80,000`: amounts in reasons read as staff say them.
+fn yuan(amount: f64) -> ImmutableString {
+    let whole = amount.round().abs() as u64;
+    let digits = whole.to_string();
+    let mut out = String::with_capacity(digits.len() + 4);
+    out.push_str(if amount < 0.0 { "-¥" } else { "¥" });
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out.into()
+}
+
+fn to_cny(c: &ApiContext, amount: f64, currency: &str) -> Res<f64> {
+    if currency.eq_ignore_ascii_case("CNY") {
+        return Ok(amount);
+    }
+    match c.fx.get(currency) {
+        Some(rate) => Ok(amount * rate),
+        None => fail(format!("currency {currency:?} has no rate in pack.json fx_rates")),
+    }
+}
+
+fn check_destination(c: &ApiContext, destination: &str) -> Res<()> {
+    if c.destinations.contains(destination) {
+        return Ok(());
+    }
+    let known: Vec<&str> = c.destinations.iter().map(String::as_str).collect();
+    fail(format!(
+        "unknown destination {destination:?} (known: {})",
+        known.join(", ")
+    ))
+}

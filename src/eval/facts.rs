@@ -1,0 +1,187 @@
+//! One customer's signals, worked out once per evaluation into the shape the
+//! rule helpers read: transactions grouped by kind in CNY, the branch day,
+//! which triggers are present. Rules then call cheap Rust helpers instead of
+//! walking JSON in rhai.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap};
+
+use crate::error::Error;
+use crate::signals::{branch_day, Customer, Outcome};
+
+/// A transaction reduced to what windows and sums need.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Txn {
+    pub day: i64,
+    pub cny: f64,
+}
+
+/// The customer as rules see it.
+#[derive(Debug)]
+pub struct Facts {
+    pub customer: Customer,
+    /// Evaluation time, Unix seconds, and its branch day.
+    pub now: i64,
+    pub today: i64,
+    /// Who is serving: teller, vip_teller, lobby, psm, cm.
+    pub channel: String,
+    pub(crate) by_kind: HashMap<String, Vec<Txn>>,
+    /// Set after the signal rules ran, read by routing and suggestion rules.
+    pub(crate) high_value: Cell<bool>,
+    /// rhai values of unknown fields, converted on first read.
+    pub(crate) extra_cache: RefCell<BTreeMap<String, rhai::Dynamic>>,
+}
+
+impl Facts {
+    /// Works out the facts; a currency the pack has no rate for is a field error.
+    pub fn new(customer: Customer, now: i64, channel: &str, fx: &BTreeMap<String, f64>) -> Result<Facts, Error> {
+        let mut by_kind: HashMap<String, Vec<Txn>> = HashMap::new();
+        for (i, t) in customer.transactions.iter().enumerate() {
+            let rate = rate_of(fx, &t.currency).ok_or_else(|| {
+                Error::input(format!("transactions[{i}].currency"), unknown_currency(&t.currency, fx))
+            })?;
+            by_kind.entry(t.kind.clone()).or_default().push(Txn {
+                day: t.at.day(),
+                cny: t.amount.0 * rate,
+            });
+        }
+        Ok(Facts {
+            customer,
+            now,
+            today: branch_day(now),
+            channel: channel.to_owned(),
+            by_kind,
+            high_value: Cell::new(false),
+            extra_cache: RefCell::new(BTreeMap::new()),
+        })
+    }
+
+    /// Transactions of `kind` within the last `days` days, today included.
+    pub(crate) fn window(&self, kind: &str, days: i64) -> impl Iterator<Item = &Txn> {
+        let since = self.today - days;
+        self.by_kind
+            .get(kind)
+            .into_iter()
+            .flatten()
+            .filter(move |t| t.day > since && t.day <= self.today)
+    }
+
+    /// Whether a holding or account product id matches `what`: the id itself
+    /// or its family prefix (`wm` matches `wm.product`).
+    pub(crate) fn product_matches(id: &str, what: &str) -> bool {
+        id == what || (id.len() > what.len() && id.starts_with(what) && id.as_bytes()[what.len()] == b'.')
+    }
+
+    /// The latest contact about `product` with `outcome` within `days` days, if any.
+    pub(crate) fn contacted_within(&self, product: &str, outcome: Outcome, days: i64) -> bool {
+        self.customer.contact_history.iter().any(|c| {
+            c.outcome == outcome
+                && c.at.unix <= self.now
+                && Self::product_matches(&c.product, product)
+                && self.today - c.at.day() < days
+        })
+    }
+}
+
+fn rate_of(fx: &BTreeMap<String, f64>, currency: &str) -> Option<f64> {
+    if currency.eq_ignore_ascii_case("CNY") {
+        return Some(1.0);
+    }
+    fx.get(currency)
+        .or_else(|| fx.get(&currency.to_ascii_uppercase()))
+        .copied()
+}
+
+fn unknown_currency(currency: &str, fx: &BTreeMap<String, f64>) -> String {
+    let known: Vec<&str> = std::iter::once("CNY").chain(fx.keys().map(String::as_str)).collect();
+    format!(
+        "currency {currency:?} has no rate in the pack's fx_rates (known: {})",
+        known.join(", ")
+    )
+}
+
+/// Every trigger the pack's rules declare, numbered, so a customer's present
+/// triggers are a bitset and a rule's "can it fire?" is one AND.
+#[derive(Debug, Default)]
+pub(crate) struct TriggerIndex {
+    ids: HashMap<String, usize>,
+}
+
+/// A set of trigger numbers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Bits(Vec<u64>);
+
+impl Bits {
+    fn set(&mut self, i: usize) {
+        let (w, b) = (i / 64, i % 64);
+        if self.0.len() <= w {
+            self.0.resize(w + 1, 0);
+        }
+        self.0[w] |= 1 << b;
+    }
+
+    pub fn intersects(&self, other: &Bits) -> bool {
+        self.0.iter().zip(&other.0).any(|(a, b)| a & b != 0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|w| *w == 0)
+    }
+}
+
+impl TriggerIndex {
+    /// Numbers a rule's triggers, adding new ones to the index.
+    pub fn add(&mut self, triggers: &[String]) -> Bits {
+        let mut bits = Bits::default();
+        for t in triggers {
+            let n = self.ids.len();
+            let i = *self.ids.entry(t.clone()).or_insert(n);
+            bits.set(i);
+        }
+        bits
+    }
+
+    /// The triggers present for this customer.
+    pub fn present(&self, f: &Facts) -> Bits {
+        let mut bits = Bits::default();
+        if self.ids.is_empty() {
+            return bits;
+        }
+        let c = &f.customer;
+        let mut key = String::with_capacity(48);
+        let mut mark = |prefix: &str, value: &str| {
+            key.clear();
+            key.push_str(prefix);
+            key.push_str(value);
+            if let Some(&i) = self.ids.get(key.as_str()) {
+                bits.set(i);
+            }
+        };
+        for kind in f.by_kind.keys() {
+            mark("txn:", kind);
+        }
+        for a in &c.applications {
+            mark("app:", a);
+        }
+        for n in &c.stated_needs {
+            mark("need:", n);
+        }
+        if let Some(p) = c.visit.as_ref().and_then(|v| v.purpose.as_deref()) {
+            mark("purpose:", p);
+        }
+        for a in &c.accounts {
+            mark("account:", &a.kind);
+        }
+        for h in &c.holdings {
+            mark("holding:", &h.product);
+            if let Some((family, _)) = h.product.split_once('.') {
+                mark("holding:", family);
+            }
+        }
+        mark("kind:", c.kind.as_str());
+        if !c.contact_history.is_empty() {
+            mark("", "history");
+        }
+        bits
+    }
+}

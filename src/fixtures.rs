@@ -1,0 +1,243 @@
+//! Fixtures: a pack's behaviour pinned in files rule authors can read.
+//!
+//! Each `fixtures/*.json` holds an `about` text and named `cases`; a case is a
+//! customer in and what must come out. Every `expect` field is optional and
+//! checks only what it names:
+//!
+//! ```json
+//! { "name": "大额取现 → 理财 / large withdrawal pitches wealth",
+//!   "channel": "teller",
+//!   "customer": { "id": "f1", "...": "..." },
+//!   "expect": {
+//!     "route": "relationship_manager",
+//!     "high_value": true,
+//!     "signals": ["large_cash"],
+//!     "top": "wm.product",
+//!     "suggests": ["wm.product"],
+//!     "not_suggested": ["inv.fund"],
+//!     "suppressed": { "inv.fund": "suitability" },
+//!     "fired": ["large_cash_withdrawal"],
+//!     "not_fired": ["fx_account_opening"],
+//!     "unmet_needs": ["overseas_study"],
+//!     "notes": 1,
+//!     "lead_allowed": false,
+//!     "errors": []
+//!   } }
+//! ```
+//! `errors` lists the rules expected to fail; absent, any rule error fails the case.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::eval::{Engine, Options};
+use crate::explain::{Evaluation, RuleStatus};
+use crate::pack::{parse_json, PackSource};
+use crate::signals::Stamp;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixtureFile {
+    #[serde(default)]
+    #[allow(dead_code)]
+    about: String,
+    cases: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    name: String,
+    #[serde(default)]
+    channel: Option<String>,
+    #[serde(default)]
+    now: Option<String>,
+    customer: serde_json::Value,
+    expect: Expect,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Expect {
+    route: Option<String>,
+    high_value: Option<bool>,
+    #[serde(default)]
+    signals: Vec<String>,
+    top: Option<String>,
+    #[serde(default)]
+    suggests: Vec<String>,
+    #[serde(default)]
+    not_suggested: Vec<String>,
+    #[serde(default)]
+    suppressed: BTreeMap<String, String>,
+    #[serde(default)]
+    fired: Vec<String>,
+    #[serde(default)]
+    not_fired: Vec<String>,
+    unmet_needs: Option<Vec<String>>,
+    notes: Option<usize>,
+    lead_allowed: Option<bool>,
+    errors: Option<Vec<String>>,
+}
+
+/// One case's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseResult {
+    pub file: String,
+    pub name: String,
+    pub passed: bool,
+    /// What differed, one line each.
+    pub failures: Vec<String>,
+}
+
+/// All fixtures of a pack.
+#[derive(Debug, Clone, Serialize)]
+pub struct FixtureReport {
+    pub passed: usize,
+    pub failed: usize,
+    pub cases: Vec<CaseResult>,
+}
+
+/// Runs every fixture of `source` against `engine` (compiled from it).
+pub fn run_fixtures(engine: &Engine, source: &PackSource) -> FixtureReport {
+    let mut cases = Vec::new();
+    for (file, text) in source.fixtures() {
+        let parsed: FixtureFile = match parse_json(file, text) {
+            Ok(f) => f,
+            Err(e) => {
+                cases.push(CaseResult {
+                    file: file.to_owned(),
+                    name: "(file)".to_owned(),
+                    passed: false,
+                    failures: vec![e.to_string()],
+                });
+                continue;
+            }
+        };
+        for case in parsed.cases {
+            let failures = run_case(engine, &case);
+            cases.push(CaseResult {
+                file: file.to_owned(),
+                name: case.name,
+                passed: failures.is_empty(),
+                failures,
+            });
+        }
+    }
+    let passed = cases.iter().filter(|c| c.passed).count();
+    FixtureReport {
+        passed,
+        failed: cases.len() - passed,
+        cases,
+    }
+}
+
+fn run_case(engine: &Engine, case: &Case) -> Vec<String> {
+    let mut options = Options::default();
+    if let Some(ch) = &case.channel {
+        options.channel = ch.clone();
+    }
+    if let Some(now) = &case.now {
+        match Stamp::parse(now) {
+            Ok(s) => options.now = Some(s.unix),
+            Err(e) => return vec![format!("now: {e}")],
+        }
+    }
+    let customer = match crate::signals::Customer::from_value(&case.customer) {
+        Ok(c) => c,
+        Err(e) => return vec![format!("customer: {e}")],
+    };
+    match engine.evaluate(customer, &options) {
+        Ok(out) => check(&case.expect, &out),
+        Err(e) => vec![format!("evaluation failed: {e}")],
+    }
+}
+
+fn check(x: &Expect, out: &Evaluation) -> Vec<String> {
+    let mut f = Vec::new();
+    let products: Vec<&str> = out.suggestions.iter().map(|s| s.product.as_str()).collect();
+    if let Some(route) = &x.route {
+        if &out.route.destination != route {
+            f.push(format!(
+                "route: expected {route}, got {} ({})",
+                out.route.destination,
+                out.route.rule.as_deref().unwrap_or("default route")
+            ));
+        }
+    }
+    if let Some(hv) = x.high_value {
+        if out.high_value.flag != hv {
+            f.push(format!("high_value: expected {hv}, got {}", out.high_value.flag));
+        }
+    }
+    for s in &x.signals {
+        if !out.high_value.signals.iter().any(|g| &g.signal == s) {
+            let got: Vec<&str> = out.high_value.signals.iter().map(|g| g.signal.as_str()).collect();
+            f.push(format!("signals: expected {s}, got [{}]", got.join(", ")));
+        }
+    }
+    if let Some(top) = &x.top {
+        if products.first() != Some(&top.as_str()) {
+            f.push(format!("top: expected {top}, got [{}]", products.join(", ")));
+        }
+    }
+    for p in &x.suggests {
+        if !products.contains(&p.as_str()) {
+            f.push(format!("suggests: expected {p}, got [{}]", products.join(", ")));
+        }
+    }
+    for p in &x.not_suggested {
+        if products.contains(&p.as_str()) {
+            f.push(format!("not_suggested: {p} was suggested"));
+        }
+    }
+    for (p, why) in &x.suppressed {
+        match out.suppressed.iter().find(|s| &s.product == p) {
+            Some(s) if s.reason.as_str() == why => {}
+            Some(s) => f.push(format!(
+                "suppressed: {p} expected for {why}, held for {}",
+                s.reason.as_str()
+            )),
+            None => f.push(format!("suppressed: expected {p} held back for {why}, it was not")),
+        }
+    }
+    let status = |id: &str| out.trace.iter().find(|t| t.rule == id).map(|t| t.status);
+    for r in &x.fired {
+        if status(r) != Some(RuleStatus::Fired) {
+            f.push(format!("fired: expected {r} to fire, it was {:?}", status(r)));
+        }
+    }
+    for r in &x.not_fired {
+        if status(r) == Some(RuleStatus::Fired) {
+            f.push(format!("not_fired: {r} fired"));
+        }
+    }
+    if let Some(needs) = &x.unmet_needs {
+        if &out.unmet_needs != needs {
+            f.push(format!("unmet_needs: expected {needs:?}, got {:?}", out.unmet_needs));
+        }
+    }
+    if let Some(n) = x.notes {
+        if out.notes.len() != n {
+            f.push(format!("notes: expected {n}, got {}", out.notes.len()));
+        }
+    }
+    if let Some(lead) = x.lead_allowed {
+        if out.lead_allowed != lead {
+            f.push(format!("lead_allowed: expected {lead}, got {}", out.lead_allowed));
+        }
+    }
+    let failed: Vec<&str> = out.errors.iter().map(|e| e.rule.as_str()).collect();
+    match &x.errors {
+        None if !out.errors.is_empty() => {
+            for e in &out.errors {
+                f.push(format!("rule error: {e}"));
+            }
+        }
+        Some(expected) if expected.iter().map(String::as_str).ne(failed.iter().copied()) => {
+            f.push(format!("errors: expected {expected:?}, got {failed:?}"));
+        }
+        _ => {}
+    }
+    f
+}

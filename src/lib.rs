@@ -1,0 +1,44 @@
+//! nextbest: a next-best-action engine for bank branches.
+//!
+//! A rule pack of rhai scripts runs over one customer's signals and returns
+//! ranked cross-sell, up-sell and referral suggestions with a one-line pitch
+//! and its reasons, a route through the branch, a high-value flag, and what
+//! policy held back. The same core runs in the native CLI and, through the
+//! thin `wasm` boundary, in the branch web page.
+//!
+//! ```
+//! use nextbest::{Engine, Options, PackSource};
+//! let engine = Engine::new(&PackSource::bundled()).expect("bundled pack loads");
+//! let out = engine
+//!     .evaluate_json(r#"{"id": "c1", "visit": {"purpose": "cash_deposit", "at": "2026-11-24T10:00:00"}}"#, &Options::default())
+//!     .expect("valid customer");
+//! assert_eq!(out.customer, "c1");
+//! ```
+
+mod error;
+mod eval;
+mod explain;
+mod fixtures;
+mod lint;
+mod pack;
+mod policy;
+pub mod samples;
+mod signals;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use error::{Error, RuleError, Stage};
+pub use eval::{default_limits, Engine, Limits, Options};
+pub use explain::{
+    Evaluation, HighValue, HoldReason, Note, Reason, Route, RuleStatus, Signal, Suggestion, Suppressed, TraceEntry,
+};
+pub use fixtures::{run_fixtures, CaseResult, FixtureReport};
+pub use lint::lint;
+pub use pack::{bundled_samples, Destination, Manifest, PackSource, Policy, Product, RouteDefault, RuleKind, RuleMeta};
+pub use signals::{
+    Account, Amount, Consent, Contact, Customer, CustomerKind, Holding, Outcome, RiskRating, Segment, Stamp, Tier,
+    Transaction, Visit,
+};
+
+/// The crate version, for `--version` and the page footer.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

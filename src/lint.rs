@@ -1,0 +1,196 @@
+//! `nextbest check`: what a compile cannot see. rhai only finds an unknown
+//! product, destination, parameter or customer property when a customer
+//! reaches that line; the linter finds it in the source, with its position.
+
+use std::collections::BTreeSet;
+
+use crate::error::{RuleError, Stage};
+use crate::eval::Engine;
+use crate::pack::PackSource;
+
+/// Properties and methods of `c` (see the helper API in `eval::api`).
+const CUSTOMER_NAMES: &[&str] = &[
+    "id",
+    "name",
+    "kind",
+    "segment",
+    "age",
+    "risk_rating",
+    "aum",
+    "avg_daily_balance",
+    "registered_capital",
+    "occupation",
+    "address_area",
+    "purpose",
+    "waiting",
+    "lobby_busy",
+    "channel",
+    "marketing_consent",
+    "record_consent",
+    "high_value",
+    "products_held",
+    "applications",
+    "stated_needs",
+    "txn_sum",
+    "txn_count",
+    "txn_max",
+    "has_account",
+    "account_tier",
+    "account_balance",
+    "holds",
+    "holding_amount",
+    "matures_within",
+    "applies",
+    "needs",
+    "visit_for",
+    "accepted_today",
+    "declined_today",
+    "field",
+];
+
+/// Roles a product can be sold by.
+const ROLES: &[&str] = &["teller", "vip_teller", "lobby", "psm", "cm", "private_banking"];
+
+/// Every problem in the pack: rules that do not compile, then what they
+/// name that the pack lacks, then catalogue problems.
+pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
+    let mut out: Vec<RuleError> = engine.problems().to_vec();
+    let params: BTreeSet<&str> = engine.manifest().params.keys().map(String::as_str).collect();
+    let destinations = &engine.manifest().destinations;
+    let catalogue = engine.catalogue();
+    for (id, file, text) in source.rules() {
+        let mut push = |line: usize, column: usize, message: String| {
+            out.push(RuleError {
+                rule: id.to_owned(),
+                file: file.to_owned(),
+                stage: Stage::Lint,
+                line,
+                column,
+                message,
+            })
+        };
+        for (n, line) in text.lines().enumerate() {
+            let code = strip_comment(line);
+            for (col, arg) in string_args(code, "suggest(") {
+                if !catalogue.contains_key(arg) {
+                    push(n + 1, col, format!("unknown product {arg:?}: not in products.json"));
+                }
+            }
+            for call in ["route(", ".to("] {
+                for (col, arg) in string_args(code, call) {
+                    if !destinations.contains_key(arg) {
+                        push(
+                            n + 1,
+                            col,
+                            format!("unknown destination {arg:?}: not in pack.json destinations"),
+                        );
+                    }
+                }
+            }
+            for (col, name) in members(code, "p") {
+                if !params.contains(name) {
+                    push(
+                        n + 1,
+                        col,
+                        format!("unknown parameter p.{name}: not in pack.json params"),
+                    );
+                }
+            }
+            for (col, name) in members(code, "c") {
+                if !CUSTOMER_NAMES.contains(&name) {
+                    push(n + 1, col, format!("unknown customer property or method c.{name}"));
+                }
+            }
+        }
+    }
+    for p in catalogue.values() {
+        for role in &p.sold_by {
+            if !ROLES.contains(&role.as_str()) {
+                out.push(RuleError {
+                    rule: p.id.clone(),
+                    file: "products.json".into(),
+                    stage: Stage::Lint,
+                    line: 0,
+                    column: 0,
+                    message: format!(
+                        "product {}: sold_by {role:?} is not a role ({})",
+                        p.id,
+                        ROLES.join(", ")
+                    ),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The line without a `//` comment (outside strings).
+fn strip_comment(line: &str) -> &str {
+    let mut in_str = false;
+    let bytes = line.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'"' if i == 0 || bytes[i - 1] != b'\\' => in_str = !in_str,
+            b'/' if !in_str && bytes.get(i + 1) == Some(&b'/') => return &line[..i],
+            _ => {}
+        }
+    }
+    line
+}
+
+/// The string literal that is the first argument of each `call` on the line,
+/// with its 1-based column (in characters).
+fn string_args<'a>(code: &'a str, call: &str) -> Vec<(usize, &'a str)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = code[from..].find(call) {
+        let at = from + i;
+        from = at + call.len();
+        // `suggest(` must not be the tail of a longer name.
+        if !call.starts_with('.') && at > 0 && is_ident(code.as_bytes()[at - 1]) {
+            continue;
+        }
+        let rest = code[from..].trim_start();
+        if let Some(lit) = rest.strip_prefix('"') {
+            if let Some(end) = lit.find('"') {
+                let start = code.len() - rest.len() + 1;
+                out.push((code[..start].chars().count() + 1, &lit[..end]));
+            }
+        }
+    }
+    out
+}
+
+/// Each `var.name` on the line (not a method on a longer name), with the column of `name`.
+fn members<'a>(code: &'a str, var: &str) -> Vec<(usize, &'a str)> {
+    let bytes = code.as_bytes();
+    let mut out = Vec::new();
+    let mut in_str = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'"' && (i == 0 || bytes[i - 1] != b'\\') {
+            in_str = !in_str;
+        } else if !in_str
+            && code[i..].starts_with(var)
+            && bytes.get(i + var.len()) == Some(&b'.')
+            && (i == 0 || !(is_ident(bytes[i - 1]) || bytes[i - 1] == b'.'))
+        {
+            let start = i + var.len() + 1;
+            let end = code[start..]
+                .find(|ch: char| !ch.is_ascii_alphanumeric() && ch != '_')
+                .map_or(code.len(), |e| start + e);
+            if end > start {
+                out.push((code[..start].chars().count() + 1, &code[start..end]));
+            }
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}

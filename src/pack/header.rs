@@ -1,0 +1,164 @@
+//! A rule's header: the `//!` lines at the top of its `.rhai` file.
+//!
+//! ```text
+//! //! kind: cross_sell
+//! //! priority: 70
+//! //! zh: 大额取现且暂无理财产品，推介理财
+//! //! en: Large cash withdrawal and no wealth product: pitch a wealth product
+//! //! triggers: txn:cash_withdrawal
+//! ```
+//! The header is part of the rhai source (rhai reads `//!` as a comment), so
+//! line numbers in errors are the file's own.
+
+use serde::Serialize;
+
+use crate::error::{RuleError, Stage};
+
+/// What a rule produces, which also decides when it runs: `signal` rules run
+/// first, so routing and suggestion rules can read `c.high_value`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleKind {
+    /// Raises high-value signals with `high_value(...)`.
+    Signal,
+    /// Proposes a route with `route(...)`.
+    Route,
+    /// Proposes a product the customer does not have with `suggest(...)`.
+    CrossSell,
+    /// Proposes a better tier or a larger product with `suggest(...)`.
+    UpSell,
+    /// Proposes handing the customer to another role with `suggest(...).to(...)`.
+    Referral,
+}
+
+impl RuleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleKind::Signal => "signal",
+            RuleKind::Route => "route",
+            RuleKind::CrossSell => "cross_sell",
+            RuleKind::UpSell => "up_sell",
+            RuleKind::Referral => "referral",
+        }
+    }
+
+    fn parse(s: &str) -> Option<RuleKind> {
+        Some(match s {
+            "signal" => RuleKind::Signal,
+            "route" => RuleKind::Route,
+            "cross_sell" => RuleKind::CrossSell,
+            "up_sell" => RuleKind::UpSell,
+            "referral" => RuleKind::Referral,
+            _ => return None,
+        })
+    }
+
+    /// Whether the rule proposes products.
+    pub fn suggests(self) -> bool {
+        matches!(self, RuleKind::CrossSell | RuleKind::UpSell | RuleKind::Referral)
+    }
+}
+
+/// A rule's header fields.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleMeta {
+    pub id: String,
+    pub file: String,
+    pub kind: RuleKind,
+    /// Higher first: ranks suggestions and picks between routes.
+    pub priority: i64,
+    pub zh: String,
+    pub en: String,
+    /// Signals the rule needs (`txn:KIND`, `app:X`, `need:X`, `purpose:X`,
+    /// `account:TYPE`, `holding:FAMILY`, `kind:corporate`, `history`); the
+    /// rule is skipped when none is present. Empty: always runs.
+    pub triggers: Vec<String>,
+}
+
+const TRIGGER_PREFIXES: &[&str] = &["txn:", "app:", "need:", "purpose:", "account:", "holding:", "kind:"];
+
+/// Reads the header. Errors point at the header line they are about.
+pub fn parse_header(id: &str, file: &str, source: &str) -> Result<RuleMeta, RuleError> {
+    let err = |line: usize, column: usize, message: String| RuleError {
+        rule: id.to_owned(),
+        file: file.to_owned(),
+        stage: Stage::Compile,
+        line,
+        column,
+        message,
+    };
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err(err(
+            1,
+            1,
+            format!("rule id {id:?} (the file name) must be lowercase letters, digits and _"),
+        ));
+    }
+    let (mut kind, mut priority, mut zh, mut en, mut triggers) = (None, None, None, None, Vec::new());
+    for (n, line) in source.lines().enumerate() {
+        let line_no = n + 1;
+        let Some(rest) = line.trim_start().strip_prefix("//!") else {
+            if line.trim().is_empty() {
+                continue;
+            }
+            break;
+        };
+        let Some((key, value)) = rest.split_once(':') else {
+            continue; // free text in the header is a comment
+        };
+        let (key, value) = (key.trim(), value.trim());
+        let col = line.find(key).map_or(1, |i| line[..i].chars().count() + 1);
+        match key {
+            "kind" => {
+                kind = Some(RuleKind::parse(value).ok_or_else(|| {
+                    err(
+                        line_no,
+                        col,
+                        format!("kind {value:?}: use signal, route, cross_sell, up_sell or referral"),
+                    )
+                })?)
+            }
+            "priority" => {
+                priority = Some(
+                    value
+                        .parse::<i64>()
+                        .map_err(|_| err(line_no, col, format!("priority {value:?}: must be a whole number")))?,
+                )
+            }
+            "zh" => zh = Some(value.to_owned()),
+            "en" => en = Some(value.to_owned()),
+            "triggers" => {
+                for t in value.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                    if t != "history" && !TRIGGER_PREFIXES.iter().any(|p| t.starts_with(p) && t.len() > p.len()) {
+                        return Err(err(line_no, col, format!(
+                            "trigger {t:?}: use txn:KIND, app:X, need:X, purpose:X, account:TYPE, holding:FAMILY, kind:corporate or history"
+                        )));
+                    }
+                    triggers.push(t.to_owned());
+                }
+            }
+            "id" if value != id => {
+                return Err(err(
+                    line_no,
+                    col,
+                    format!("id {value:?} differs from the file name {file:?}"),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let missing = |what: &str| err(1, 1, format!("header has no `//! {what}:` line"));
+    Ok(RuleMeta {
+        id: id.to_owned(),
+        file: file.to_owned(),
+        kind: kind.ok_or_else(|| missing("kind"))?,
+        priority: priority.ok_or_else(|| missing("priority"))?,
+        zh: zh.ok_or_else(|| missing("zh"))?,
+        en: en.ok_or_else(|| missing("en"))?,
+        triggers,
+    })
+}

@@ -1,0 +1,157 @@
+//! `pack.json` and `products.json`: the data rules and policy read.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+/// `pack.json`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub name: String,
+    #[serde(default)]
+    pub version: String,
+    /// Thresholds and lists the rules read as `p`, e.g. `p.large_cash_cny`.
+    #[serde(default)]
+    pub params: serde_json::Map<String, serde_json::Value>,
+    /// CNY per one unit of each currency; CNY itself is 1.
+    #[serde(default)]
+    pub fx_rates: BTreeMap<String, f64>,
+    /// Every destination a route may name, with its zh/en label.
+    pub destinations: BTreeMap<String, Destination>,
+    /// The route when no routing rule fires.
+    pub default_route: RouteDefault,
+    pub policy: Policy,
+}
+
+/// A place the lobby manager can send a customer.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Destination {
+    pub zh: String,
+    pub en: String,
+}
+
+/// The route when no routing rule fires.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteDefault {
+    pub destination: String,
+    pub zh: String,
+    pub en: String,
+}
+
+/// What holds suggestions back after the rules ran. Rules cannot override it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// The highest product risk level an unrated customer may be pitched (1 = no-risk products only).
+    pub unrated_max_risk: u8,
+    /// Days a product is not pitched again after each contact outcome, e.g. `{"declined": 30}`.
+    pub pacing_days: BTreeMap<String, i64>,
+    /// Pitches per visit for each channel (who is serving: teller, vip_teller, lobby, psm, cm).
+    pub max_pitches: BTreeMap<String, usize>,
+    /// Visit purposes during which nothing is pitched (an open complaint).
+    #[serde(default)]
+    pub no_pitch_purposes: Vec<String>,
+    /// Ranking multiplier for each segment.
+    pub segment_weight: BTreeMap<String, f64>,
+    /// Score added for each further rule that proposes the same product.
+    #[serde(default)]
+    pub extra_reason_bonus: f64,
+}
+
+/// One catalogue product.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Product {
+    /// e.g. `wm.product`; the part before the dot is its family prefix.
+    pub id: String,
+    pub zh: String,
+    pub en: String,
+    /// e.g. deposit, fx, metal, fund, wealth, card, loan, service.
+    pub family: String,
+    /// Risk level 1 (no risk) to 5; pitched only to customers rated at least this.
+    pub risk: u8,
+    /// Roles that can sell it: teller, vip_teller, lobby, psm, cm, private_banking.
+    pub sold_by: Vec<String>,
+    /// Ranking weight for the bank.
+    #[serde(default)]
+    pub value: f64,
+    /// A teller can complete it on the spot (R7); otherwise it goes to the low counter (R8).
+    #[serde(default)]
+    pub simple: bool,
+    /// The default one-line pitch, when a rule gives none.
+    pub pitch_zh: String,
+    pub pitch_en: String,
+    /// Stated needs it serves; a need no proposed product serves is reported as unmet.
+    #[serde(default)]
+    pub serves: Vec<String>,
+}
+
+impl Manifest {
+    /// Reads and checks `pack.json`.
+    pub fn parse(file: &str, text: &str) -> Result<Manifest, Error> {
+        let m: Manifest = parse_json(file, text)?;
+        let err = |msg: String| Err(Error::pack(file, msg));
+        if !m.destinations.contains_key(&m.default_route.destination) {
+            return err(format!(
+                "default_route.destination: {:?} is not in destinations",
+                m.default_route.destination
+            ));
+        }
+        if !(1..=5).contains(&m.policy.unrated_max_risk) {
+            return err("policy.unrated_max_risk: must be 1 to 5".into());
+        }
+        for (cur, rate) in &m.fx_rates {
+            if !rate.is_finite() || *rate <= 0.0 {
+                return err(format!("fx_rates.{cur}: must be a positive number"));
+            }
+        }
+        for (outcome, days) in &m.policy.pacing_days {
+            if !matches!(outcome.as_str(), "accepted" | "declined" | "not_now" | "no_answer") {
+                return err(format!(
+                    "policy.pacing_days.{outcome}: not an outcome (accepted, declined, not_now, no_answer)"
+                ));
+            }
+            if *days < 0 {
+                return err(format!("policy.pacing_days.{outcome}: must be ≥ 0"));
+            }
+        }
+        Ok(m)
+    }
+}
+
+/// Reads and checks `products.json`.
+pub fn parse_products(file: &str, text: &str) -> Result<Vec<Product>, Error> {
+    let products: Vec<Product> = parse_json(file, text)?;
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, p) in products.iter().enumerate() {
+        if !seen.insert(p.id.as_str()) {
+            return Err(Error::pack(file, format!("[{i}].id: {:?} is listed twice", p.id)));
+        }
+        if !(1..=5).contains(&p.risk) {
+            return Err(Error::pack(file, format!("[{i}].risk: must be 1 to 5, got {}", p.risk)));
+        }
+    }
+    Ok(products)
+}
+
+/// Parses JSON with the failing field's path and the text position.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, Error> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let msg = inner.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
+        Error::Pack {
+            file: file.to_owned(),
+            line: inner.line(),
+            column: inner.column(),
+            message: if path == "." { msg } else { format!("{path}: {msg}") },
+        }
+    })
+}

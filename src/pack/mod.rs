@@ -1,0 +1,115 @@
+//! The rule pack: its files, its manifest and catalogue, and its rules'
+//! headers. Compiling the rules is [`crate::eval`]'s job.
+//!
+//! A pack is a folder:
+//! - `pack.json`: parameters (`params`, seen by rules as `p`), FX rates,
+//!   destinations, the default route and the policy that runs after the rules;
+//! - `products.json`: the product catalogue;
+//! - `<rule id>.rhai`: one rule each, its header in `//!` lines at the top;
+//! - `fixtures/*.json`: cases that pin the pack's behaviour (`nextbest test`).
+
+mod header;
+mod manifest;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub use header::{parse_header, RuleKind, RuleMeta};
+pub(crate) use manifest::parse_json;
+pub use manifest::{parse_products, Destination, Manifest, Policy, Product, RouteDefault};
+
+use crate::error::Error;
+
+/// A pack's files as text, keyed by their path inside the pack (`/`-separated).
+///
+/// The same value comes from a folder, from the bundled pack or from the
+/// page, so every caller compiles packs the same way.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PackSource {
+    pub files: BTreeMap<String, String>,
+}
+
+/// The pack compiled into the binary (`rules/` at build time).
+const BUNDLED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/bundled_pack.rs"));
+
+/// Where the sample customers sit inside the bundled folder.
+const SAMPLES_FILE: &str = "samples/customers.json";
+
+impl PackSource {
+    /// The bundled pack: what the CLI and the page use unless told otherwise.
+    pub fn bundled() -> PackSource {
+        let files = BUNDLED
+            .iter()
+            .filter(|(name, _)| is_pack_file(name))
+            .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+            .collect();
+        PackSource { files }
+    }
+
+    /// Reads a pack folder from disk.
+    pub fn from_dir(dir: &Path) -> Result<PackSource, Error> {
+        let mut files = BTreeMap::new();
+        read_dir(dir, dir, &mut files)?;
+        if files.is_empty() {
+            return Err(Error::pack(
+                dir.display().to_string(),
+                "no pack here: expected pack.json, products.json and *.rhai rules",
+            ));
+        }
+        Ok(PackSource { files })
+    }
+
+    /// The rule files, in id order: `(rule id, file name, source)`.
+    pub fn rules(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+        self.files.iter().filter_map(|(name, text)| {
+            let id = name.strip_suffix(".rhai")?;
+            (!id.contains('/')).then_some((id, name.as_str(), text.as_str()))
+        })
+    }
+
+    /// The fixture files, in name order: `(file name, text)`.
+    pub fn fixtures(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.files.iter().filter_map(|(name, text)| {
+            let rest = name.strip_prefix("fixtures/")?;
+            (rest.ends_with(".json") && !rest.contains('/')).then_some((name.as_str(), text.as_str()))
+        })
+    }
+}
+
+/// The bundled sample customers, as JSON text (an array of customers).
+pub fn bundled_samples() -> &'static str {
+    BUNDLED
+        .iter()
+        .find(|(name, _)| *name == SAMPLES_FILE)
+        .map_or("[]", |(_, text)| text)
+}
+
+fn is_pack_file(name: &str) -> bool {
+    matches!(name, "pack.json" | "products.json")
+        || (name.ends_with(".rhai") && !name.contains('/'))
+        || (name.starts_with("fixtures/") && name.ends_with(".json"))
+}
+
+fn read_dir(base: &Path, dir: &Path, out: &mut BTreeMap<String, String>) -> Result<(), Error> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::pack(dir.display().to_string(), e.to_string()))?;
+    for entry in entries {
+        let path = entry
+            .map_err(|e| Error::pack(dir.display().to_string(), e.to_string()))?
+            .path();
+        let rel = path
+            .strip_prefix(base)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        if path.is_dir() {
+            if rel == "fixtures" {
+                read_dir(base, &path, out)?;
+            }
+        } else if is_pack_file(&rel) {
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| Error::pack(path.display().to_string(), e.to_string()))?;
+            out.insert(rel, text);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,266 @@
+//! Policy after the rules ran: suitability, consent, complaints, contact
+//! pacing, the channel's pitch limit, ranking and the route. This is Rust,
+//! configured by the pack's `policy`, so no rule can talk its way past it.
+
+use std::collections::BTreeMap;
+
+use crate::eval::{Facts, Proposal, RouteProposal};
+use crate::explain::{HoldReason, Reason, Route, Suggestion, Suppressed};
+use crate::pack::{Manifest, Product, RuleKind};
+use crate::signals::Outcome;
+
+/// One product proposal with the rule that made it.
+#[derive(Debug, Clone)]
+pub(crate) struct Proposed {
+    pub rule: String,
+    pub kind: RuleKind,
+    pub priority: i64,
+    pub proposal: Proposal,
+}
+
+/// Policy's verdict.
+pub(crate) struct Decided {
+    pub suggestions: Vec<Suggestion>,
+    pub route: Route,
+    pub suppressed: Vec<Suppressed>,
+    pub unmet_needs: Vec<String>,
+}
+
+/// Merges, holds back, ranks and limits the proposals, and picks the route.
+pub(crate) fn decide(
+    manifest: &Manifest,
+    catalogue: &BTreeMap<String, Product>,
+    facts: &Facts,
+    mut proposals: Vec<Proposed>,
+    mut routes: Vec<(i64, String, RouteProposal)>,
+) -> Decided {
+    let customer = &facts.customer;
+    let policy = &manifest.policy;
+
+    // Needs first: a need is unmet when no rule proposed anything that serves
+    // it, whatever policy then does with the proposal.
+    let unmet_needs = customer
+        .stated_needs
+        .iter()
+        .filter(|need| {
+            !proposals.iter().any(|p| {
+                catalogue
+                    .get(&p.proposal.product)
+                    .is_some_and(|prod| prod.serves.iter().any(|s| s == *need))
+            })
+        })
+        .cloned()
+        .collect();
+
+    // Best proposal of each product first, so merged fields come from it.
+    proposals
+        .sort_by(|a, b| (&a.proposal.product, -a.priority, &a.rule).cmp(&(&b.proposal.product, -b.priority, &b.rule)));
+    let seg_weight = policy
+        .segment_weight
+        .get(customer.segment.as_str())
+        .copied()
+        .unwrap_or(1.0);
+    let mut candidates: Vec<Suggestion> = Vec::new();
+    for p in proposals {
+        let Some(product) = catalogue.get(&p.proposal.product) else {
+            continue; // suggest() refuses unknown products, so this cannot happen
+        };
+        match candidates.last_mut() {
+            Some(s) if s.product == product.id => {
+                if !s.rules.contains(&p.rule) {
+                    s.rules.push(p.rule.clone());
+                    s.score += policy.extra_reason_bonus;
+                }
+                s.score += p.proposal.boost;
+                s.reasons.push(Reason {
+                    rule: p.rule,
+                    zh: p.proposal.reason_zh,
+                    en: p.proposal.reason_en,
+                });
+                if s.to.is_none() {
+                    s.to = p.proposal.to;
+                }
+            }
+            _ => {
+                let (pitch_zh, pitch_en) = p
+                    .proposal
+                    .pitch
+                    .clone()
+                    .unwrap_or_else(|| (product.pitch_zh.clone(), product.pitch_en.clone()));
+                candidates.push(Suggestion {
+                    product: product.id.clone(),
+                    product_zh: product.zh.clone(),
+                    product_en: product.en.clone(),
+                    kind: p.kind,
+                    rules: vec![p.rule.clone()],
+                    pitch_zh,
+                    pitch_en,
+                    reasons: vec![Reason {
+                        rule: p.rule,
+                        zh: p.proposal.reason_zh,
+                        en: p.proposal.reason_en,
+                    }],
+                    score: p.priority as f64 * seg_weight + product.value + p.proposal.boost,
+                    risk: product.risk,
+                    to: p.proposal.to,
+                    simple: product.simple,
+                });
+            }
+        }
+    }
+
+    let mut suppressed = Vec::new();
+    let mut kept = Vec::new();
+    for s in candidates {
+        match hold_reason(manifest, facts, &s) {
+            Some((reason, zh, en)) => suppressed.push(Suppressed {
+                product: s.product,
+                rules: s.rules,
+                reason,
+                zh,
+                en,
+            }),
+            None => kept.push(s),
+        }
+    }
+    kept.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.product.cmp(&b.product)));
+
+    let limit = policy.max_pitches.get(&facts.channel).copied().unwrap_or(0);
+    let already = customer
+        .contact_history
+        .iter()
+        .filter(|c| {
+            c.by.as_deref() == Some(facts.channel.as_str()) && c.at.day() == facts.today && c.at.unix <= facts.now
+        })
+        .count();
+    let room = limit.saturating_sub(already);
+    if kept.len() > room {
+        for s in kept.split_off(room) {
+            suppressed.push(Suppressed {
+                product: s.product,
+                rules: s.rules,
+                reason: HoldReason::PitchLimit,
+                zh: format!("本次接待（{}）推介已达上限 {limit} 条", facts.channel),
+                en: format!("This visit's pitch limit for {} ({limit}) is reached", facts.channel),
+            });
+        }
+    }
+
+    routes.sort_by(|a, b| (-a.0, &a.1).cmp(&(-b.0, &b.1)));
+    let route = match routes.into_iter().next() {
+        Some((_, rule, r)) => make_route(manifest, &r.destination, r.reason_zh, r.reason_en, Some(rule)),
+        None => {
+            let d = &manifest.default_route;
+            make_route(manifest, &d.destination, d.zh.clone(), d.en.clone(), None)
+        }
+    };
+
+    Decided {
+        suggestions: kept,
+        route,
+        suppressed,
+        unmet_needs,
+    }
+}
+
+fn make_route(manifest: &Manifest, dest: &str, reason_zh: String, reason_en: String, rule: Option<String>) -> Route {
+    let (zh, en) = manifest
+        .destinations
+        .get(dest)
+        .map_or((dest.to_owned(), dest.to_owned()), |d| (d.zh.clone(), d.en.clone()));
+    Route {
+        destination: dest.to_owned(),
+        destination_zh: zh,
+        destination_en: en,
+        reason_zh,
+        reason_en,
+        rule,
+    }
+}
+
+/// The first reason policy holds this suggestion back, in the order a
+/// compliance officer would ask: complaint, consent, suitability, pacing.
+fn hold_reason(manifest: &Manifest, facts: &Facts, s: &Suggestion) -> Option<(HoldReason, String, String)> {
+    let c = &facts.customer;
+    let policy = &manifest.policy;
+    if let Some(purpose) = c.visit.as_ref().and_then(|v| v.purpose.as_deref()) {
+        if policy.no_pitch_purposes.iter().any(|p| p == purpose) {
+            return Some((
+                HoldReason::Complaint,
+                "客户本次来访为投诉，不做营销".into(),
+                "The visit is a complaint: no pitch".into(),
+            ));
+        }
+    }
+    if !c.consent.marketing {
+        return Some((
+            HoldReason::Consent,
+            "客户未同意营销，只做服务引导".into(),
+            "No marketing consent: service routing only".into(),
+        ));
+    }
+    match c.risk_rating {
+        Some(rating) if s.risk > rating.0 => {
+            return Some((
+                HoldReason::Suitability,
+                format!("产品风险等级 R{} 高于客户风险评级 C{}", s.risk, rating.0),
+                format!("Product risk R{} is above the customer's rating C{}", s.risk, rating.0),
+            ))
+        }
+        None if s.risk > policy.unrated_max_risk => {
+            return Some((
+                HoldReason::Suitability,
+                format!("客户未做风险评估，不推介风险等级 R{} 的产品", s.risk),
+                format!("Customer not risk-rated: no R{} product", s.risk),
+            ))
+        }
+        _ => {}
+    }
+    for (outcome, days) in &policy.pacing_days {
+        let Some(outcome) = parse_outcome(outcome) else {
+            continue;
+        };
+        if facts.contacted_within(&s.product, outcome, *days) {
+            return Some((
+                HoldReason::Pacing,
+                format!(
+                    "客户 {days} 天内对该产品的答复为「{}」，暂不重复推介",
+                    outcome_zh(outcome)
+                ),
+                format!(
+                    "Customer answered {:?} about it within {days} days: not pitched again yet",
+                    outcome.as_str()
+                ),
+            ));
+        }
+    }
+    None
+}
+
+fn parse_outcome(s: &str) -> Option<Outcome> {
+    Some(match s {
+        "accepted" => Outcome::Accepted,
+        "declined" => Outcome::Declined,
+        "not_now" => Outcome::NotNow,
+        "no_answer" => Outcome::NoAnswer,
+        _ => return None,
+    })
+}
+
+fn outcome_zh(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Accepted => "已接受",
+        Outcome::Declined => "婉拒",
+        Outcome::NotNow => "暂不需要",
+        Outcome::NoAnswer => "未接通",
+    }
+}
+
+/// `YYYY-MM-DD` of a branch day number.
+pub(crate) fn date_text(day: i64) -> String {
+    const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
+    i32::try_from(day + UNIX_EPOCH_JULIAN_DAY)
+        .ok()
+        .and_then(|jd| time::Date::from_julian_day(jd).ok())
+        .map_or_else(|| day.to_string(), |d| d.to_string())
+}

@@ -1,0 +1,164 @@
+//! The WebAssembly boundary: a thin layer over the core for the page.
+//!
+//! Values cross as plain JS objects (serde-wasm-bindgen, JSON-compatible);
+//! errors are JS `Error`s that carry the same fields as the core's errors
+//! (`type`, `path` or `file`, `line`, `column`).
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::{lint, run_fixtures, Customer, Engine, Error, Options, PackSource, Stamp};
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// A compiled rule pack, as the page holds it.
+#[wasm_bindgen]
+pub struct NextBest {
+    engine: Engine,
+    source: PackSource,
+}
+
+/// `{ now?: string | number (ms since epoch), channel?: string }`
+#[derive(serde::Deserialize, Default)]
+struct JsOptions {
+    #[serde(default)]
+    now: Option<serde_json::Value>,
+    #[serde(default)]
+    channel: Option<String>,
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
+}
+
+/// A JS `Error` whose own fields repeat the core error's.
+fn js_error(e: &Error) -> JsValue {
+    let err = js_sys::Error::new(&e.to_string());
+    if let Ok(fields) = to_js(e) {
+        if let Ok(keys) = js_sys::Reflect::own_keys(&fields) {
+            for key in keys.iter() {
+                if let Ok(v) = js_sys::Reflect::get(&fields, &key) {
+                    let _ = js_sys::Reflect::set(&err, &key, &v);
+                }
+            }
+        }
+    }
+    err.into()
+}
+
+fn input_error(path: &str, message: impl Into<String>) -> JsValue {
+    js_error(&Error::Input {
+        path: path.to_owned(),
+        message: message.into(),
+    })
+}
+
+fn pack_from_js(pack: JsValue) -> Result<PackSource, JsValue> {
+    if pack.is_undefined() || pack.is_null() {
+        return Ok(PackSource::bundled());
+    }
+    serde_wasm_bindgen::from_value(pack)
+        .map_err(|e| input_error("pack", format!("expected {{files: {{name: text}}}}: {e}")))
+}
+
+#[wasm_bindgen]
+impl NextBest {
+    /// Compiles a pack `{files: {"pack.json": "...", "rule.rhai": "..."}}`;
+    /// the bundled pack when `pack` is undefined. Broken rules do not fail
+    /// this: they are reported by `problems()` and in every evaluation.
+    #[wasm_bindgen(constructor)]
+    pub fn new(pack: JsValue) -> Result<NextBest, JsValue> {
+        let source = pack_from_js(pack)?;
+        let engine = Engine::new(&source).map_err(|e| js_error(&e))?;
+        Ok(NextBest { engine, source })
+    }
+
+    /// Evaluates one customer object; options `{now, channel}`.
+    pub fn evaluate(&self, customer: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+        let customer =
+            Customer::from_deserializer(serde_wasm_bindgen::Deserializer::from(customer)).map_err(|e| js_error(&e))?;
+        let js: JsOptions = if options.is_undefined() || options.is_null() {
+            JsOptions::default()
+        } else {
+            serde_wasm_bindgen::from_value(options).map_err(|e| input_error("options", e.to_string()))?
+        };
+        let mut opts = Options::default();
+        if let Some(ch) = js.channel {
+            opts.channel = ch;
+        }
+        opts.now = match js.now {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) => {
+                Some(Stamp::parse(&s).map_err(|m| input_error("options.now", m))?.unix)
+            }
+            Some(serde_json::Value::Number(n)) => Some((n.as_f64().unwrap_or(0.0) / 1000.0).floor() as i64),
+            Some(_) => return Err(input_error("options.now", "expected an ISO date-time or milliseconds")),
+        };
+        if opts.now.is_none() && customer.visit.as_ref().and_then(|v| v.at.as_ref()).is_none() {
+            opts.now = Some((js_sys::Date::now() / 1000.0).floor() as i64);
+        }
+        let out = self.engine.evaluate(customer, &opts).map_err(|e| js_error(&e))?;
+        to_js(&out)
+    }
+
+    /// Every compile and lint problem, with file, line and column.
+    pub fn problems(&self) -> Result<JsValue, JsValue> {
+        to_js(&lint(&self.engine, &self.source))
+    }
+
+    /// The rules' headers (id, kind, priority, zh, en, triggers).
+    pub fn rules(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.engine.rules())
+    }
+
+    /// The product catalogue.
+    pub fn products(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.engine.catalogue().values().collect::<Vec<_>>())
+    }
+
+    /// The pack's manifest (params, destinations, policy).
+    pub fn manifest(&self) -> Result<JsValue, JsValue> {
+        to_js(self.engine.manifest())
+    }
+
+    /// Runs the pack's fixtures: `{passed, failed, cases: [{file, name, passed, failures}]}`.
+    #[wasm_bindgen(js_name = runFixtures)]
+    pub fn run_fixtures(&self) -> Result<JsValue, JsValue> {
+        to_js(&run_fixtures(&self.engine, &self.source))
+    }
+}
+
+/// Compiles and lints a pack without keeping it: the studio's live diagnostics.
+#[wasm_bindgen(js_name = checkPack)]
+pub fn check_pack(pack: JsValue) -> Result<JsValue, JsValue> {
+    let source = pack_from_js(pack)?;
+    match Engine::new(&source) {
+        Ok(engine) => to_js(&lint(&engine, &source)),
+        Err(e) => Err(js_error(&e)),
+    }
+}
+
+/// The bundled pack's files, for the studio to start from or reset to.
+#[wasm_bindgen(js_name = bundledPack)]
+pub fn bundled_pack() -> Result<JsValue, JsValue> {
+    to_js(&PackSource::bundled())
+}
+
+/// The bundled sample customers as an array of objects.
+#[wasm_bindgen(js_name = sampleCustomers)]
+pub fn sample_customers() -> Result<JsValue, JsValue> {
+    let v: serde_json::Value =
+        serde_json::from_str(crate::bundled_samples()).map_err(|e| input_error("samples", e.to_string()))?;
+    to_js(&v)
+}
+
+/// The crate version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    crate::VERSION.to_owned()
+}
