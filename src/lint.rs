@@ -161,32 +161,33 @@ fn string_args<'a>(code: &'a str, call: &str) -> Vec<(usize, &'a str)> {
     out
 }
 
-/// Each `var.name` on the line (not a method on a longer name), with the column of `name`.
+/// Each `var.name` on the line (not a method on a longer name), with the
+/// column of `name`. Backtick strings are code here: `${p.x}` is checked too.
 fn members<'a>(code: &'a str, var: &str) -> Vec<(usize, &'a str)> {
     let bytes = code.as_bytes();
     let mut out = Vec::new();
     let mut in_str = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b == b'"' && (i == 0 || bytes[i - 1] != b'\\') {
-            in_str = !in_str;
-        } else if !in_str
-            && code[i..].starts_with(var)
-            && bytes.get(i + var.len()) == Some(&b'.')
-            && (i == 0 || !(is_ident(bytes[i - 1]) || bytes[i - 1] == b'.'))
-        {
-            let start = i + var.len() + 1;
-            let end = code[start..]
-                .find(|ch: char| !ch.is_ascii_alphanumeric() && ch != '_')
-                .map_or(code.len(), |e| start + e);
-            if end > start {
-                out.push((code[..start].chars().count() + 1, &code[start..end]));
-            }
-            i = end;
+    let mut skip_to = 0;
+    for (i, ch) in code.char_indices() {
+        if i < skip_to {
             continue;
         }
-        i += 1;
+        if ch == '"' && (i == 0 || bytes[i - 1] != b'\\') {
+            in_str = !in_str;
+            continue;
+        }
+        let before_ok = i == 0 || !(is_ident(bytes[i - 1]) || bytes[i - 1] == b'.');
+        if in_str || !before_ok || !code[i..].starts_with(var) || bytes.get(i + var.len()) != Some(&b'.') {
+            continue;
+        }
+        let start = i + var.len() + 1;
+        let end = code[start..]
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .map_or(code.len(), |e| start + e);
+        if end > start {
+            out.push((code[..start].chars().count() + 1, &code[start..end]));
+        }
+        skip_to = end;
     }
     out
 }
