@@ -103,6 +103,7 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
             }
         }
     }
+    out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     for p in catalogue.values() {
         for role in &p.sold_by {
             if !ROLES.contains(&role.as_str()) {

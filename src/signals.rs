@@ -250,6 +250,7 @@ impl Outcome {
 #[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd, Serialize)]
 #[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
 #[serde(transparent)]
+#[cfg_attr(feature = "cli", schemars(extend("minimum" = 0)))]
 pub struct Amount(pub f64);
 
 impl<'de> Deserialize<'de> for Amount {
@@ -268,7 +269,7 @@ impl<'de> Deserialize<'de> for Amount {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
 #[serde(transparent)]
-pub struct RiskRating(pub u8);
+pub struct RiskRating(#[cfg_attr(feature = "cli", schemars(range(min = 1, max = 5)))] pub u8);
 
 impl<'de> Deserialize<'de> for RiskRating {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -287,6 +288,10 @@ impl<'de> Deserialize<'de> for RiskRating {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
 #[serde(transparent)]
+#[cfg_attr(
+    feature = "cli",
+    schemars(extend("pattern" = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$"))
+)]
 pub struct Stamp {
     pub text: String,
     #[serde(skip)]
@@ -334,7 +339,7 @@ fn parse_unix(text: &str) -> Option<i64> {
     if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
         return Some(t.unix_timestamp());
     }
-    let local = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let local = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]");
     if let Ok(t) = PrimitiveDateTime::parse(text, &local) {
         return Some(t.assume_offset(branch).unix_timestamp());
     }

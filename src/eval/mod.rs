@@ -388,6 +388,9 @@ fn run_error(rule: &CompiledRule, e: &EvalAltResult) -> RuleError {
             default_limits::MAX_OPERATIONS
         ),
         EvalAltResult::ErrorRuntime(msg, ..) => msg.to_string(),
+        EvalAltResult::ErrorPropertyNotFound(name, ..) => {
+            format!("no property {name:?} here: check the spelling against pack.json params or the customer API")
+        }
         EvalAltResult::ErrorInFunctionCall(name, _, inner, ..) => {
             format!("in {name}(): {}", strip_position(&inner.to_string()))
         }

@@ -1,0 +1,167 @@
+//! The command-line tool as a rule author and a branch system use it:
+//! exit codes 0 ok, 1 rule or fixture failures, 2 bad input.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn nextbest(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nextbest"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("write stdin");
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("finishes")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const CUSTOMER: &str = r#"{"id": "C1", "segment": "mass", "risk_rating": 3,
+  "transactions": [{"kind": "cash_withdrawal", "amount": 80000, "at": "2026-11-24"}],
+  "visit": {"purpose": "cash_withdrawal", "at": "2026-11-24T10:00:00"},
+  "consent": {"marketing": true, "record": true}}"#;
+
+#[test]
+fn eval_reads_stdin_and_prints_the_ranked_result() {
+    let out = nextbest(&["eval", "--channel", "teller", "-"], Some(CUSTOMER));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON out");
+    assert_eq!(v["suggestions"][0]["product"], "wm.product");
+    assert_eq!(v["route"]["destination"], "relationship_manager");
+    assert_eq!(v["high_value"]["flag"], true);
+    assert!(v["trace"].as_array().is_some_and(|t| !t.is_empty()));
+}
+
+#[test]
+fn eval_of_a_bad_field_exits_2_and_names_the_path() {
+    let bad = CUSTOMER.replace("80000", "\"lots\"");
+    let out = nextbest(&["eval", "-"], Some(&bad));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("transactions[0].amount"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn eval_of_an_array_names_the_customer_index() {
+    let bad = format!("[{CUSTOMER}, {}]", CUSTOMER.replace("\"mass\"", "\"gold\""));
+    let out = nextbest(&["eval", "-"], Some(&bad));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("[1].segment"), "{}", text(&out.stderr));
+}
+
+fn broken_pack() -> tempdir::Dir {
+    let dir = tempdir::Dir::new("broken");
+    for (name, body) in nextbest::PackSource::bundled().files {
+        dir.write(&name, &body);
+    }
+    dir.write(
+        "zz_broken.rhai",
+        "//! kind: cross_sell\n//! priority: 1\n//! zh: 坏\n//! en: broken\nif c.aum > {\n",
+    );
+    dir.write(
+        "zz_typo.rhai",
+        "//! kind: cross_sell\n//! priority: 1\n//! zh: 错\n//! en: typo\nsuggest(\"wm.prodct\", \"a\", \"b\")\n",
+    );
+    dir
+}
+
+#[test]
+fn check_prints_file_line_column_and_exits_1() {
+    let dir = broken_pack();
+    let out = nextbest(&["check", "--rules", dir.path()], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("/zz_broken.rhai:6:1:"), "{err}");
+    assert!(
+        err.contains("/zz_typo.rhai:5:10: [zz_typo] unknown product \"wm.prodct\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_and_test_pass_on_the_bundled_pack() {
+    let out = nextbest(&["check"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = nextbest(&["test"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains(" passed, 0 failed"));
+}
+
+#[test]
+fn test_with_a_failing_fixture_exits_1() {
+    let dir = broken_pack();
+    let out = nextbest(&["test", "--rules", dir.path()], None);
+    assert_eq!(out.status.code(), Some(1), "the broken rule fails the run");
+}
+
+#[test]
+fn a_missing_pack_folder_is_bad_input() {
+    let out = nextbest(&["check", "--rules", "/nonexistent/pack"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("/nonexistent/pack"));
+}
+
+#[test]
+fn the_published_schema_is_the_generated_one() {
+    let out = nextbest(&["schema"], None);
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/www/customer.schema.json"))
+        .expect("www/customer.schema.json is committed");
+    assert_eq!(
+        text(&out.stdout),
+        committed,
+        "regenerate with: cargo run -- schema > www/customer.schema.json"
+    );
+}
+
+/// A temporary folder removed on drop; std has none and one test does not earn a crate.
+mod tempdir {
+    pub struct Dir(std::path::PathBuf);
+
+    impl Dir {
+        pub fn new(tag: &str) -> Dir {
+            let p = std::env::temp_dir().join(format!(
+                "nextbest-{tag}-{}-{:?}",
+                std::process::id(),
+                std::thread::current().id()
+            ));
+            let _ = std::fs::remove_dir_all(&p);
+            std::fs::create_dir_all(&p).expect("temp dir");
+            Dir(p)
+        }
+
+        pub fn path(&self) -> &str {
+            self.0.to_str().expect("utf-8 temp path")
+        }
+
+        pub fn write(&self, name: &str, body: &str) {
+            let path = self.0.join(name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).expect("mkdir");
+            }
+            std::fs::write(path, body).expect("write");
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}

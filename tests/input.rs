@@ -1,0 +1,154 @@
+//! A malformed customer record is an error that names the field path,
+//! never a crash and never a silent default.
+#![cfg(not(target_arch = "wasm32"))]
+
+use nextbest::{Customer, Engine, Error, Options, PackSource};
+
+fn base() -> serde_json::Value {
+    serde_json::json!({
+        "id": "I1",
+        "segment": "mass",
+        "risk_rating": 3,
+        "transactions": [
+            {"kind": "cash_deposit", "amount": 100, "at": "2026-11-20"},
+            {"kind": "cash_deposit", "amount": 200, "at": "2026-11-21"},
+            {"kind": "fx_exchange", "amount": 300, "currency": "USD", "at": "2026-11-22T09:00:00+08:00"}
+        ],
+        "contact_history": [{"product": "wm.product", "at": "2026-11-01", "outcome": "declined", "by": "teller"}],
+        "visit": {"purpose": "transfer", "at": "2026-11-24T10:00:00"},
+        "consent": {"marketing": true, "record": true}
+    })
+}
+
+/// Applies `edit` to a valid customer and returns the error's path and message.
+fn fails_at(edit: impl FnOnce(&mut serde_json::Value)) -> (String, String) {
+    let mut v = base();
+    edit(&mut v);
+    let engine = Engine::new(&PackSource::bundled()).expect("bundled");
+    let err = Customer::from_value(&v).and_then(|c| engine.evaluate(c, &Options::default()));
+    match err {
+        Err(Error::Input { path, message }) => (path, message),
+        other => panic!("expected an input error, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_valid_base_customer_evaluates() {
+    let engine = Engine::new(&PackSource::bundled()).expect("bundled");
+    let c = Customer::from_value(&base()).expect("valid");
+    assert!(engine.evaluate(c, &Options::default()).is_ok());
+}
+
+#[test]
+fn a_string_amount_names_its_path() {
+    let (path, msg) = fails_at(|v| v["transactions"][2]["amount"] = "abc".into());
+    assert_eq!(path, "transactions[2].amount");
+    assert!(msg.contains("invalid type"), "{msg}");
+}
+
+#[test]
+fn a_negative_amount_names_its_path() {
+    let (path, msg) = fails_at(|v| v["transactions"][1]["amount"] = (-5).into());
+    assert_eq!(path, "transactions[1].amount");
+    assert!(msg.contains("≥ 0"), "{msg}");
+}
+
+#[test]
+fn a_risk_rating_outside_c1_to_c5_is_refused() {
+    let (path, msg) = fails_at(|v| v["risk_rating"] = 7.into());
+    assert_eq!(path, "risk_rating");
+    assert!(msg.contains("1 to 5"), "{msg}");
+}
+
+#[test]
+fn a_bad_date_names_its_path() {
+    let (path, msg) = fails_at(|v| v["contact_history"][0]["at"] = "24/11/2026".into());
+    assert_eq!(path, "contact_history[0].at");
+    assert!(msg.contains("2026-11-24"), "says what is expected: {msg}");
+}
+
+#[test]
+fn an_unknown_segment_lists_the_known_ones() {
+    let (path, msg) = fails_at(|v| v["segment"] = "vip".into());
+    assert_eq!(path, "segment");
+    assert!(msg.contains("mass_affluent"), "{msg}");
+}
+
+#[test]
+fn an_unknown_outcome_names_its_path() {
+    let (path, _) = fails_at(|v| v["contact_history"][0]["outcome"] = "maybe".into());
+    assert_eq!(path, "contact_history[0].outcome");
+}
+
+#[test]
+fn a_missing_id_is_named() {
+    let (path, msg) = fails_at(|v| {
+        v.as_object_mut().expect("object").remove("id");
+    });
+    assert_eq!(path, "customer");
+    assert!(msg.contains("id"), "{msg}");
+}
+
+#[test]
+fn a_currency_without_a_rate_names_its_path() {
+    let (path, msg) = fails_at(|v| v["transactions"][2]["currency"] = "XYZ".into());
+    assert_eq!(path, "transactions[2].currency");
+    assert!(msg.contains("USD"), "lists the known currencies: {msg}");
+}
+
+#[test]
+fn an_unknown_channel_is_named() {
+    let engine = Engine::new(&PackSource::bundled()).expect("bundled");
+    let c = Customer::from_value(&base()).expect("valid");
+    let opts = Options {
+        now: None,
+        channel: "atm".into(),
+    };
+    match engine.evaluate(c, &opts) {
+        Err(Error::Input { path, .. }) => assert_eq!(path, "channel"),
+        other => panic!("expected a channel error, got {other:?}"),
+    }
+}
+
+#[test]
+fn no_time_at_all_is_an_error_not_the_clock() {
+    let (path, _) = fails_at(|v| {
+        v["visit"].as_object_mut().expect("visit").remove("at");
+    });
+    assert_eq!(path, "visit.at");
+}
+
+#[test]
+fn unknown_fields_are_kept_for_rules() {
+    let mut v = base();
+    v["industry"] = "healthcare".into();
+    let c = Customer::from_value(&v).expect("valid");
+    assert_eq!(c.extra.get("industry"), Some(&serde_json::Value::from("healthcare")));
+}
+
+#[test]
+fn bad_json_text_names_the_position_not_a_panic() {
+    for text in [
+        "",
+        "{",
+        "[]",
+        "null",
+        "{\"id\": 5}",
+        "{\"id\": \"x\", \"transactions\": {}}",
+    ] {
+        match Customer::from_json(text) {
+            Err(Error::Input { .. }) => {}
+            other => panic!("{text:?}: expected an input error, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn dates_with_and_without_offsets_mean_the_same_branch_day() {
+    let a = nextbest::Stamp::parse("2026-11-24T00:30:00+08:00").expect("rfc3339");
+    let b = nextbest::Stamp::parse("2026-11-24T00:30:00").expect("branch-local");
+    let c = nextbest::Stamp::parse("2026-11-23T16:30:00Z").expect("utc");
+    assert_eq!(a.unix, b.unix);
+    assert_eq!(a.unix, c.unix);
+    assert_eq!(a.day(), nextbest::Stamp::parse("2026-11-24").expect("date").day());
+}
