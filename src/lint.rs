@@ -96,6 +96,12 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
                     );
                 }
             }
+            for phrase in &engine.manifest().policy.forbidden_phrases {
+                if let Some(i) = line.find(phrase.as_str()) {
+                    let col = line[..i].chars().count() + 1;
+                    push(n + 1, col, format!("{phrase:?} is a forbidden phrase (policy.forbidden_phrases): no promises the bank cannot keep"));
+                }
+            }
             for (col, name) in members(code, "c") {
                 if !CUSTOMER_NAMES.contains(&name) {
                     push(n + 1, col, format!("unknown customer property or method c.{name}"));
@@ -105,6 +111,24 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
     }
     out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     for p in catalogue.values() {
+        for phrase in &engine.manifest().policy.forbidden_phrases {
+            if [&p.pitch_zh, &p.pitch_en, &p.zh, &p.en]
+                .iter()
+                .any(|t| t.contains(phrase.as_str()))
+            {
+                out.push(RuleError {
+                    rule: p.id.clone(),
+                    file: "products.json".into(),
+                    stage: Stage::Lint,
+                    line: 0,
+                    column: 0,
+                    message: format!(
+                        "product {}: {phrase:?} is a forbidden phrase (policy.forbidden_phrases)",
+                        p.id
+                    ),
+                });
+            }
+        }
         for role in &p.sold_by {
             if !ROLES.contains(&role.as_str()) {
                 out.push(RuleError {

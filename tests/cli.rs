@@ -165,3 +165,18 @@ mod tempdir {
         }
     }
 }
+
+#[test]
+fn check_flags_promises_the_bank_cannot_keep() {
+    let dir = broken_pack();
+    dir.write(
+        "zz_promise.rhai",
+        "//! kind: cross_sell\n//! priority: 1\n//! zh: 承诺\n//! en: promise\nsuggest(\"wm.product\", \"a\", \"b\").pitch(\"保本保息\", \"guaranteed\")\n",
+    );
+    let out = nextbest(&["check", "--rules", dir.path()], None);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("zz_promise.rhai:5:40: [zz_promise] \"保本\" is a forbidden phrase"),
+        "{err}"
+    );
+}

@@ -58,7 +58,7 @@ impl Facts {
 
     /// Transactions of `kind` within the last `days` days, today included.
     pub(crate) fn window(&self, kind: &str, days: i64) -> impl Iterator<Item = &Txn> {
-        let since = self.today - days;
+        let since = self.today.saturating_sub(days);
         self.by_kind
             .get(kind)
             .into_iter()

@@ -61,6 +61,9 @@ pub struct Policy {
     /// Score added for each further rule that proposes the same product.
     #[serde(default)]
     pub extra_reason_bonus: f64,
+    /// Words no pitch may use (promises the bank cannot keep); `nextbest check` flags them.
+    #[serde(default)]
+    pub forbidden_phrases: Vec<String>,
 }
 
 /// One catalogue product.
