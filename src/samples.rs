@@ -465,6 +465,13 @@ impl Draft {
         });
     }
 
+    /// Government units do not borrow or trade: give the firm a commercial industry.
+    fn commercial(&mut self, rng: &mut SplitMix64) {
+        if self.industry == Some("government") {
+            self.industry = Some(rng.pick(&["manufacturing", "retail", "construction", "high_tech"]));
+        }
+    }
+
     /// No high-value cue: an ordinary job and address, nothing asked for.
     fn set_ordinary(&mut self, rng: &mut SplitMix64) {
         self.occupation = Some(rng.pick(ORDINARY_JOBS));
@@ -514,7 +521,7 @@ const ARCHETYPES: &[(&str, bool, Option<u8>)] = &[
     ("wealth_account_opening", false, Some(1)),
     ("gold_account_opening", false, Some(2)),
     ("corp_special_fund", true, None),
-    ("corp_loan", true, None),
+    ("corp_working_capital", true, None),
     ("corp_acceptance_bill", true, None),
     ("corp_letter_of_credit", true, None),
     ("complaint", false, Some(2)),
@@ -526,6 +533,9 @@ const ARCHETYPES: &[(&str, bool, Option<u8>)] = &[
     ("private_cash", false, Some(3)),
     ("not_now_recent", false, Some(1)),
     ("ordinary_bill_payment", false, Some(0)),
+    ("corp_fx_trading", true, None),
+    ("corp_new_project", true, None),
+    ("private_fx_mix", false, Some(3)),
 ];
 
 fn band_of(b: u8) -> Band {
@@ -565,7 +575,10 @@ fn apply_archetype(name: &str, rng: &mut SplitMix64, d: &mut Draft) {
             (d.marketing, d.record) = (true, true);
         }
         "large_cash_deposit" => {
+            // Also hands in a gold-card form: a card applicant who is high value.
             d.large(rng, "cash_deposit", "CNY", 50_000, 150_000);
+            d.applications = vec!["credit_card_gold"];
+            d.needs.clear();
             d.purpose = Some("cash_deposit");
         }
         "card_only_platinum" | "card_only_gold" => {
@@ -645,6 +658,8 @@ fn apply_archetype(name: &str, rng: &mut SplitMix64, d: &mut Draft) {
             d.purpose = Some("transfer");
         }
         "private_banking_need" => {
+            let fund = d.large(rng, "fund_purchase", "CNY", 200_000, 1_000_000);
+            d.hold("inv.fund", fund, None);
             d.needs = vec!["complex_investment_advice"];
             d.occupation = Some("business_owner");
             d.area = "high_end_residential";
@@ -655,6 +670,7 @@ fn apply_archetype(name: &str, rng: &mut SplitMix64, d: &mut Draft) {
             d.risk = Some(1);
             d.age = Some(rng.range(32, 45));
             d.needs = vec!["child_education"];
+            d.applications = vec!["wealth_account"];
             d.purpose = Some("wealth_inquiry");
         }
         "declined_today" => {
@@ -663,6 +679,7 @@ fn apply_archetype(name: &str, rng: &mut SplitMix64, d: &mut Draft) {
             d.purpose = Some("cash_deposit");
         }
         "fx_usd_overseas_study" => {
+            d.large(rng, "deposit_certificate", "CNY", 300_000, 800_000);
             d.large(rng, "fx_exchange", "USD", 8_000, 30_000);
             d.needs = vec!["overseas_study"];
             d.age = Some(rng.range(42, 55));
@@ -697,6 +714,7 @@ fn apply_archetype(name: &str, rng: &mut SplitMix64, d: &mut Draft) {
         "gold_purchase" => {
             let amount = d.large(rng, "gold_purchase", "CNY", 50_000, 200_000);
             d.hold("pm.metal", amount, None);
+            d.risk = Some(d.risk.unwrap_or(3).max(3));
             d.purpose = Some("cash_deposit");
         }
         "fund_and_insurance_purchase" => {
@@ -742,12 +760,16 @@ fn apply_archetype(name: &str, rng: &mut SplitMix64, d: &mut Draft) {
             d.purpose = Some("account_opening");
         }
         "wealth_account_opening" => {
+            let amount = d.large(rng, "bond_purchase", "CNY", 50_000, 200_000);
+            d.maturing(rng, "bond.treasury", amount, 300, 1_100);
             d.applications = vec!["wealth_account"];
             d.needs = vec!["retirement"];
             d.age = Some(rng.range(50, 62));
             d.purpose = Some("account_opening");
         }
         "gold_account_opening" => {
+            let amount = d.large(rng, "gold_purchase", "CNY", 50_000, 150_000);
+            d.hold("pm.metal", amount, None);
             d.applications = vec!["gold_account"];
             d.risk = Some(rng.range(3, 5));
             d.purpose = Some("account_opening");
@@ -757,12 +779,14 @@ fn apply_archetype(name: &str, rng: &mut SplitMix64, d: &mut Draft) {
             d.applications = vec!["special_fund_account"];
             d.purpose = Some("account_opening");
         }
-        "corp_loan" => {
-            d.applications = vec!["loan"];
+        "corp_working_capital" => {
+            d.commercial(rng);
+            d.applications = vec!["loan", "acceptance_bill"];
             d.needs = vec!["business_loan"];
             d.purpose = Some("loan_inquiry");
         }
         "corp_acceptance_bill" => {
+            d.commercial(rng);
             d.applications = vec!["acceptance_bill"];
             d.needs = vec!["business_loan"];
             d.purpose = Some("loan_inquiry");
@@ -773,6 +797,9 @@ fn apply_archetype(name: &str, rng: &mut SplitMix64, d: &mut Draft) {
             d.purpose = Some("loan_inquiry");
         }
         "complaint" => {
+            // Unhappy with a wealth product bought last month, and moving money out.
+            let amount = d.large(rng, "wealth_purchase", "CNY", 100_000, 500_000);
+            d.maturing(rng, "wm.product", amount, 60, 360);
             d.large(rng, "cash_withdrawal", "CNY", 50_000, 150_000);
             d.purpose = Some("complaint");
             d.marketing = true;
@@ -789,6 +816,8 @@ fn apply_archetype(name: &str, rng: &mut SplitMix64, d: &mut Draft) {
             d.purpose = Some("loan_inquiry");
         }
         "retirement_deposit_maturing" => {
+            let policy = d.large(rng, "insurance_purchase", "CNY", 50_000, 150_000);
+            d.hold("ins.policy", policy, None);
             d.age = Some(rng.range(58, 68));
             d.occupation = Some("retiree");
             d.needs = vec!["retirement", "insurance"];
@@ -822,6 +851,27 @@ fn apply_archetype(name: &str, rng: &mut SplitMix64, d: &mut Draft) {
             d.needs = vec!["wealth_management"];
             d.purpose = Some("cash_withdrawal");
         }
+        "corp_fx_trading" => {
+            d.industry = Some("trading");
+            d.large(rng, "fx_exchange", "USD", 20_000, 200_000);
+            d.needs = vec!["fx_remittance"];
+            d.applications = vec!["letter_of_credit"];
+            d.purpose = Some("fx_exchange");
+        }
+        "corp_new_project" => {
+            d.industry = Some(rng.pick(&["energy", "utilities", "high_tech"]));
+            d.capital = Some(rng.amount(20_000_000, 200_000_000, 1_000_000));
+            d.corp_size = Some("large");
+            d.applications = vec!["settlement_account", "special_fund_account"];
+            d.purpose = Some("account_opening");
+            d.new_to_bank = true;
+        }
+        "private_fx_mix" => {
+            d.large(rng, "fx_exchange", "HKD", 100_000, 500_000);
+            d.large(rng, "fx_exchange", "EUR", 10_000, 50_000);
+            d.needs = vec!["fx_remittance"];
+            d.purpose = Some("fx_exchange");
+        }
         "not_now_recent" => {
             let ago = rng.range(2, 6);
             d.contact_ago(rng, "inv.fund", "not_now", "psm", ago);
@@ -849,7 +899,7 @@ fn customer(seed: u64, i: usize) -> Value {
 
     let corporate = match archetype {
         Some((_, corporate, _)) => corporate,
-        None => rng.percent(15),
+        None => rng.percent(18),
     };
     let mut d = if corporate {
         base_corporate(&mut rng, i)
@@ -857,10 +907,10 @@ fn customer(seed: u64, i: usize) -> Value {
         let band = match archetype.and_then(|a| a.2) {
             Some(b) => band_of(b),
             None => rng.weighted(&[
-                (Band::Mass, 42),
-                (Band::MassAffluent, 28),
-                (Band::Affluent, 20),
-                (Band::Private, 10),
+                (Band::Mass, 52),
+                (Band::MassAffluent, 30),
+                (Band::Affluent, 13),
+                (Band::Private, 5),
             ]),
         };
         base_individual(&mut rng, i, band)
@@ -868,9 +918,16 @@ fn customer(seed: u64, i: usize) -> Value {
     everyday_transactions(&mut rng, &mut d);
     past_contacts(&mut rng, &mut d);
 
+    let industry = d.industry;
     match archetype {
         Some((name, _, _)) => apply_archetype(name, &mut rng, &mut d),
         None => random_mix(&mut rng, &mut d),
+    }
+    if d.industry != industry {
+        // The scenario chose the industry: name the firm after it.
+        if let Some(&(industry, _, words)) = INDUSTRIES.iter().find(|i| Some(i.0) == d.industry) {
+            d.name = company_name(&mut rng, industry, words);
+        }
     }
     finish(&mut rng, d)
 }
@@ -1156,7 +1213,7 @@ fn add_holdings(
         if product == "dep.large_cd" && share < 200_000 {
             product = "dep.deposit";
         }
-        if d.risk.is_none() && matches!(product, "inv.fund" | "pm.metal") {
+        if d.risk.is_none_or(|r| r <= 1) && matches!(product, "inv.fund" | "pm.metal") {
             product = "bond.treasury";
         }
         if share == 0 || d.holdings.iter().any(|h| h.product == product) {
@@ -1196,7 +1253,9 @@ fn channel_for(rng: &mut SplitMix64, kind: &str, amount: u64, currency: &str, ba
 
 /// 0–30 ordinary transactions in the 60 days before the visit: pay, spending, bills.
 fn everyday_transactions(rng: &mut SplitMix64, d: &mut Draft) {
-    let count = rng.range(0, 30).min(rng.range(0, 30)).min(rng.range(0, 30));
+    // Mostly short histories (the file is embedded in the wasm module), a few long ones.
+    let (lo, hi) = rng.weighted(&[((0, 1), 48), ((1, 3), 32), ((3, 9), 15), ((9, 26), 5)]);
+    let count = rng.range(lo, hi);
     let s = d.band.scale();
     if d.corporate {
         let size = match d.corp_size {
@@ -1296,7 +1355,7 @@ fn past_contacts(rng: &mut SplitMix64, d: &mut Draft) {
 
 /// Customers outside the scenarios: random mixes of large business, applications and needs.
 fn random_mix(rng: &mut SplitMix64, d: &mut Draft) {
-    if rng.percent(30) {
+    if rng.percent(35) {
         let event = if d.corporate {
             rng.pick(&[
                 "cash_deposit",
@@ -1325,8 +1384,10 @@ fn random_mix(rng: &mut SplitMix64, d: &mut Draft) {
         };
         large_event(rng, d, event);
     }
-    if rng.percent(18) {
-        let app = if d.corporate {
+    if rng.percent(if d.corporate { 40 } else { 18 }) {
+        let app = if d.industry == Some("government") {
+            rng.pick(&["special_fund_account", "settlement_account", "safe_deposit_box"])
+        } else if d.corporate {
             rng.pick(CORP_APPLICATIONS)
         } else {
             rng.pick(PERSONAL_APPLICATIONS)
@@ -1401,12 +1462,12 @@ fn large_event(rng: &mut SplitMix64, d: &mut Draft, event: &'static str) {
             }
         }
         "fx_exchange" => {
-            let (currency, lo, hi) = rng.pick(&[
-                ("USD", 5_000, 50_000),
-                ("EUR", 5_000, 30_000),
-                ("HKD", 40_000, 300_000),
-                ("GBP", 4_000, 20_000),
-                ("JPY", 800_000, 5_000_000),
+            let (currency, lo, hi) = rng.weighted(&[
+                (("USD", 5_000, 50_000), 3),
+                (("EUR", 5_000, 30_000), 2),
+                (("HKD", 40_000, 300_000), 2),
+                (("GBP", 4_000, 20_000), 1),
+                (("JPY", 800_000, 5_000_000), 1),
             ]);
             d.large(rng, event, currency, lo, hi);
             if rng.percent(60) {
@@ -1437,8 +1498,8 @@ fn large_event(rng: &mut SplitMix64, d: &mut Draft, event: &'static str) {
             d.maturing(rng, product, amount, 30, 720);
         }
         "gold_purchase" | "fund_purchase" | "insurance_purchase" => {
-            if event == "fund_purchase" && d.risk.is_none() {
-                d.risk = Some(3);
+            if event != "insurance_purchase" {
+                d.risk = Some(d.risk.unwrap_or(3).max(3));
             }
             let amount = d.large(rng, event, "CNY", 50_000, 300_000);
             let product = match event {
@@ -1500,6 +1561,20 @@ fn finish(rng: &mut SplitMix64, mut d: Draft) -> Value {
             _ => {}
         }
     }
+    // Unrated and conservative (C1) customers hold nothing above risk 1 or 2:
+    // a scenario may have set the rating after the holdings were made.
+    if d.risk.is_none_or(|r| r <= 1) {
+        let moved: u64 = d
+            .holdings
+            .iter()
+            .filter(|h| matches!(h.product, "inv.fund" | "pm.metal"))
+            .map(|h| h.amount)
+            .sum();
+        d.holdings.retain(|h| !matches!(h.product, "inv.fund" | "pm.metal"));
+        if let Some(a) = d.liquid_account() {
+            a.balance += moved;
+        }
+    }
     if d.new_to_bank {
         d.accounts.clear();
         d.holdings.clear();
@@ -1548,7 +1623,10 @@ fn finish(rng: &mut SplitMix64, mut d: Draft) -> Value {
     let holdings: Vec<Value> = d
         .holdings
         .iter()
-        .map(|h| json!({"product": h.product, "amount": h.amount, "matures_on": h.matures.map(date)}))
+        .map(|h| match h.matures {
+            Some(day) => json!({"product": h.product, "amount": h.amount, "matures_on": date(day)}),
+            None => json!({"product": h.product, "amount": h.amount}),
+        })
         .collect();
     let transactions: Vec<Value> = d
         .txns
@@ -1591,9 +1669,17 @@ fn finish(rng: &mut SplitMix64, mut d: Draft) -> Value {
         "consent": {"marketing": d.marketing, "record": d.record},
         "contact_history": contacts,
     });
-    if let (Some(obj), true) = (v.as_object_mut(), d.corporate) {
-        obj.insert("industry".into(), json!(d.industry));
-        obj.insert("corp_size".into(), json!(d.corp_size));
+    // Fields that only apply to the other kind are left out, not null: the
+    // file is embedded in the wasm module and every byte is shipped.
+    if let Some(obj) = v.as_object_mut() {
+        if d.corporate {
+            obj.remove("age");
+            obj.remove("occupation");
+            obj.insert("industry".into(), json!(d.industry));
+            obj.insert("corp_size".into(), json!(d.corp_size));
+        } else {
+            obj.remove("registered_capital");
+        }
     }
     v
 }
