@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Sets up everything and starts nextbest on its embedded default pack:
+# installs the toolchain, builds the CLI and the wasm module, checks the bundled
+# pack, runs the demo over the sample customers, then serves the page in www/.
+#
+#   scripts/start.sh [--no-serve] [--port N]
+#
+# NEXTBEST_NO_SERVE=1 is the same as --no-serve; NEXTBEST_PORT sets the port (default 8080).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+serve=1
+[ "${NEXTBEST_NO_SERVE:-0}" = 1 ] && serve=0
+port=${NEXTBEST_PORT:-8080}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-serve) serve=0; shift ;;
+    --port) port=$2; shift 2 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "start: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+step() { echo; echo "== $*"; }
+
+step "setup"
+scripts/setup.sh              # no chromium: the start does not need a browser
+
+step "build the CLI (release)"
+cargo build --release
+nextbest="${CARGO_TARGET_DIR:-target}/release/nextbest"
+
+step "build the wasm module"
+scripts/build-wasm.sh
+
+step "check the bundled pack"
+"$nextbest" check
+
+step "demo: the bundled sample customers"
+"$nextbest" demo
+
+if [ "$serve" = 0 ]; then
+  echo; echo "start: ok (not serving: --no-serve / NEXTBEST_NO_SERVE=1)"
+  exit 0
+fi
+
+step "serve www/"
+# Loopback only; http.server serves .wasm as application/wasm, which init() needs.
+echo "start: open http://127.0.0.1:$port/  (Ctrl-C stops)"
+exec python3 -m http.server "$port" --bind 127.0.0.1 --directory www

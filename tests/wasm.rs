@@ -1,0 +1,190 @@
+//! The JS boundary (`src/wasm.rs`) in headless Chromium, through the same
+//! calls the page makes: values in and out are plain JS objects, errors are
+//! JS `Error`s carrying the core error's fields.
+//!
+//! Run: `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --no-default-features --tests`
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Object, Reflect};
+use nextbest::{bundled_pack, check_pack, sample_customers, version, NextBest};
+use serde_json::json;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// JSON to a plain JS object, as a page would build it.
+fn js(value: serde_json::Value) -> JsValue {
+    serde::Serialize::serialize(&value, &serde_wasm_bindgen::Serializer::json_compatible()).expect("to JS")
+}
+
+/// A JS value back to JSON, for asserting on it.
+fn json_of(value: &JsValue) -> serde_json::Value {
+    serde_wasm_bindgen::from_value(value.clone()).expect("from JS")
+}
+
+fn get(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &JsValue::from_str(key)).expect("Reflect.get")
+}
+
+fn is_plain_object(value: &JsValue) -> bool {
+    value.is_object() && Object::get_prototype_of(value) == Object::get_prototype_of(&Object::new())
+}
+
+fn options() -> JsValue {
+    js(json!({"now": "2026-11-24T10:00:00+08:00", "channel": "teller"}))
+}
+
+fn customer() -> serde_json::Value {
+    json!({
+        "id": "w1",
+        "name": "王女士",
+        "segment": "mass_affluent",
+        "risk_rating": 3,
+        "consent": {"marketing": true, "record": true},
+        "visit": {"purpose": "cash_withdrawal", "at": "2026-11-24T10:00:00+08:00"},
+        "transactions": [{"kind": "cash_withdrawal", "amount": 80000, "at": "2026-11-24T09:55:00+08:00"}]
+    })
+}
+
+/// The bundled pack's manifest and catalogue with the given rules only, so
+/// these tests do not depend on what the bundled rules say.
+fn pack_with(rules: &[(&str, &str)]) -> JsValue {
+    let bundled = json_of(&bundled_pack().expect("bundledPack"));
+    let mut files = serde_json::Map::new();
+    for name in ["pack.json", "products.json"] {
+        files.insert(name.into(), bundled["files"][name].clone());
+    }
+    for (name, text) in rules {
+        files.insert((*name).into(), json!(text));
+    }
+    js(json!({ "files": files }))
+}
+
+const ALWAYS: &str = "//! kind: signal\n//! priority: 50\n//! zh: 总是触发\n//! en: Always fires\n\nhigh_value(\"always\", \"测试信号\", \"Test signal\")\n";
+/// Line 6, column 9: the missing expression after `=`.
+const BROKEN: &str =
+    "//! kind: signal\n//! priority: 40\n//! zh: 语法错误\n//! en: Syntax error\n\nlet x = ;\nhigh_value(\"x\", \"x\", \"x\")\n";
+const ENDLESS: &str = "//! kind: signal\n//! priority: 60\n//! zh: 死循环\n//! en: Endless loop\n\nloop {}\n";
+
+#[wasm_bindgen_test]
+fn bundled_pack_loads() {
+    let nb = NextBest::new(JsValue::UNDEFINED).expect("the bundled pack compiles");
+    let rules = nb.rules().expect("rules()");
+    assert!(Array::is_array(&rules));
+    assert!(Array::from(&rules).length() > 0, "the bundled pack has rules");
+    let problems = json_of(&nb.problems().expect("problems()"));
+    assert_eq!(problems, json!([]), "the bundled pack has no problems");
+    assert!(json_of(&nb.products().expect("products()"))
+        .as_array()
+        .is_some_and(|p| !p.is_empty()));
+    assert!(json_of(&nb.manifest().expect("manifest()"))["policy"].is_object());
+    let files = json_of(&bundled_pack().expect("bundledPack()"));
+    assert!(files["files"]["pack.json"].is_string());
+    assert!(Array::is_array(&sample_customers().expect("sampleCustomers()")));
+    assert_eq!(version(), env!("CARGO_PKG_VERSION"));
+}
+
+#[wasm_bindgen_test]
+fn evaluate_returns_a_plain_object() {
+    let nb = NextBest::new(JsValue::UNDEFINED).expect("bundled pack");
+    let out = nb.evaluate(js(customer()), options()).expect("evaluate");
+    assert!(is_plain_object(&out), "a plain object, not a Map");
+    assert!(Array::is_array(&get(&out, "suggestions")));
+    let route = get(&out, "route");
+    assert!(is_plain_object(&route));
+    assert!(get(&route, "destination").is_string());
+    let v = json_of(&out);
+    assert_eq!(v["customer"], "w1");
+    assert_eq!(v["channel"], "teller");
+    assert_eq!(v["today"], "2026-11-24");
+    assert_eq!(v["errors"], json!([]), "no rule errors on a valid customer");
+    // Options may be left out: the customer's visit.at is the time.
+    nb.evaluate(js(customer()), JsValue::UNDEFINED)
+        .expect("evaluate without options");
+}
+
+#[wasm_bindgen_test]
+fn malformed_customer_rejects_with_the_field_path() {
+    let nb = NextBest::new(JsValue::UNDEFINED).expect("bundled pack");
+    let mut bad = customer();
+    bad["transactions"][0]["amount"] = json!("abc");
+    let err = nb
+        .evaluate(js(bad), options())
+        .expect_err("a string amount is rejected");
+    assert!(err.is_instance_of::<js_sys::Error>(), "a JS Error");
+    assert_eq!(get(&err, "type"), "input");
+    assert_eq!(get(&err, "path"), "transactions[0].amount");
+    let message = String::from(err.unchecked_ref::<js_sys::Error>().message());
+    assert!(!message.is_empty(), "a message says what is wrong");
+}
+
+#[wasm_bindgen_test]
+fn broken_rule_is_reported_and_the_others_still_run() {
+    let pack = pack_with(&[("always.rhai", ALWAYS), ("broken.rhai", BROKEN)]);
+    let nb = NextBest::new(pack).expect("a broken rule does not stop the pack");
+    let problems = json_of(&nb.problems().expect("problems()"));
+    let p = problems
+        .as_array()
+        .and_then(|a| a.iter().find(|p| p["rule"] == "broken"))
+        .unwrap_or_else(|| panic!("problems() reports the broken rule: {problems}"));
+    assert_eq!(p["file"], "broken.rhai");
+    assert_eq!(p["stage"], "compile");
+    assert_eq!(p["line"], 6);
+    assert!(p["column"].as_u64().is_some_and(|c| c > 0), "a column: {p}");
+
+    let out = json_of(&nb.evaluate(js(customer()), options()).expect("evaluate"));
+    let e = out["errors"]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["rule"] == "broken"))
+        .unwrap_or_else(|| panic!("the evaluation reports the broken rule: {out}"));
+    assert_eq!(e["line"], 6);
+    assert!(e["column"].as_u64().is_some_and(|c| c > 0));
+    assert_eq!(out["high_value"]["flag"], true, "the good rule still fired: {out}");
+}
+
+#[wasm_bindgen_test]
+fn endless_loop_is_stopped_and_the_others_fire() {
+    let pack = pack_with(&[("always.rhai", ALWAYS), ("endless.rhai", ENDLESS)]);
+    let nb = NextBest::new(pack).expect("pack");
+    let t0 = js_sys::Date::now();
+    let out = json_of(&nb.evaluate(js(customer()), options()).expect("evaluate"));
+    let ms = js_sys::Date::now() - t0;
+    assert!(ms < 2_000.0, "stopped by the operations limit, not a timeout ({ms} ms)");
+    let e = out["errors"]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["rule"] == "endless"))
+        .unwrap_or_else(|| panic!("the endless rule is reported: {out}"));
+    assert_eq!(e["stage"], "run");
+    assert_eq!(e["file"], "endless.rhai");
+    assert!(e["line"].as_u64().is_some_and(|l| l > 0), "a line: {e}");
+    assert_eq!(out["high_value"]["flag"], true);
+    let status = |rule: &str| {
+        out["trace"]
+            .as_array()
+            .and_then(|t| t.iter().find(|t| t["rule"] == rule))
+            .map(|t| t["status"].clone())
+    };
+    assert_eq!(status("always"), Some(json!("fired")));
+    assert_eq!(status("endless"), Some(json!("error")));
+}
+
+#[wasm_bindgen_test]
+fn check_pack_returns_diagnostics_with_positions() {
+    let clean = json_of(&check_pack(pack_with(&[("always.rhai", ALWAYS)])).expect("checkPack"));
+    assert_eq!(clean, json!([]));
+    let diags = check_pack(pack_with(&[("always.rhai", ALWAYS), ("broken.rhai", BROKEN)])).expect("checkPack");
+    assert!(Array::is_array(&diags));
+    let diags = json_of(&diags);
+    let d = diags
+        .as_array()
+        .and_then(|a| a.iter().find(|d| d["file"] == "broken.rhai"))
+        .unwrap_or_else(|| panic!("a diagnostic for broken.rhai: {diags}"));
+    assert_eq!(d["line"], 6);
+    assert!(d["column"].as_u64().is_some_and(|c| c > 0));
+    assert!(d["message"].as_str().is_some_and(|m| !m.is_empty()));
+    // Not a pack at all: a JS Error naming `pack`.
+    let err = check_pack(JsValue::from_str("not a pack")).expect_err("rejected");
+    assert!(err.is_instance_of::<js_sys::Error>());
+    assert_eq!(get(&err, "path"), "pack");
+}
