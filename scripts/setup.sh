@@ -79,6 +79,12 @@ setup_test_tools() {
   else
     say "chromium and chromedriver: present"
   fi
+  # Screenshots of a Chinese-first page need a CJK font; a fresh machine has none.
+  if fc-list 2>/dev/null | grep -qi 'wenquanyi\|noto sans cjk'; then
+    say "CJK font: present"
+  else
+    apt_install fonts-wqy-microhei
+  fi
   # The two must be the same build, or chromedriver refuses the browser.
   local cv dv
   cv=$(/usr/bin/chromium --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -1)

@@ -39,6 +39,8 @@ pub use signals::{
     Account, Amount, Consent, Contact, Customer, CustomerKind, Holding, Outcome, RiskRating, Segment, Stamp, Tier,
     Transaction, Visit,
 };
+#[cfg(target_arch = "wasm32")]
+pub use wasm::{bundled_pack, check_pack, sample_customers, version, NextBest};
 
 /// The crate version, for `--version` and the page footer.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -36,12 +36,19 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
         .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
 }
 
-/// A JS `Error` whose own fields repeat the core error's.
+/// A JS `Error` whose own fields repeat the core error's. `message` stays the
+/// whole sentence (with the path); the core's bare message is `detail`.
 fn js_error(e: &Error) -> JsValue {
     let err = js_sys::Error::new(&e.to_string());
     if let Ok(fields) = to_js(e) {
         if let Ok(keys) = js_sys::Reflect::own_keys(&fields) {
             for key in keys.iter() {
+                if key.as_string().as_deref() == Some("message") {
+                    if let Ok(v) = js_sys::Reflect::get(&fields, &key) {
+                        let _ = js_sys::Reflect::set(&err, &JsValue::from_str("detail"), &v);
+                    }
+                    continue;
+                }
                 if let Ok(v) = js_sys::Reflect::get(&fields, &key) {
                     let _ = js_sys::Reflect::set(&err, &key, &v);
                 }

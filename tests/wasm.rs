@@ -116,7 +116,12 @@ fn malformed_customer_rejects_with_the_field_path() {
     assert_eq!(get(&err, "type"), "input");
     assert_eq!(get(&err, "path"), "transactions[0].amount");
     let message = String::from(err.unchecked_ref::<js_sys::Error>().message());
-    assert!(!message.is_empty(), "a message says what is wrong");
+    assert!(
+        message.starts_with("transactions[0].amount: "),
+        "the message names the field: {message}"
+    );
+    let detail = get(&err, "detail").as_string().unwrap_or_default();
+    assert!(detail.contains("invalid type"), "the bare reason is kept too: {detail}");
 }
 
 #[wasm_bindgen_test]
