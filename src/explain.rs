@@ -99,6 +99,10 @@ pub enum HoldReason {
     Consent,
     /// The product's risk is above the customer's rating, or the customer is unrated.
     Suitability,
+    /// A referral hands the customer on, which needs record consent.
+    RecordConsent,
+    /// The pitch or reason uses a forbidden phrase (policy.forbidden_phrases).
+    Wording,
     /// The customer answered about this product recently (declined, not now…).
     Pacing,
     /// The channel's pitches for this visit are used up.
@@ -112,6 +116,8 @@ impl HoldReason {
             HoldReason::Complaint => "complaint",
             HoldReason::Consent => "consent",
             HoldReason::Suitability => "suitability",
+            HoldReason::RecordConsent => "record_consent",
+            HoldReason::Wording => "wording",
             HoldReason::Pacing => "pacing",
             HoldReason::PitchLimit => "pitch_limit",
         }

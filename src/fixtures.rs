@@ -147,10 +147,43 @@ fn run_case(engine: &Engine, case: &Case) -> Vec<String> {
         Ok(c) => c,
         Err(e) => return vec![format!("customer: {e}")],
     };
+    let mut failures = unknown_ids(engine, &case.expect);
     match engine.evaluate(customer, &options) {
-        Ok(out) => check(&case.expect, &out),
-        Err(e) => vec![format!("evaluation failed: {e}")],
+        Ok(out) => failures.extend(check(&case.expect, &out)),
+        Err(e) => failures.push(format!("evaluation failed: {e}")),
     }
+    failures
+}
+
+/// A misspelt id would make "must not" expectations pass vacuously.
+fn unknown_ids(engine: &Engine, x: &Expect) -> Vec<String> {
+    let rules: Vec<&str> = engine.rules().iter().map(|r| r.id.as_str()).collect();
+    let catalogue = engine.catalogue();
+    let mut f = Vec::new();
+    let rule_lists = [("fired", &x.fired), ("not_fired", &x.not_fired)];
+    for (field, ids) in rule_lists {
+        for id in ids.iter().filter(|id| !rules.contains(&id.as_str())) {
+            f.push(format!("{field}: {id:?} is not a rule of this pack"));
+        }
+    }
+    let products = x
+        .suggests
+        .iter()
+        .map(|p| ("suggests", p))
+        .chain(x.not_suggested.iter().map(|p| ("not_suggested", p)))
+        .chain(x.suppressed.keys().map(|p| ("suppressed", p)))
+        .chain(x.top.iter().map(|p| ("top", p)));
+    for (field, id) in products {
+        if !catalogue.contains_key(id) {
+            f.push(format!("{field}: {id:?} is not a product in products.json"));
+        }
+    }
+    if let Some(route) = &x.route {
+        if !engine.manifest().destinations.contains_key(route) {
+            f.push(format!("route: {route:?} is not a destination in pack.json"));
+        }
+    }
+    f
 }
 
 fn check(x: &Expect, out: &Evaluation) -> Vec<String> {

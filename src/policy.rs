@@ -53,8 +53,11 @@ pub(crate) fn decide(
         .collect();
 
     // Best proposal of each product first, so merged fields come from it.
-    proposals
-        .sort_by(|a, b| (&a.proposal.product, -a.priority, &a.rule).cmp(&(&b.proposal.product, -b.priority, &b.rule)));
+    proposals.sort_by(|a, b| {
+        (a.proposal.product.cmp(&b.proposal.product))
+            .then(b.priority.cmp(&a.priority))
+            .then(a.rule.cmp(&b.rule))
+    });
     let seg_weight = policy
         .segment_weight
         .get(customer.segment.as_str())
@@ -126,11 +129,21 @@ pub(crate) fn decide(
     kept.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.product.cmp(&b.product)));
 
     let limit = policy.max_pitches.get(&facts.channel).copied().unwrap_or(0);
+    // Pitches this channel already made during this visit: a phone call
+    // nobody answered is not one, nor is anything before the customer came in.
+    let visit_start = customer
+        .visit
+        .as_ref()
+        .and_then(|v| v.at.as_ref())
+        .map_or(i64::MIN, |s| s.unix);
     let already = customer
         .contact_history
         .iter()
         .filter(|c| {
-            c.by.as_deref() == Some(facts.channel.as_str()) && c.at.day() == facts.today && c.at.unix <= facts.now
+            c.by.as_deref() == Some(facts.channel.as_str())
+                && c.outcome != Outcome::NoAnswer
+                && c.at.day() == facts.today
+                && (visit_start..=facts.now).contains(&c.at.unix)
         })
         .count();
     let room = limit.saturating_sub(already);
@@ -146,7 +159,7 @@ pub(crate) fn decide(
         }
     }
 
-    routes.sort_by(|a, b| (-a.0, &a.1).cmp(&(-b.0, &b.1)));
+    routes.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let route = match routes.into_iter().next() {
         Some((_, rule, r)) => make_route(manifest, &r.destination, r.reason_zh, r.reason_en, Some(rule)),
         None => {
@@ -215,6 +228,26 @@ fn hold_reason(manifest: &Manifest, facts: &Facts, s: &Suggestion) -> Option<(Ho
             ))
         }
         _ => {}
+    }
+    if s.to.is_some() && !c.consent.record {
+        return Some((
+            HoldReason::RecordConsent,
+            "转介需客户同意，客户未同意，不转介、不记录".into(),
+            "A referral hands the customer on, which needs record consent: not given".into(),
+        ));
+    }
+    let texts = [&s.pitch_zh, &s.pitch_en];
+    let reasons = s.reasons.iter().flat_map(|r| [&r.zh, &r.en]);
+    if let Some(phrase) = policy
+        .forbidden_phrases
+        .iter()
+        .find(|p| texts.into_iter().chain(reasons.clone()).any(|t| t.contains(p.as_str())))
+    {
+        return Some((
+            HoldReason::Wording,
+            format!("话术含禁用语「{phrase}」，不得承诺"),
+            format!("The wording uses the forbidden phrase {phrase:?}: no promises"),
+        ));
     }
     for (outcome, days) in &policy.pacing_days {
         let Some(outcome) = parse_outcome(outcome) else {

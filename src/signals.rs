@@ -320,7 +320,7 @@ impl Stamp {
 
 /// The branch-local day number of a Unix time.
 pub fn branch_day(unix: i64) -> i64 {
-    (unix + BRANCH_UTC_OFFSET_SECONDS).div_euclid(86_400)
+    unix.saturating_add(BRANCH_UTC_OFFSET_SECONDS).div_euclid(86_400)
 }
 
 impl<'de> Deserialize<'de> for Stamp {

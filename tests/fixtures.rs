@@ -123,3 +123,26 @@ fn a_threshold_change_in_pack_json_changes_behaviour_without_a_rebuild() {
         .expect("ok");
     assert!(after.high_value.flag);
 }
+
+#[test]
+fn a_misspelt_id_in_an_expectation_fails_instead_of_passing_vacuously() {
+    let mut pack = PackSource::bundled();
+    pack.files.retain(|name, _| !name.starts_with("fixtures/"));
+    pack.files.insert(
+        "fixtures/typo.json".into(),
+        r#"{"cases": [{
+            "name": "typos",
+            "customer": {"id": "W", "visit": {"purpose": "balance_inquiry", "at": "2026-11-24T10:00:00"}},
+            "expect": {"not_fired": ["route_vipp"], "not_suggested": ["wm.prodct"], "route": "vip"}
+        }]}"#
+            .into(),
+    );
+    let engine = Engine::new(&pack).expect("loads");
+    let report = run_fixtures(&engine, &pack);
+    let f = &report.cases[0].failures;
+    assert_eq!(f.len(), 4, "three unknown ids and the route mismatch: {f:?}");
+    assert!(
+        f[0].contains("route_vipp") && f[1].contains("wm.prodct") && f[2].contains("vip"),
+        "{f:?}"
+    );
+}

@@ -172,3 +172,75 @@ fn rule_output_is_deterministic() {
     let b = serde_json::to_string(&engine.evaluate_json(CUSTOMER, &Options::default()).expect("ok")).expect("json");
     assert_eq!(a, b);
 }
+
+#[test]
+fn a_rule_cannot_change_the_params_for_later_rules_or_customers() {
+    let attempts = [
+        ("zz_assign", "p = 5;"),
+        ("zz_set", "p.large_cash_cny = 1e12;"),
+        ("zz_index", "p[\"large_cash_cny\"] = 1e12;"),
+        (
+            "zz_push",
+            "let v = p.vip_segments; v.push(\"mass\"); p.vip_segments.push(\"mass\");",
+        ),
+        ("zz_mixin", "p.mixin(#{large_cash_cny: 1e12});"),
+    ];
+    let files: Vec<(String, String)> = attempts
+        .iter()
+        .map(|(id, body)| (format!("{id}.rhai"), format!("{}\n{body}\n()\n", header("signal"))))
+        .collect();
+    let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let engine = Engine::new(&pack_with(&refs)).expect("pack loads");
+    let clean = Engine::new(&PackSource::bundled()).expect("bundled");
+    let mass = r#"{"id": "M", "segment": "mass", "risk_rating": 3,
+        "transactions": [{"kind": "cash_withdrawal", "amount": 60000, "at": "2026-11-24"}],
+        "visit": {"purpose": "cash_withdrawal", "at": "2026-11-24T10:00:00"},
+        "consent": {"marketing": true, "record": true}}"#;
+    for _ in 0..3 {
+        let out = engine.evaluate_json(mass, &Options::default()).expect("valid");
+        let want = clean.evaluate_json(mass, &Options::default()).expect("valid");
+        assert_eq!(out.route, want.route, "params unchanged: still not a VIP");
+        assert_eq!(out.high_value, want.high_value, "params unchanged: still large cash");
+        assert_eq!(out.suggestions, want.suggestions);
+    }
+}
+
+#[test]
+fn priorities_out_of_range_and_bad_boosts_are_refused() {
+    let huge = "//! kind: route\n//! priority: -9223372036854775808\n//! zh: a\n//! en: b\nroute(\"vip_area\", \"a\", \"b\")\n";
+    let boost = format!(
+        "{}\nsuggest(\"card.gold\", \"a\", \"b\").boost(1.0 / 0.0)\n",
+        header("cross_sell")
+    );
+    let engine = Engine::new(&pack_with(&[("zz_huge.rhai", huge), ("zz_boost.rhai", &boost)])).expect("loads");
+    let e = error_of(engine.problems(), "zz_huge");
+    assert_eq!(e.line, 2, "{e:?}");
+    let out = engine.evaluate_json(CUSTOMER, &Options::default()).expect("valid");
+    let e = error_of(&out.errors, "zz_boost");
+    assert!(e.message.contains("max_boost"), "{}", e.message);
+    assert!(out.suggestions.iter().all(|s| s.score.is_finite()));
+}
+
+#[test]
+fn an_evaluation_time_out_of_range_is_bad_input_not_a_panic() {
+    let engine = Engine::new(&PackSource::bundled()).expect("bundled");
+    for now in [i64::MAX, i64::MIN, 300_000_000_000] {
+        let opts = Options {
+            now: Some(now),
+            channel: "lobby".into(),
+        };
+        match engine.evaluate_json(CUSTOMER, &opts) {
+            Err(nextbest::Error::Input { path, .. }) => assert_eq!(path, "now"),
+            other => panic!("{now}: expected an input error, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn limits_of_zero_are_refused_because_rhai_reads_zero_as_unlimited() {
+    let limits = nextbest::Limits {
+        max_operations: 0,
+        ..nextbest::Limits::default()
+    };
+    assert!(Engine::with_limits(&PackSource::bundled(), limits).is_err());
+}

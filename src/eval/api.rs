@@ -22,8 +22,8 @@
 //! `suggest(product, reason_zh, reason_en)` with optional `.pitch(zh, en)`,
 //! `.to(destination)` and `.boost(points)`; `route(destination, reason_zh,
 //! reason_en)`; `high_value(signal, zh, en)`; `note(zh, en)`.
-//! Other helpers: `cny(amount, currency)`, `yuan(amount)` (`¥80,000`), `product_simple(id)`,
-//! `product_risk(id)`.
+//! Other helpers: `cny(amount, currency)`, `yuan(amount)` (`¥80,000`),
+//! `product_simple(id)` (false if unknown), `product_risk(id)` (`()` if unknown).
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,6 +38,11 @@ use crate::signals::Outcome;
 /// The customer handle rules see as `c`. Cloning it is a reference count.
 #[derive(Debug, Clone)]
 pub struct Cust(pub Rc<Facts>);
+
+/// The pack's params as rules see them (`p`): read-only. `p.x` and `p["x"]`
+/// return a copy, so a rule that changes it changes only its own copy.
+#[derive(Debug, Clone)]
+pub struct Params(pub Rc<rhai::Map>);
 
 /// A proposed product, from `suggest(...)`.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,6 +85,8 @@ pub(crate) struct ApiContext {
     pub fx: BTreeMap<String, f64>,
     /// The kind of the rule now running, so a misplaced result fails where it is written.
     pub current_kind: Cell<RuleKind>,
+    /// The largest `boost` a rule may give (policy.max_boost).
+    pub max_boost: f64,
 }
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
@@ -96,6 +103,7 @@ fn opt_str(s: &Option<String>) -> ImmutableString {
 pub(crate) fn register(engine: &mut Engine, ctx: Rc<ApiContext>) {
     engine
         .register_type_with_name::<Cust>("Customer")
+        .register_type_with_name::<Params>("Params")
         .register_type_with_name::<Proposal>("Suggestion")
         .register_type_with_name::<RouteProposal>("Route")
         .register_type_with_name::<SignalProposal>("Signal")
@@ -106,6 +114,13 @@ pub(crate) fn register(engine: &mut Engine, ctx: Rc<ApiContext>) {
 }
 
 fn register_properties(engine: &mut Engine) {
+    // rhai falls back to the indexer for `p.name`, so one getter serves both.
+    engine.register_indexer_get(|p: &mut Params, key: &str| -> Res<Dynamic> {
+        match p.0.get(key) {
+            Some(v) => Ok(v.clone()),
+            None => fail(format!("unknown parameter p.{key}: not in pack.json params")),
+        }
+    });
     engine
         .register_get("id", |c: &mut Cust| -> ImmutableString {
             c.0.customer.id.as_str().into()
@@ -305,16 +320,12 @@ fn register_results(engine: &mut Engine, ctx: &Rc<ApiContext>) {
         s.to = Some(destination.to_owned());
         Ok(s)
     });
-    engine.register_fn("boost", |s: &mut Proposal, points: INT| -> Proposal {
-        let mut s = s.clone();
-        s.boost += points as f64;
-        s
+    let c = ctx.clone();
+    engine.register_fn("boost", move |s: &mut Proposal, points: INT| {
+        boost(&c, s, points as f64)
     });
-    engine.register_fn("boost", |s: &mut Proposal, points: f64| -> Proposal {
-        let mut s = s.clone();
-        s.boost += points;
-        s
-    });
+    let c = ctx.clone();
+    engine.register_fn("boost", move |s: &mut Proposal, points: f64| boost(&c, s, points));
     let c = ctx.clone();
     engine.register_fn(
         "route",
@@ -362,19 +373,17 @@ fn register_results(engine: &mut Engine, ctx: &Rc<ApiContext>) {
     });
     engine.register_fn("yuan", |amount: f64| yuan(amount));
     engine.register_fn("yuan", |amount: INT| yuan(amount as f64));
+    // Ids here often come from customer data (contact history), which may
+    // name products outside the catalogue: that is not the rule's fault.
     let c = ctx.clone();
-    engine.register_fn("product_simple", move |id: &str| -> Res<bool> {
-        c.catalogue
-            .get(id)
-            .map(|p| p.simple)
-            .map_or_else(|| fail(format!("unknown product {id:?}")), Ok)
+    engine.register_fn("product_simple", move |id: &str| {
+        c.catalogue.get(id).is_some_and(|p| p.simple)
     });
     let c = ctx.clone();
-    engine.register_fn("product_risk", move |id: &str| -> Res<INT> {
+    engine.register_fn("product_risk", move |id: &str| -> Dynamic {
         c.catalogue
             .get(id)
-            .map(|p| INT::from(p.risk))
-            .map_or_else(|| fail(format!("unknown product {id:?}")), Ok)
+            .map_or(Dynamic::UNIT, |p| Dynamic::from_int(INT::from(p.risk)))
     });
 }
 
@@ -394,13 +403,22 @@ fn yuan(amount: f64) -> ImmutableString {
 }
 
 fn to_cny(c: &ApiContext, amount: f64, currency: &str) -> Res<f64> {
-    if currency.eq_ignore_ascii_case("CNY") {
-        return Ok(amount);
-    }
-    match c.fx.get(currency) {
+    match super::facts::rate_of(&c.fx, currency) {
         Some(rate) => Ok(amount * rate),
         None => fail(format!("currency {currency:?} has no rate in pack.json fx_rates")),
     }
+}
+
+fn boost(c: &ApiContext, s: &Proposal, points: f64) -> Res<Proposal> {
+    if !points.is_finite() || points.abs() > c.max_boost {
+        return fail(format!(
+            "boost({points}): must be between -{0} and {0} (policy.max_boost)",
+            c.max_boost
+        ));
+    }
+    let mut s = s.clone();
+    s.boost += points;
+    Ok(s)
 }
 
 fn check_destination(c: &ApiContext, destination: &str) -> Res<()> {

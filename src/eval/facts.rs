@@ -72,18 +72,19 @@ impl Facts {
         id == what || (id.len() > what.len() && id.starts_with(what) && id.as_bytes()[what.len()] == b'.')
     }
 
-    /// The latest contact about `product` with `outcome` within `days` days, if any.
+    /// Whether the customer answered `outcome` about `product` (or its whole
+    /// family, e.g. `wm`) within the last `days` days, today included.
     pub(crate) fn contacted_within(&self, product: &str, outcome: Outcome, days: i64) -> bool {
         self.customer.contact_history.iter().any(|c| {
             c.outcome == outcome
                 && c.at.unix <= self.now
-                && Self::product_matches(&c.product, product)
+                && (Self::product_matches(&c.product, product) || Self::product_matches(product, &c.product))
                 && self.today - c.at.day() < days
         })
     }
 }
 
-fn rate_of(fx: &BTreeMap<String, f64>, currency: &str) -> Option<f64> {
+pub(crate) fn rate_of(fx: &BTreeMap<String, f64>, currency: &str) -> Option<f64> {
     if currency.eq_ignore_ascii_case("CNY") {
         return Some(1.0);
     }

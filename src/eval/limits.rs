@@ -51,6 +51,25 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// rhai reads 0 as "unlimited": refuse it, a sandbox has bounds.
+    pub fn check(&self) -> Result<(), String> {
+        let fields = [
+            ("max_operations", self.max_operations as usize),
+            ("max_call_levels", self.max_call_levels),
+            ("max_expr_depth", self.max_expr_depth),
+            ("max_function_expr_depth", self.max_function_expr_depth),
+            ("max_string_size", self.max_string_size),
+            ("max_array_size", self.max_array_size),
+            ("max_map_size", self.max_map_size),
+            ("max_variables", self.max_variables),
+            ("max_functions", self.max_functions),
+        ];
+        match fields.iter().find(|(_, v)| *v == 0) {
+            Some((name, _)) => Err(format!("{name} is 0, which rhai reads as unlimited")),
+            None => Ok(()),
+        }
+    }
+
     pub(crate) fn apply(&self, engine: &mut rhai::Engine) {
         engine
             .set_max_operations(self.max_operations)

@@ -2,7 +2,8 @@
 //!
 //! Everything that can be done once is done in [`Engine::new`]: the rhai
 //! engine is built with its limits and helpers, every rule is compiled to its
-//! own AST and its triggers numbered, `params` become one shared rhai value.
+//! own AST and its triggers numbered, `params` become one read-only value
+//! that every evaluation shares (a rule cannot change it for the next).
 //! Per customer, [`Engine::evaluate`] works out the facts once and runs only
 //! the rules whose triggers are present.
 
@@ -19,7 +20,7 @@ use rhai::{Dynamic, EvalAltResult, Scope, AST};
 pub use facts::Facts;
 pub use limits::{default_limits, Limits};
 
-use self::api::{ApiContext, Cust, NoteProposal, SignalProposal};
+use self::api::{ApiContext, Cust, NoteProposal, Params, SignalProposal};
 pub(crate) use self::api::{Proposal, RouteProposal};
 use self::facts::{Bits, TriggerIndex};
 use crate::error::{line_col, Error, RuleError, Stage};
@@ -65,8 +66,9 @@ pub struct Engine {
     problems: Vec<RuleError>,
     metas: Vec<RuleMeta>,
     triggers: TriggerIndex,
-    params: Dynamic,
+    params: Params,
     ops: Rc<Cell<u64>>,
+    limits: Limits,
 }
 
 /// Names rules may use without declaring them.
@@ -93,22 +95,27 @@ impl Engine {
             .get("products.json")
             .ok_or_else(|| Error::pack("products.json", "the pack has no products.json"))?;
         let products = pack::parse_products("products.json", products_text)?;
-        let params = rhai::serde::to_dynamic(&manifest.params)
-            .map_err(|e| Error::pack("pack.json", format!("params: {e}")))?
-            .into_shared();
+        limits.check().map_err(|m| Error::pack("limits", m))?;
+        let params = match rhai::serde::to_dynamic(&manifest.params) {
+            Ok(v) => Params(Rc::new(v.try_cast::<rhai::Map>().unwrap_or_default())),
+            Err(e) => return Err(Error::pack("pack.json", format!("params: {e}"))),
+        };
 
         let ctx = Rc::new(ApiContext {
             catalogue: products.into_iter().map(|p| (p.id.clone(), p)).collect(),
             destinations: manifest.destinations.keys().cloned().collect(),
             fx: manifest.fx_rates.clone(),
             current_kind: Cell::new(RuleKind::Signal),
+            max_boost: manifest.policy.max_boost,
         });
         let ops = Rc::new(Cell::new(0u64));
         let rhai = build_rhai(limits, ctx.clone(), ops.clone());
 
+        // Plain variables while compiling: as constants the optimiser would
+        // fold them into the AST. At run time they are constants.
         let mut scope = Scope::new();
-        scope.push_constant(CUSTOMER_VAR, ());
-        scope.push_constant_dynamic(PARAMS_VAR, params.clone());
+        scope.push(CUSTOMER_VAR, ());
+        scope.push(PARAMS_VAR, params.clone());
 
         let mut triggers = TriggerIndex::default();
         let (mut rules, mut problems, mut metas) = (Vec::new(), Vec::new(), Vec::new());
@@ -164,6 +171,7 @@ impl Engine {
             triggers,
             params,
             ops,
+            limits,
         })
     }
 
@@ -207,6 +215,12 @@ impl Engine {
                 ))
             }
         };
+        if time::OffsetDateTime::from_unix_timestamp(now).is_err() {
+            return Err(Error::input(
+                "now",
+                format!("{now} is not a time between the years 1 and 9999"),
+            ));
+        }
         if !self.manifest.policy.max_pitches.contains_key(&options.channel) {
             let known: Vec<&str> = self.manifest.policy.max_pitches.keys().map(String::as_str).collect();
             return Err(Error::input(
@@ -219,7 +233,7 @@ impl Engine {
 
         let mut scope = Scope::new();
         scope.push_constant(CUSTOMER_VAR, Cust(facts.clone()));
-        scope.push_constant_dynamic(PARAMS_VAR, self.params.clone());
+        scope.push_constant(PARAMS_VAR, self.params.clone());
         let base = scope.len();
 
         let mut out = Collected::default();
@@ -243,7 +257,10 @@ impl Engine {
             self.ops.set(0);
             let result = self.rhai.eval_ast_with_scope::<Dynamic>(&mut scope, &rule.ast);
             scope.rewind(base);
-            let status = match result.map_err(|e| run_error(rule, &e)).and_then(|v| out.take(rule, v)) {
+            let status = match result
+                .map_err(|e| run_error(rule, &e, self.limits.max_operations))
+                .and_then(|v| out.take(rule, v))
+            {
                 Ok(true) => RuleStatus::Fired,
                 Ok(false) => RuleStatus::NotFired,
                 Err(e) => {
@@ -286,8 +303,9 @@ impl Engine {
 /// The rhai engine: minimal, sandboxed, with the helper API.
 fn build_rhai(limits: Limits, ctx: Rc<ApiContext>, ops: Rc<Cell<u64>>) -> rhai::Engine {
     use rhai::packages::Package;
-    // new_raw: no print to stdout, no module resolver (no file access); the
-    // standard package adds only pure functions (strings, arrays, maths).
+    // new_raw: no print to stdout, no module resolver (no file access). The
+    // standard package adds strings, arrays and maths; what rules can reach is
+    // read-only (`c` and `p` are constants, `p` is a read-only type).
     let mut engine = rhai::Engine::new_raw();
     rhai::packages::StandardPackage::new().register_into_engine(&mut engine);
     limits.apply(&mut engine);
@@ -380,13 +398,12 @@ impl Collected {
 }
 
 /// A run-time failure in words a rule author understands, at rhai's position.
-fn run_error(rule: &CompiledRule, e: &EvalAltResult) -> RuleError {
+fn run_error(rule: &CompiledRule, e: &EvalAltResult, max_operations: u64) -> RuleError {
     let (line, column) = line_col(e.position());
     let message = match e {
-        EvalAltResult::ErrorTooManyOperations(..) => format!(
-            "the rule ran more than {} operations and was stopped (an endless loop?)",
-            default_limits::MAX_OPERATIONS
-        ),
+        EvalAltResult::ErrorTooManyOperations(..) => {
+            format!("the rule ran more than {max_operations} operations and was stopped (an endless loop?)")
+        }
         EvalAltResult::ErrorRuntime(msg, ..) => msg.to_string(),
         EvalAltResult::ErrorPropertyNotFound(name, ..) => {
             format!("no property {name:?} here: check the spelling against pack.json params or the customer API")

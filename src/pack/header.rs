@@ -75,6 +75,9 @@ pub struct RuleMeta {
     pub triggers: Vec<String>,
 }
 
+/// Priorities stay small enough that scores and sorting never overflow.
+const MAX_PRIORITY: i64 = 1_000_000;
+
 const TRIGGER_PREFIXES: &[&str] = &["txn:", "app:", "need:", "purpose:", "account:", "holding:", "kind:"];
 
 /// Reads the header. Errors point at the header line they are about.
@@ -123,11 +126,17 @@ pub fn parse_header(id: &str, file: &str, source: &str) -> Result<RuleMeta, Rule
                 })?)
             }
             "priority" => {
-                priority = Some(
-                    value
-                        .parse::<i64>()
-                        .map_err(|_| err(line_no, col, format!("priority {value:?}: must be a whole number")))?,
-                )
+                let p = value
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|p| (-MAX_PRIORITY..=MAX_PRIORITY).contains(p));
+                priority = Some(p.ok_or_else(|| {
+                    err(
+                        line_no,
+                        col,
+                        format!("priority {value:?}: must be a whole number from -{MAX_PRIORITY} to {MAX_PRIORITY}"),
+                    )
+                })?)
             }
             "zh" => zh = Some(value.to_owned()),
             "en" => en = Some(value.to_owned()),

@@ -61,9 +61,16 @@ pub struct Policy {
     /// Score added for each further rule that proposes the same product.
     #[serde(default)]
     pub extra_reason_bonus: f64,
+    /// The largest score a rule's `.boost(points)` may add or take away.
+    #[serde(default = "default_max_boost")]
+    pub max_boost: f64,
     /// Words no pitch may use (promises the bank cannot keep); `nextbest check` flags them.
     #[serde(default)]
     pub forbidden_phrases: Vec<String>,
+}
+
+fn default_max_boost() -> f64 {
+    50.0
 }
 
 /// One catalogue product.
