@@ -53,7 +53,9 @@ pub enum Stage {
 }
 
 /// One rule's failure, with the 1-based position rhai reported (0 when it has none).
+/// Serialized with `"type": "rule_error"`, like [`Error`]'s tagged variants.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename = "rule_error")]
 pub struct RuleError {
     pub rule: String,
     /// The file inside the pack, e.g. `large_cash_withdrawal.rhai`.

@@ -22,6 +22,7 @@ mod fixtures;
 mod lint;
 mod pack;
 mod policy;
+#[cfg(feature = "cli")]
 pub mod samples;
 mod signals;
 #[cfg(target_arch = "wasm32")]
