@@ -1,0 +1,52 @@
+// Boots the page: loads the module once (engine.js), then shows the screen
+// the address names (#teller, #lobby, #studio). Each screen module exports
+// mount(section) and draws itself; they share state through store.js.
+
+import { bi, clear } from "./dom.js";
+
+const boot = document.getElementById("boot");
+const screens = { teller: "./teller.js", lobby: "./lobby.js", studio: "./studio.js" };
+const mounted = {};
+
+try {
+  const engine = await import("./engine.js");
+  document.getElementById("version").textContent = `nextbest ${engine.version()}`;
+  const status = document.getElementById("pack-status");
+  const showPack = () => {
+    clear(status).append(
+      engine.liveIsCustom()
+        ? bi("规则包：草稿（已通过编译）", "Pack: studio draft")
+        : bi("规则包：内置", "Pack: bundled"),
+    );
+  };
+  showPack();
+  engine.onLiveChange(showPack);
+  boot.remove();
+  window.addEventListener("hashchange", show);
+  await show();
+} catch (e) {
+  console.error(e);
+  clear(boot).append(bi("页面加载失败", `The page failed to load: ${e?.message ?? e}`));
+}
+
+async function show() {
+  const name = location.hash.slice(1) in screens ? location.hash.slice(1) : "teller";
+  for (const tab of document.querySelectorAll("[data-tab]")) {
+    tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
+  }
+  for (const id of Object.keys(screens)) document.getElementById(id).hidden = id !== name;
+  if (!mounted[name]) {
+    const section = document.getElementById(name);
+    try {
+      const mod = await import(screens[name]);
+      mounted[name] = mod;
+      await mod.mount(section);
+    } catch (e) {
+      console.error(e);
+      clear(section).append(bi("此页面出错", `This screen failed: ${e?.message ?? e}`, "p", { class: "error" }));
+    }
+  } else {
+    mounted[name].refresh?.();
+  }
+  document.body.dataset.screen = name;
+}

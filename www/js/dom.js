@@ -1,0 +1,69 @@
+// Building DOM from data. Every string from rules or customers goes in as a
+// text node, never as HTML: h() has no way to set innerHTML.
+
+/** h("div", {class: "x", onclick: f}, "text", child, [more]) */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs ?? {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on") && typeof v === "function") el.addEventListener(k.slice(2), v);
+    else if (k === "dataset") Object.assign(el.dataset, v);
+    else if (k === "value" || k === "checked" || k === "disabled" || k === "selected") el[k] = v;
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children) {
+    if (c === undefined || c === null || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else if (c instanceof Node) el.append(c);
+    else el.append(document.createTextNode(String(c)));
+  }
+}
+
+/** Chinese first, English beside it in a quieter span. */
+export function bi(zh, en, tag = "span", attrs = {}) {
+  return h(tag, attrs, zh, en ? h("span", { class: "en" }, en) : null);
+}
+
+export function clear(el) {
+  el.replaceChildren();
+  return el;
+}
+
+/** Saves text as a file, locally: a Blob URL, no request leaves the page. */
+export function download(name, text, type = "application/json") {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = h("a", { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export const DEST_ZH = {
+  vip_area: "VIP服务区",
+  relationship_manager: "洽谈室·客户经理",
+  product_sales: "低柜·产品销售经理",
+  teller_queue: "取号等候·高柜",
+  self_service: "自助服务区",
+  private_banking: "私人银行",
+  lobby_manager_direct: "大堂经理直接受理",
+};
+
+export const SEGMENT = {
+  mass: ["大众客户", "Mass"],
+  mass_affluent: ["中端客户", "Mass affluent"],
+  affluent: ["高端客户", "Affluent"],
+  private: ["私人银行客户", "Private"],
+};
+
+export const OUTCOME = {
+  accepted: ["接受", "Accepted"],
+  declined: ["婉拒", "Declined"],
+  not_now: ["暂不需要", "Not now"],
+  no_answer: ["未接通", "No answer"],
+};

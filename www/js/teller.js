@@ -1,0 +1,294 @@
+// 柜员 一句话营销: the teller picks the customer being served and the visit
+// purpose and gets one pitch line, large, with its reason and risk level;
+// records the customer's answer (which feeds pacing at once) or calls the
+// lobby manager. The bank's teller system can embed this screen in an
+// iframe and drive it with postMessage (see README).
+
+import { h, bi, clear, SEGMENT, OUTCOME } from "./dom.js";
+import * as engine from "./engine.js";
+import * as store from "./store.js";
+import { PURPOSES, CHANNELS, HOLD, label } from "./labels.js";
+import config from "../config.js";
+
+let root;
+let view = {};
+let embedOrigin = null; // the allowed origin that sent the current customer
+
+export async function mount(section) {
+  root = section;
+  listenForEmbedder();
+  draw();
+  store.subscribe(() => {
+    if (!root.hidden) draw();
+  });
+  engine.onLiveChange(() => draw());
+}
+
+export function refresh() {
+  draw();
+}
+
+function ui() {
+  const t = store.get().teller;
+  const customers = engine.allCustomers();
+  const id = t.customer && engine.findCustomer(t.customer) ? t.customer : customers[0]?.id;
+  return { id, purpose: t.purpose ?? null, channel: t.channel ?? "teller", paste: t.paste ?? "" };
+}
+
+function setUi(patch) {
+  store.update((s) => (s.teller = { ...s.teller, ...patch }));
+}
+
+function draw() {
+  const { id, purpose, channel } = ui();
+  const customer = id ? engine.findCustomer(id) : null;
+  const purposeNow = purpose ?? customer?.visit?.purpose ?? "";
+  clear(root).append(
+    h("div", { class: "teller" }, controls(customer, purposeNow, channel), h("div", { class: "teller-main" }, result(customer, purposeNow, channel))),
+  );
+}
+
+function controls(customer, purpose, channel) {
+  const customers = engine.allCustomers();
+  const select = h(
+    "select",
+    {
+      "aria-label": "客户 Customer",
+      "data-testid": "customer",
+      onchange: (e) => setUi({ customer: e.target.value, purpose: null }),
+    },
+    customers.map((c) =>
+      h("option", { value: c.id, selected: c.id === customer?.id }, `${c.id} ${c.name ?? ""} · ${label(SEGMENT, c.segment ?? "mass")[0]}`),
+    ),
+  );
+  const purposeSelect = h(
+    "select",
+    { "aria-label": "来访目的 Visit purpose", "data-testid": "purpose", onchange: (e) => setUi({ purpose: e.target.value }) },
+    h("option", { value: "", selected: !purpose }, "（未说明 none）"),
+    Object.entries(PURPOSES).map(([k, [zh, en]]) => h("option", { value: k, selected: k === purpose }, `${zh} ${en}`)),
+  );
+  const channelButtons = h(
+    "div",
+    { class: "row", role: "radiogroup" },
+    ["teller", "vip_teller"].map((ch) =>
+      h(
+        "button",
+        { class: ch === channel ? "primary" : "", "aria-pressed": String(ch === channel), onclick: () => setUi({ channel: ch }) },
+        bi(...label(CHANNELS, ch)),
+      ),
+    ),
+  );
+  return h(
+    "aside",
+    { class: "card teller-side" },
+    h("label", {}, bi("客户", "Customer"), select),
+    h("label", {}, bi("来访目的", "Visit purpose"), purposeSelect),
+    h("div", {}, bi("柜台", "Counter", "div", { class: "muted" }), channelButtons),
+    pasteBox(),
+  );
+}
+
+/** Paste a customer JSON or load a file: it joins the list and is selected. */
+function pasteBox() {
+  const area = h("textarea", { rows: 4, placeholder: '{"id": "…", "visit": {…}}', "data-testid": "paste", "aria-label": "客户 JSON" });
+  area.value = ui().paste;
+  area.addEventListener("input", () => store.update((s) => (s.teller = { ...s.teller, paste: area.value })));
+  const msg = h("p", { class: "error", "data-testid": "paste-error", role: "alert" });
+  const take = (text) => {
+    try {
+      const c = JSON.parse(text);
+      const test = engine.evaluate(c, { channel: "teller" });
+      if (test.error) throw test.error;
+      store.update((s) => {
+        s.customers[c.id] = c;
+        s.teller = { ...s.teller, customer: c.id, purpose: null, paste: "" };
+      });
+    } catch (e) {
+      msg.textContent = e.path ? `${e.path}: ${e.detail ?? e.message}` : `JSON: ${e.message}`;
+    }
+  };
+  const file = h("input", {
+    type: "file",
+    accept: "application/json,.json",
+    "aria-label": "载入文件 Load file",
+    onchange: async (e) => e.target.files[0] && take(await e.target.files[0].text()),
+  });
+  return h(
+    "details",
+    { class: "paste" },
+    h("summary", {}, bi("粘贴或载入客户", "Paste or load a customer")),
+    area,
+    h("div", { class: "row" }, h("button", { onclick: () => take(area.value), "data-testid": "paste-go" }, bi("使用", "Use")), file),
+    msg,
+  );
+}
+
+function result(customer, purpose, channel) {
+  if (!customer) return h("div", { class: "card" }, bi("请选择客户", "Pick a customer"));
+  const { out, error } = engine.evaluate(customer, { channel, purpose: purpose || undefined });
+  if (error) {
+    return h(
+      "div",
+      { class: "card error", role: "alert", "data-testid": "eval-error" },
+      bi("客户数据有误", "The customer record has a problem"),
+      h("p", {}, error.path ? `${error.path}: ${error.detail ?? error.message}` : error.message),
+    );
+  }
+  view = { customer, out, channel };
+  const [seg, segEn] = label(SEGMENT, customer.segment ?? "mass");
+  const head = h(
+    "div",
+    { class: "row who" },
+    h("strong", { class: "name" }, customer.name ?? customer.id),
+    h("span", { class: "badge" }, seg, h("span", { class: "en" }, segEn)),
+    out.high_value.flag ? h("span", { class: "badge hv", title: out.high_value.signals.map((s) => s.zh).join("；") }, "★ 高价值", h("span", { class: "en" }, "High value")) : null,
+    h("span", { class: "muted" }, customer.id),
+  );
+  return [head, pitchCard(out), actions(customer, out, channel), routeLine(out), notes(out), recorded(customer)];
+}
+
+function pitchCard(out) {
+  const top = out.suggestions[0];
+  if (!top) {
+    const why = [...new Set(out.suppressed.map((s) => s.reason))].map((r) => label(HOLD, r)[0]).join("、");
+    return h(
+      "div",
+      { class: "card pitch none", "data-testid": "pitch", "data-product": "" },
+      h("p", { class: "pitch-zh" }, "暂无合适产品，本次不推介"),
+      h("p", { class: "pitch-en" }, "Nothing suitable to pitch this time"),
+      why ? h("p", { class: "muted" }, `原因 Why: ${why}`) : null,
+    );
+  }
+  const reason = top.reasons[0];
+  return h(
+    "div",
+    { class: "card pitch", "data-testid": "pitch", "data-product": top.product },
+    h("p", { class: "pitch-zh", "data-testid": "pitch-zh" }, top.pitch_zh),
+    h("p", { class: "pitch-en" }, top.pitch_en),
+    h(
+      "p",
+      { class: "row reason" },
+      h("span", { class: "badge" }, top.product_zh, h("span", { class: "en" }, top.product_en)),
+      h("span", { class: "badge risk", title: "产品风险等级 Product risk level" }, `R${top.risk}`),
+      h("span", { "data-testid": "reason" }, reason.zh),
+      h("span", { class: "en" }, reason.en),
+    ),
+  );
+}
+
+function actions(customer, out, channel) {
+  const top = out.suggestions[0];
+  const record = (outcome) => {
+    const entry = { product: top.product, at: engine.stampFor(customer), outcome, by: channel };
+    store.update((s) => (s.outcomes[customer.id] = [...(s.outcomes[customer.id] ?? []), entry]));
+    tellEmbedder({ type: "nextbest:outcome", customer_id: customer.id, ...entry });
+  };
+  const callLobby = () => {
+    const need = top ? top.reasons.map((r) => r.zh).join("；") : (customer.stated_needs ?? []).join("、") || "客户有业务需求";
+    const handoff = {
+      id: store.uid(),
+      at: engine.stampFor(customer),
+      from: channel,
+      customer: customer.id,
+      name: customer.name ?? customer.id,
+      need,
+      products: top ? [top.product] : [],
+      product_zh: top?.product_zh ?? "",
+      destination: out.route.destination,
+      destination_zh: out.route.destination_zh,
+      consent: customer.consent?.record === true,
+      status: "open",
+    };
+    store.update((s) => s.handoffs.push(handoff));
+    tellEmbedder({ type: "nextbest:handoff", ...handoff });
+    flash("已呼叫大堂经理 Lobby manager called");
+  };
+  return h(
+    "div",
+    { class: "row actions" },
+    Object.entries({ accepted: "primary", declined: "", not_now: "" }).map(([o, cls]) =>
+      h("button", { class: cls, disabled: !top, "data-testid": `record-${o}`, onclick: () => record(o) }, bi(...OUTCOME[o])),
+    ),
+    h("button", { class: "call", "data-testid": "call-lobby", onclick: callLobby }, bi("呼叫大堂经理", "Call the lobby manager")),
+    h("span", { class: "muted flash", id: "teller-flash", role: "status" }),
+  );
+}
+
+function flash(text) {
+  const el = document.getElementById("teller-flash");
+  if (el) el.textContent = text;
+}
+
+function routeLine(out) {
+  const r = out.route;
+  return h(
+    "div",
+    { class: "card route", "data-testid": "route", "data-destination": r.destination },
+    bi("建议去向", "Suggested destination", "span", { class: "muted" }),
+    " ",
+    h("strong", {}, r.destination_zh),
+    h("span", { class: "en" }, r.destination_en),
+    h("div", { class: "muted" }, r.reason_zh, h("span", { class: "en" }, r.reason_en)),
+  );
+}
+
+function notes(out) {
+  if (!out.notes.length && !out.errors.length) return null;
+  return h(
+    "div",
+    { class: "card notes" },
+    out.notes.map((n) => h("p", {}, "提示 ", n.zh, h("span", { class: "en" }, n.en))),
+    out.errors.length ? h("p", { class: "muted" }, `规则错误 ${out.errors.length} 条（规则编写页可查） · ${out.errors.length} rule error(s), see the studio`) : null,
+  );
+}
+
+function recorded(customer) {
+  const list = store.get().outcomes[customer.id] ?? [];
+  if (!list.length) return null;
+  return h(
+    "div",
+    { class: "card recorded", "data-testid": "recorded" },
+    bi("本页已记录", "Recorded here", "h3"),
+    h(
+      "ul",
+      {},
+      list.map((r) => h("li", {}, `${r.at.slice(0, 16).replace("T", " ")} · ${r.product} · ${OUTCOME[r.outcome]?.[0] ?? r.outcome} ${OUTCOME[r.outcome]?.[1] ?? ""} · ${r.by}`)),
+    ),
+  );
+}
+
+// --- Embedding ---------------------------------------------------------------
+// Parent → page: {type: "nextbest:customer", customer, purpose?, channel?}
+// Page → parent: {type: "nextbest:ready"}, {type: "nextbest:outcome", …},
+//                {type: "nextbest:handoff", …}, {type: "nextbest:error", path, message}
+
+function listenForEmbedder() {
+  const allowed = new Set(config.allowedOrigins ?? []);
+  window.addEventListener("message", (e) => {
+    if (!allowed.has(e.origin) || e.data?.type !== "nextbest:customer") return;
+    embedOrigin = e.origin;
+    const c = e.data.customer;
+    const test = c && typeof c === "object" ? engine.evaluate(c, { channel: "teller" }) : { error: { path: "customer", message: "missing" } };
+    if (test.error) {
+      tellEmbedder({ type: "nextbest:error", path: test.error.path ?? "customer", message: test.error.message });
+      return;
+    }
+    store.update((s) => {
+      s.customers[c.id] = c;
+      s.teller = {
+        ...s.teller,
+        customer: c.id,
+        purpose: e.data.purpose ?? null,
+        channel: e.data.channel === "vip_teller" ? "vip_teller" : (e.data.channel ?? s.teller.channel ?? "teller"),
+      };
+    });
+    location.hash = "#teller";
+  });
+  if (window.parent !== window) {
+    for (const origin of allowed) window.parent.postMessage({ type: "nextbest:ready" }, origin);
+  }
+}
+
+function tellEmbedder(message) {
+  if (embedOrigin && window.parent !== window) window.parent.postMessage(message, embedOrigin);
+}
