@@ -44,21 +44,27 @@ async function waitFor(url, ms = 10_000) {
   throw new Error(`server at ${url} did not start`);
 }
 
-/** Starts the server and the browser; call stop() in after(). */
-export async function start() {
+/** A static server on loopback over `dir`: {base, stop()}. */
+export async function serveDir(dir) {
   const port = await freePort();
-  const server = spawn("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", path.join(root, "www")], {
+  const server = spawn("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", dir], {
     stdio: "ignore",
   });
   const base = `http://127.0.0.1:${port}/`;
   await waitFor(base);
+  return { base, stop: () => server.kill() };
+}
+
+/** Starts the server and the browser; call stop() in after(). */
+export async function start() {
+  const { base, stop: stopServer } = await serveDir(path.join(root, "www"));
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ARGS });
   return {
     base,
     browser,
     async stop() {
       await browser.close();
-      server.kill();
+      stopServer();
     },
   };
 }

@@ -34,15 +34,18 @@ export function get() {
   return state;
 }
 
-/** Changes the state with `fn(state)`, saves it, and tells listeners. */
-export function update(fn) {
+/**
+ * Changes the state with `fn(state)`, saves it, and tells listeners, unless
+ * `quiet` (keystrokes in a text box are saved without redrawing the screen).
+ */
+export function update(fn, { quiet = false } = {}) {
   fn(state);
   try {
     localStorage.setItem(KEY, JSON.stringify(state));
   } catch (e) {
     console.error("nextbest: could not save", e);
   }
-  for (const l of listeners) l(state);
+  if (!quiet) for (const l of listeners) l(state);
 }
 
 export function subscribe(fn) {

@@ -92,7 +92,7 @@ function controls(customer, purpose, channel) {
 function pasteBox() {
   const area = h("textarea", { rows: 4, placeholder: '{"id": "…", "visit": {…}}', "data-testid": "paste", "aria-label": "客户 JSON" });
   area.value = ui().paste;
-  area.addEventListener("input", () => store.update((s) => (s.teller = { ...s.teller, paste: area.value })));
+  area.addEventListener("input", () => store.update((s) => (s.teller = { ...s.teller, paste: area.value }), { quiet: true }));
   const msg = h("p", { class: "error", "data-testid": "paste-error", role: "alert" });
   const take = (text) => {
     try {
@@ -115,7 +115,7 @@ function pasteBox() {
   });
   return h(
     "details",
-    { class: "paste" },
+    { class: "paste", open: ui().paste !== "" },
     h("summary", {}, bi("粘贴或载入客户", "Paste or load a customer")),
     area,
     h("div", { class: "row" }, h("button", { onclick: () => take(area.value), "data-testid": "paste-go" }, bi("使用", "Use")), file),

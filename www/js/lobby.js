@@ -1,0 +1,313 @@
+// 大堂经理 lobby tablet: the hall's queue with each customer's tier,
+// high-value signals, route and top suggestions; hand-offs from tellers;
+// lead records (only with record consent) exported for the relationship
+// manager; unmet needs logged for reporting upward; a chart of the day.
+
+import { h, bi, clear, download, SEGMENT } from "./dom.js";
+import * as engine from "./engine.js";
+import * as store from "./store.js";
+import { NEEDS, label } from "./labels.js";
+
+let root;
+const QUEUE_SEED = 8;
+
+const STAFF = {
+  relationship_manager: ["客户经理", "relationship manager"],
+  product_sales: ["产品销售经理", "product sales manager"],
+  vip_area: ["VIP区柜员", "VIP-area teller"],
+  private_banking: ["私人银行顾问", "private banking adviser"],
+  teller_queue: ["柜员", "teller"],
+  self_service: ["自助区引导员", "self-service guide"],
+  lobby_manager_direct: ["大堂经理", "lobby manager"],
+};
+
+export async function mount(section) {
+  root = section;
+  if (store.get().queue === null) {
+    store.update((s) => {
+      s.queue = engine.samples.slice(0, QUEUE_SEED).map((c) => c.id);
+      s.seen = [...s.queue];
+    });
+  }
+  draw();
+  store.subscribe(() => !root.hidden && draw());
+  engine.onLiveChange(() => draw());
+}
+
+export function refresh() {
+  draw();
+}
+
+function draw() {
+  const s = store.get();
+  const entries = s.queue
+    .map((id) => engine.findCustomer(id))
+    .filter(Boolean)
+    .map((c) => ({ c, ...engine.evaluate(c, { channel: "lobby" }) }));
+  clear(root).append(
+    h(
+      "div",
+      { class: "lobby" },
+      handoffs(s),
+      h("div", { class: "lobby-head row" }, bi(`大厅客户 ${entries.length} 位`, `${entries.length} in the hall`, "h2"), addCustomer(s)),
+      h("div", { class: "queue" }, entries.map(card)),
+      h("div", { class: "grid2" }, leads(s), unmet(s)),
+      dayChart(s),
+    ),
+  );
+}
+
+function addCustomer(s) {
+  const waiting = engine.allCustomers().filter((c) => !s.queue.includes(c.id));
+  const sel = h(
+    "select",
+    { "aria-label": "加入客户 Add a customer", "data-testid": "add-customer" },
+    waiting.map((c) => h("option", { value: c.id }, `${c.id} ${c.name ?? ""}`)),
+  );
+  const add = () =>
+    sel.value &&
+    store.update((st) => {
+      st.queue.push(sel.value);
+      st.seen = [...new Set([...(st.seen ?? []), sel.value])];
+    });
+  return h("div", { class: "row" }, sel, h("button", { onclick: add, "data-testid": "add-go" }, bi("进厅", "Add to hall")));
+}
+
+function card({ c, out, error }) {
+  if (error) {
+    return h("div", { class: "card lobby-card error" }, h("strong", {}, c.name ?? c.id), h("p", {}, `${error.path ?? ""} ${error.message}`));
+  }
+  const s = store.get();
+  const [seg, segEn] = label(SEGMENT, c.segment ?? "mass");
+  const confirmed = s.confirmed[c.id];
+  const r = out.route;
+  return h(
+    "article",
+    { class: "card lobby-card", "data-testid": "queue-card", "data-customer": c.id, "data-destination": r.destination },
+    h(
+      "div",
+      { class: "row" },
+      h("strong", { class: "name" }, c.name ?? c.id),
+      h("span", { class: "badge" }, seg, h("span", { class: "en" }, segEn)),
+      out.high_value.flag ? h("span", { class: "badge hv" }, "★ 高价值", h("span", { class: "en" }, "High value")) : null,
+    ),
+    out.high_value.flag ? h("p", { class: "muted signals" }, out.high_value.signals.map((g) => g.zh).join("；")) : null,
+    h(
+      "p",
+      { class: "route-line" },
+      "→ ",
+      h("strong", {}, r.destination_zh),
+      h("span", { class: "en" }, r.destination_en),
+      h("br"),
+      h("span", { class: "muted" }, r.reason_zh),
+    ),
+    out.suggestions.length
+      ? h(
+          "ol",
+          { class: "sugg" },
+          out.suggestions.map((g) =>
+            h("li", {}, h("strong", {}, g.product_zh), ` R${g.risk} · `, g.reasons[0].zh, h("span", { class: "en" }, g.product_en)),
+          ),
+        )
+      : h("p", { class: "muted" }, "暂无推介", h("span", { class: "en" }, "No pitch")),
+    h(
+      "div",
+      { class: "row" },
+      confirmed
+        ? h("span", { class: "badge ok", "data-testid": "confirmed" }, "✓ 已确认", h("span", { class: "en" }, "Confirmed"))
+        : h("button", { class: "primary", "data-testid": "confirm", onclick: () => confirm(c, r) }, bi("确认去向", "Confirm route")),
+      h("button", { "data-testid": "lead", onclick: (e) => saveLead(c, out, e.currentTarget) }, bi("记录商机", "Save lead")),
+      out.unmet_needs.length
+        ? h("button", { "data-testid": "unmet", onclick: () => logUnmet(c, out) }, bi("记录未满足需求", "Log unmet need"))
+        : null,
+      h("button", { onclick: () => leave(c) }, bi("离厅", "Left")),
+    ),
+    h("p", { class: "error lead-msg", role: "alert" }),
+  );
+}
+
+function confirm(c, r) {
+  store.update((s) => (s.confirmed[c.id] = { destination: r.destination, at: new Date().toISOString() }));
+}
+
+function leave(c) {
+  store.update((s) => (s.queue = s.queue.filter((id) => id !== c.id)));
+}
+
+/** A lead is recorded only with the customer's record consent. */
+function saveLead(c, out, button) {
+  const msg = button.closest("article").querySelector(".lead-msg");
+  if (!out.lead_allowed) {
+    msg.textContent = "客户未同意记录，不能保存商机 · No record consent: the lead cannot be saved";
+    return;
+  }
+  const products = out.suggestions.map((g) => g.product_zh);
+  const needs = (c.stated_needs ?? []).map((n) => label(NEEDS, n)[0]);
+  store.update((s) =>
+    s.leads.push({
+      id: store.uid(),
+      at: new Date().toISOString(),
+      customer: c.id,
+      name: c.name ?? c.id,
+      contact: c.contact ?? "",
+      need: [...needs, ...out.suggestions.map((g) => g.reasons[0].zh)].join("；"),
+      products: products.join("、"),
+      by: "lobby",
+    }),
+  );
+}
+
+function logUnmet(c, out) {
+  store.update((s) => {
+    for (const need of out.unmet_needs) {
+      if (!s.unmet.some((u) => u.customer === c.id && u.need === need)) {
+        s.unmet.push({ at: new Date().toISOString(), customer: c.id, name: c.name ?? c.id, need, by: "lobby" });
+      }
+    }
+  });
+}
+
+function handoffs(s) {
+  const open = s.handoffs.filter((x) => x.status === "open");
+  if (!open.length) return null;
+  return h(
+    "section",
+    { class: "card handoffs", "data-testid": "handoffs" },
+    bi(`柜员转介 ${open.length}`, `Hand-offs from counters: ${open.length}`, "h2"),
+    open.map((x) => {
+      const [staff, staffEn] = STAFF[x.destination] ?? [x.destination_zh, x.destination];
+      const intro = `「${x.name}您好，这位是我们的${staff}。」「${staff}您好，这位是${x.name}：${x.need}${x.product_zh ? `，想了解${x.product_zh}` : ""}。」`;
+      const introEn = `Introduce both sides: "${x.name}, this is our ${staffEn}." Then state the need to the ${staffEn}.`;
+      return h(
+        "div",
+        { class: "handoff", "data-testid": "handoff", "data-customer": x.customer },
+        h("p", {}, h("strong", {}, x.name), ` · ${x.from} → `, h("strong", {}, x.destination_zh)),
+        h("p", { class: "intro" }, intro),
+        h("p", { class: "en" }, introEn),
+        x.consent ? null : h("p", { class: "error" }, "客户未同意记录：可引导，不记录 · No record consent: guide, do not record"),
+        h(
+          "button",
+          {
+            class: "primary",
+            "data-testid": "handoff-confirm",
+            onclick: () =>
+              store.update((st) => {
+                const item = st.handoffs.find((y) => y.id === x.id);
+                item.status = "done";
+                st.confirmed[x.customer] = { destination: x.destination, at: new Date().toISOString(), handoff: x.id };
+                if (!st.queue.includes(x.customer)) st.queue.unshift(x.customer);
+                st.seen = [...new Set([...(st.seen ?? []), x.customer])];
+              }),
+          },
+          bi("确认并引导", "Confirm and guide"),
+        ),
+      );
+    }),
+  );
+}
+
+const LEAD_COLUMNS = [
+  ["at", "记录时间"],
+  ["customer", "客户号"],
+  ["name", "客户名称"],
+  ["contact", "联系方式"],
+  ["need", "产品需求"],
+  ["products", "推介产品"],
+  ["by", "记录人"],
+];
+
+function csv(rows, columns) {
+  const cell = (v) => `"${String(v ?? "").replaceAll('"', '""')}"`;
+  // The BOM lets Excel read the Chinese as UTF-8.
+  return "\uFEFF" + [columns.map(([, zh]) => cell(zh)).join(","), ...rows.map((r) => columns.map(([k]) => cell(r[k])).join(","))].join("\r\n") + "\r\n";
+}
+
+function leads(s) {
+  return h(
+    "section",
+    { class: "card", "data-testid": "leads" },
+    bi(`商机记录 ${s.leads.length}`, `Leads: ${s.leads.length}`, "h2"),
+    h(
+      "table",
+      {},
+      h("tr", {}, h("th", {}, "客户"), h("th", {}, "联系方式"), h("th", {}, "需求")),
+      s.leads.map((l) => h("tr", {}, h("td", {}, l.name), h("td", {}, l.contact), h("td", {}, l.need))),
+    ),
+    h(
+      "div",
+      { class: "row" },
+      h("button", { "data-testid": "export-csv", disabled: !s.leads.length, onclick: () => download("leads.csv", csv(s.leads, LEAD_COLUMNS), "text/csv") }, bi("导出CSV", "Export CSV")),
+      h("button", { "data-testid": "export-json", disabled: !s.leads.length, onclick: () => download("leads.json", JSON.stringify(s.leads, null, 2)) }, bi("导出JSON", "Export JSON")),
+    ),
+  );
+}
+
+function unmet(s) {
+  const cols = [
+    ["at", "记录时间"],
+    ["customer", "客户号"],
+    ["name", "客户名称"],
+    ["need", "未满足需求"],
+    ["by", "记录人"],
+  ];
+  return h(
+    "section",
+    { class: "card", "data-testid": "unmet-list" },
+    bi(`未满足需求 ${s.unmet.length}`, `Unmet needs: ${s.unmet.length}`, "h2"),
+    h("ul", {}, s.unmet.map((u) => h("li", {}, `${u.name} · ${label(NEEDS, u.need)[0]} `, h("span", { class: "en" }, u.need)))),
+    h("button", { disabled: !s.unmet.length, onclick: () => download("unmet-needs.csv", csv(s.unmet, cols), "text/csv") }, bi("导出上报", "Export for reporting")),
+  );
+}
+
+/** Counts by route and by product over everyone in the hall today, as SVG bars. */
+function dayChart(s) {
+  const routes = {};
+  const products = {};
+  for (const id of s.seen ?? s.queue) {
+    const c = engine.findCustomer(id);
+    if (!c) continue;
+    const { out } = engine.evaluate(c, { channel: "lobby" });
+    if (!out) continue;
+    const dest = s.confirmed[id]?.destination ?? out.route.destination;
+    routes[dest] = (routes[dest] ?? 0) + 1;
+    for (const g of out.suggestions) products[g.product_zh] = (products[g.product_zh] ?? 0) + 1;
+  }
+  const names = Object.fromEntries(Object.entries(engine.liveEngine().manifest().destinations).map(([k, v]) => [k, v.zh]));
+  return h(
+    "section",
+    { class: "card", "data-testid": "day-chart" },
+    bi("今日概况", "Today at a glance", "h2"),
+    h("div", { class: "grid2" }, bars("按去向 By route", routes, names), bars("按推介产品 By product suggested", products, {})),
+  );
+}
+
+function bars(title, counts, names) {
+  const rows = Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const max = Math.max(1, ...rows.map(([, n]) => n));
+  const rowH = 24;
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", `0 0 420 ${Math.max(rowH, rows.length * rowH)}`);
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", title);
+  svg.setAttribute("class", "bars");
+  rows.forEach(([k, n], i) => {
+    const y = i * rowH;
+    const text = document.createElementNS(ns, "text");
+    text.setAttribute("x", "0");
+    text.setAttribute("y", String(y + 16));
+    text.textContent = names[k] ?? k;
+    const rect = document.createElementNS(ns, "rect");
+    rect.setAttribute("x", "160");
+    rect.setAttribute("y", String(y + 4));
+    rect.setAttribute("height", "16");
+    rect.setAttribute("width", String((220 * n) / max));
+    rect.setAttribute("rx", "3");
+    const num = document.createElementNS(ns, "text");
+    num.setAttribute("x", String(166 + (220 * n) / max));
+    num.setAttribute("y", String(y + 16));
+    num.textContent = String(n);
+    svg.append(text, rect, num);
+  });
+  return h("figure", {}, h("figcaption", { class: "muted" }, title), svg);
+}
