@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything and starts nextbest on its embedded default pack:
-# installs the toolchain, builds the CLI and the wasm module, checks the bundled
-# pack, runs the demo over the sample customers, then serves the page in www/.
+# installs the toolchain, builds the CLI, the wasm module and the studio's editor,
+# checks the bundled pack, runs the demo over the sample customers, then serves
+# the page in www/.
 #
 #   scripts/start.sh [--no-serve] [--port N]
 #
@@ -33,6 +34,9 @@ nextbest="${CARGO_TARGET_DIR:-target}/release/nextbest"
 
 step "build the wasm module"
 scripts/build-wasm.sh
+
+step "bundle the studio editor"
+scripts/build-web.sh
 
 step "check the bundled pack"
 "$nextbest" check

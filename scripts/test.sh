@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything and runs all of nextbest's tests: format, lints (native and
 # wasm), native unit and integration tests, the bundled pack's check and fixtures,
-# the wasm tests in headless Chromium, and a short benchmark run.
+# the page tests and the wasm tests in headless Chromium, and a short benchmark run.
 #
 #   scripts/test.sh
 #
@@ -32,6 +32,10 @@ step unit        cargo test
 step check       cargo run --release --quiet -- check
 step fixtures    cargo run --release --quiet -- test
 step build-wasm  scripts/build-wasm.sh
+step build-web   scripts/build-web.sh
+# The page in headless Chromium (playwright-core): teller, lobby and studio screens.
+e2e() { (cd tests/e2e && npm ci --silent && node --test --test-concurrency=1 .); }
+step e2e         e2e
 # The runner starts chromedriver, which starts /usr/bin/chromium with webdriver.json's args.
 step wasm-tests  env CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-60}" \
   cargo test --target wasm32-unknown-unknown --no-default-features --tests

@@ -1,0 +1,220 @@
+// The rule studio's editor: CodeMirror 6 with rhai and JSON, line numbers and
+// lint markers. esbuild bundles this file into www/dist/editor.js so the page
+// loads one plain ES module and no third-party code is committed.
+//
+// The studio speaks in rhai's terms (1-based line, 1-based column counted in
+// characters); CodeMirror wants document offsets in UTF-16 units. The
+// conversion lives here, next to the only code that needs offsets.
+
+import { EditorView, basicSetup } from "codemirror";
+import { EditorState, Compartment } from "@codemirror/state";
+import { keymap } from "@codemirror/view";
+import { indentWithTab } from "@codemirror/commands";
+import { StreamLanguage, HighlightStyle, syntaxHighlighting } from "@codemirror/language";
+import { json } from "@codemirror/lang-json";
+import { linter, lintGutter, forceLinting } from "@codemirror/lint";
+import { tags as t } from "@lezer/highlight";
+
+const KEYWORDS = new Set([
+  "let", "const", "if", "else", "for", "in", "while", "loop", "break", "continue", "return", "fn",
+  "switch", "do", "until", "throw", "try", "catch", "private", "this",
+]);
+const ATOMS = new Set(["true", "false"]);
+// The helpers a rule calls (rules/README.md); shown like built-ins so a typo stands out.
+const HELPERS = new Set(["suggest", "route", "high_value", "note", "cny", "yuan", "product_simple", "product_risk"]);
+
+/**
+ * rhai as a stream mode. State: a stack of open contexts, so a backtick
+ * template can hold `${ … }` code that itself holds braces or strings, and a
+ * template or block comment may run over several lines.
+ */
+const rhai = StreamLanguage.define({
+  name: "rhai",
+  startState: () => ({ stack: [] }), // "tpl" | "interp" (depth counted by "brace") | "block"
+  copyState: (s) => ({ stack: s.stack.slice() }),
+  token(stream, state) {
+    const top = state.stack.at(-1);
+    if (top === "block") {
+      while (!stream.eol()) {
+        if (stream.match("*/")) {
+          state.stack.pop();
+          break;
+        }
+        stream.next();
+      }
+      return "comment";
+    }
+    if (top === "tpl") {
+      if (stream.match("`")) {
+        state.stack.pop();
+        return "string";
+      }
+      if (stream.match("${")) {
+        state.stack.push("interp");
+        return "meta";
+      }
+      while (!stream.eol() && !stream.match("${", false) && stream.peek() !== "`") {
+        if (stream.next() === "\\") stream.next();
+      }
+      return "string";
+    }
+    if (stream.eatSpace()) return null;
+    // The header (`//! kind: …`) is data the engine reads, not a remark: style it apart.
+    if (stream.sol() && stream.match("//!")) {
+      stream.skipToEnd();
+      return "ruleHeader";
+    }
+    if (stream.match("//")) {
+      stream.skipToEnd();
+      return "comment";
+    }
+    if (stream.match("/*")) {
+      state.stack.push("block");
+      return "comment";
+    }
+    const ch = stream.next();
+    if (ch === '"' || ch === "'") {
+      let escaped = false;
+      let c;
+      while ((c = stream.next()) != null) {
+        if (c === ch && !escaped) break;
+        escaped = !escaped && c === "\\";
+      }
+      return "string";
+    }
+    if (ch === "`") {
+      state.stack.push("tpl");
+      return "string";
+    }
+    if (ch === "{") {
+      if (top === "interp" || top === "brace") state.stack.push("brace");
+      return "brace";
+    }
+    if (ch === "}") {
+      if (top === "interp") {
+        state.stack.pop();
+        return "meta";
+      }
+      if (top === "brace") state.stack.pop();
+      return "brace";
+    }
+    if (/\d/.test(ch)) {
+      stream.match(/^[\d_]*(\.[\d_]+)?([eE][+-]?\d+)?/) || stream.match(/^[xob][\da-fA-F_]+/);
+      return "number";
+    }
+    if (ch === "#" && stream.eat("{")) {
+      if (top === "interp" || top === "brace") state.stack.push("brace");
+      return "brace";
+    }
+    if (/[A-Za-z_]/.test(ch)) {
+      stream.eatWhile(/[\w]/);
+      const word = stream.current();
+      if (KEYWORDS.has(word)) return "keyword";
+      if (ATOMS.has(word)) return "atom";
+      if (HELPERS.has(word) && stream.match(/^\s*\(/, false)) return "builtin";
+      if (stream.match(/^\s*\(/, false)) return "function";
+      return "variable";
+    }
+    if (/[+\-*/%=<>!&|^?:.]/.test(ch)) {
+      stream.eatWhile(/[+\-*/%=<>!&|^?:.]/);
+      return "operator";
+    }
+    return "punctuation";
+  },
+  languageData: { commentTokens: { line: "//" }, closeBrackets: { brackets: ["(", "[", "{", '"', "`"] } },
+  // Not "header": that legacy name is already mapped to a heading tag.
+  tokenTable: { ruleHeader: t.docComment, brace: t.brace, function: t.function(t.variableName), builtin: t.standard(t.variableName) },
+});
+
+// One style for both languages; it replaces basicSetup's fallback style.
+const style = HighlightStyle.define([
+  { tag: t.keyword, color: "#8f1d26", fontWeight: "600" },
+  { tag: [t.atom, t.bool, t.null], color: "#6b3fa0" },
+  { tag: t.number, color: "#116644" },
+  { tag: t.string, color: "#a3501b" },
+  { tag: t.meta, color: "#0b5cad" },
+  { tag: t.docComment, color: "#0b5cad", fontWeight: "600", backgroundColor: "#eef4fb" },
+  { tag: t.comment, color: "#6a7385", fontStyle: "italic" },
+  { tag: t.operator, color: "#7a4300" },
+  { tag: t.standard(t.variableName), color: "#174a7e", fontWeight: "600" },
+  { tag: t.function(t.variableName), color: "#174a7e" },
+  { tag: t.propertyName, color: "#174a7e" },
+  { tag: t.invalid, color: "#b3261e" },
+]);
+
+const languages = { rhai: () => rhai, json: () => json() };
+
+/** 1-based line and character column → UTF-16 offset in `doc`, clamped to the document. */
+export function offsetOf(doc, line, column) {
+  const l = doc.line(Math.min(Math.max(line || 1, 1), doc.lines));
+  let off = 0;
+  let chars = Math.max((column || 1) - 1, 0);
+  // Walk code points: an emoji is one rhai column but two UTF-16 units.
+  for (const cp of l.text) {
+    if (chars-- <= 0) break;
+    off += cp.length;
+  }
+  return l.from + Math.min(off, l.length);
+}
+
+/** The word (or single character) at `from`, so a marker underlines something visible. */
+function rangeAt(doc, from) {
+  const l = doc.lineAt(from);
+  const rest = l.text.slice(from - l.from);
+  const m = /^[\w$.]+/.exec(rest);
+  if (m) return { from, to: from + m[0].length };
+  if (rest.length) return { from, to: from + (rest.codePointAt(0) > 0xffff ? 2 : 1) };
+  // At the end of a line (e.g. end of file): mark the last character before it instead.
+  if (l.length) return { from: from - 1, to: from };
+  return { from, to: from };
+}
+
+/**
+ * createEditor({parent, doc, language, onChange(text), lint(text)}) where
+ * lint returns [{line, column, message, severity}] for the text shown.
+ * Returns {view, setDoc(text, language), getDoc(), goto(line, column), relint()}.
+ */
+export function createEditor({ parent, doc = "", language = "rhai", onChange, lint, delay = 150 }) {
+  const lang = new Compartment();
+  const lintSource = (view) => {
+    if (!lint) return [];
+    const d = view.state.doc;
+    return (lint(d.toString()) || []).map((p) => {
+      const r = rangeAt(d, offsetOf(d, p.line, p.column));
+      return { ...r, severity: p.severity || "error", message: p.message, source: p.source };
+    });
+  };
+  const extensions = (language) => [
+    basicSetup,
+    keymap.of([indentWithTab]),
+    lang.of(languages[language]?.() ?? []),
+    syntaxHighlighting(style),
+    lintGutter(),
+    linter(lintSource, { delay }),
+    EditorView.updateListener.of((u) => {
+      if (u.docChanged && onChange) onChange(u.state.doc.toString());
+    }),
+    EditorView.theme({
+      "&": { height: "100%", fontSize: "14px", backgroundColor: "#fff" },
+      ".cm-scroller": { fontFamily: '"DejaVu Sans Mono", "Noto Sans Mono CJK SC", ui-monospace, monospace', overflow: "auto" },
+      ".cm-gutters": { backgroundColor: "#f7f8fa" },
+    }),
+  ];
+  const view = new EditorView({ parent, state: EditorState.create({ doc, extensions: extensions(language) }) });
+  return {
+    view,
+    /** A new document (another file): fresh undo history, its own language. */
+    setDoc(text, language) {
+      view.setState(EditorState.create({ doc: text, extensions: extensions(language) }));
+    },
+    getDoc: () => view.state.doc.toString(),
+    /** Puts the cursor at a 1-based line and column and scrolls it into view. */
+    goto(line, column) {
+      const at = offsetOf(view.state.doc, line, column);
+      view.dispatch({ selection: { anchor: at }, effects: EditorView.scrollIntoView(at, { y: "center" }) });
+      view.focus();
+    },
+    /** Runs the lint source now (after a change made outside the editor). */
+    relint: () => forceLinting(view),
+  };
+}

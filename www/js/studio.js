@@ -1,0 +1,855 @@
+// 规则编写 The rule-author studio: edit a draft of the rule pack with live
+// diagnostics, run it on a customer or on all fixtures, and promote it to the
+// teller and lobby screens only while it compiles cleanly.
+//
+// The split follows Ruff's playground: the editor bundle (www/dist/editor.js)
+// only shows text and markers; this module owns the draft, runs checkPack,
+// lists problems, and keeps the last pack that compiled live.
+// Every string from the pack goes into the page as a text node (dom.js h()).
+
+import { h, bi, clear, download } from "./dom.js";
+import * as engine from "./engine.js";
+import * as store from "./store.js";
+import { CHANNELS, HOLD, label } from "./labels.js";
+
+const KINDS = {
+  signal: ["信号", "Signal"],
+  route: ["分流", "Route"],
+  cross_sell: ["交叉销售", "Cross-sell"],
+  up_sell: ["升级", "Up-sell"],
+  referral: ["转介", "Referral"],
+};
+const STATUS = {
+  fired: ["触发", "fired"],
+  not_fired: ["未触发", "not fired"],
+  skipped: ["跳过", "skipped"],
+  error: ["出错", "error"],
+};
+const ABOUT = {
+  "pack.json": ["参数、汇率、去向和政策（规则里的 p）", " · params (p in rules), FX rates, destinations, policy"],
+  "products.json": ["产品目录：风险等级、销售角色、默认话术", " · the catalogue: risk, who sells it, default pitch"],
+  fixture: ["用例：客户 → 期望的分流和推介", " · fixtures: customers in, expected route and suggestions out"],
+};
+// Wait this long after the last keystroke before compiling the whole pack
+// (about 80 ms for the bundled one), so typing never waits on the compiler.
+const CHECK_DELAY = 150;
+// localStorage holds about 5 MB for the whole page, and the draft may be kept
+// twice (draft and live); a bigger import would silently fail to persist.
+const MAX_IMPORT = 1_500_000;
+const RULE_ID = /^[a-z][a-z0-9_]{0,63}$/;
+
+let bundled; // the bundled pack, for reset and "same as bundled"
+let ed; // the editor: CodeMirror, or a plain textarea when the bundle is missing
+let el = {}; // the screen's parts
+let open = null; // the file in the editor
+let problems = []; // of the whole draft, from the last check
+let version = 0; // bumps on every edit; `checked` says which one problems describe
+let checked = -1;
+let timer = 0;
+let saving = false; // our own store writes, which fromStore() need not reload
+
+export async function mount(section) {
+  try {
+    bundled = engine.bundledPack();
+    draft(); // a first visit starts from the bundled pack
+    clear(section).append(layout());
+    ed = await loadEditor(el.editor);
+    const want = store.get().studio?.file;
+    openFile(want in draft().files ? want : firstFile());
+    check();
+    store.subscribe(() => guard(fromStore));
+    engine.onLiveChange(() => guard(showStatus));
+  } catch (e) {
+    console.error(e);
+    clear(section).append(bi("规则编写页面出错", `The studio failed: ${e?.message ?? e}`, "p", { class: "error", role: "alert" }));
+  }
+}
+
+export function refresh() {
+  guard(() => {
+    fillCustomers();
+    fromStore();
+    ed?.view?.requestMeasure();
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Safety: the studio runs user code paths all the time; nothing may escape.
+
+function guard(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    console.error(e);
+    say("error", "出错了", `Something went wrong: ${e?.message ?? e}`);
+  }
+}
+
+/** One line of feedback under the toolbar; "error" in red. */
+function say(kind, zh, en) {
+  if (!el.msg) return;
+  clear(el.msg).append(zh ? bi(zh, en) : "");
+  el.msg.className = `studio-msg ${kind}`;
+}
+
+// ---------------------------------------------------------------------------
+// The draft
+
+function draft() {
+  if (!store.get().draft?.files) save((s) => (s.draft = copy(bundled)));
+  return store.get().draft;
+}
+
+function copy(pack) {
+  return { files: { ...pack.files } };
+}
+
+function sameFiles(a, b) {
+  const ka = Object.keys(a ?? {});
+  return ka.length === Object.keys(b ?? {}).length && ka.every((k) => a[k] === b?.[k]);
+}
+
+/** Rules by id, then pack.json and products.json, then fixtures, then anything else. */
+function groups(files) {
+  const names = Object.keys(files).sort();
+  const rules = names.filter((n) => n.endsWith(".rhai") && !n.includes("/"));
+  const config = ["pack.json", "products.json"].filter((n) => n in files);
+  const fixtures = names.filter((n) => n.startsWith("fixtures/"));
+  const other = names.filter((n) => !rules.includes(n) && !config.includes(n) && !fixtures.includes(n));
+  return { rules, config, fixtures, other };
+}
+
+function firstFile() {
+  const g = groups(draft().files);
+  return g.rules[0] ?? g.config[0] ?? Object.keys(draft().files)[0];
+}
+
+/** A rule's header line (`//! kind: …`), read here so a broken rule still lists. */
+function header(text, key) {
+  return new RegExp(`^//!\\s*${key}:\\s*(.*)$`, "m").exec(text ?? "")?.[1]?.trim() ?? "";
+}
+
+function languageOf(name) {
+  return name.endsWith(".rhai") ? "rhai" : "json";
+}
+
+// ---------------------------------------------------------------------------
+// Layout
+
+function layout() {
+  el = {};
+  el.status = h("p", { id: "studio-status", class: "studio-status", role: "status", "data-testid": "studio-status" });
+  el.msg = h("p", { class: "studio-msg", role: "alert", "data-testid": "studio-msg" });
+  el.importInput = h("input", { type: "file", accept: ".json,application/json", hidden: true, onchange: (e) => guard(() => importFile(e)) });
+  const toolbar = h(
+    "div",
+    { class: "studio-bar" },
+    el.status,
+    h(
+      "div",
+      { class: "row studio-actions" },
+      h("button", { onclick: () => guard(newRuleForm), "data-testid": "new-rule" }, bi("新建规则", "New rule")),
+      h("button", { onclick: () => guard(resetDraft), "data-testid": "reset" }, bi("重置为内置规则", "Reset to bundled")),
+      h("button", { onclick: () => guard(exportDraft), "data-testid": "export" }, bi("导出", "Export")),
+      h("button", { onclick: () => el.importInput.click(), "data-testid": "import" }, bi("导入", "Import")),
+      el.importInput,
+    ),
+    el.msg,
+  );
+
+  el.filter = h("input", {
+    type: "search",
+    placeholder: "筛选 Filter",
+    "aria-label": "筛选文件 Filter files",
+    oninput: () => guard(drawFiles),
+  });
+  el.newRule = h("div", { class: "studio-new", hidden: true });
+  el.files = h("nav", { class: "studio-filelist", "aria-label": "规则包文件 Pack files", "data-testid": "studio-files" });
+  const files = h("aside", { class: "card studio-files" }, el.filter, el.newRule, el.files);
+
+  el.title = h("div", { class: "studio-title" });
+  el.editor = h("div", { class: "studio-editor", "data-testid": "editor" });
+  el.problems = h("div", { class: "studio-problems", "data-testid": "problems" });
+  const edit = h("section", { class: "card studio-edit", "aria-label": "编辑 Edit" }, el.title, el.editor, el.problems);
+
+  el.customer = h("select", { "aria-label": "客户 Customer", "data-testid": "run-customer", onchange: (e) => setUi({ customer: e.target.value }) });
+  el.channel = h(
+    "select",
+    { "aria-label": "渠道 Channel", "data-testid": "run-channel", onchange: (e) => setUi({ channel: e.target.value }) },
+    Object.entries(CHANNELS).map(([id, [zh, en]]) => h("option", { value: id }, `${zh} ${en}`)),
+  );
+  el.output = h("div", { class: "studio-output", "data-testid": "run-output", "aria-live": "polite" });
+  const run = h(
+    "section",
+    { class: "card studio-run", "aria-label": "运行 Run" },
+    h("h2", {}, bi("试运行", "Try the draft")),
+    h("div", { class: "row" }, el.customer, el.channel),
+    h(
+      "div",
+      { class: "row" },
+      h("button", { class: "primary", onclick: () => guard(runCustomer), "data-testid": "run" }, bi("运行", "Run")),
+      h("button", { onclick: () => guard(runFixtures), "data-testid": "run-fixtures" }, bi("运行全部用例", "Run all fixtures")),
+    ),
+    el.output,
+  );
+  el.output.append(bi("选择客户和渠道，用草稿运行一次", "Pick a customer and a channel and run the draft on them", "p", { class: "muted" }));
+  fillCustomers();
+  el.channel.value = store.get().studio?.channel ?? "teller";
+  return h("div", { class: "studio" }, toolbar, files, edit, run);
+}
+
+function setUi(patch) {
+  save((s) => (s.studio = { ...s.studio, ...patch }));
+}
+
+/** store.update for the studio's own writes (fromStore() skips them). */
+function save(fn) {
+  saving = true;
+  try {
+    store.update(fn);
+  } finally {
+    saving = false;
+  }
+}
+
+function fillCustomers() {
+  if (!el.customer) return;
+  const customers = engine.allCustomers();
+  const want = store.get().studio?.customer;
+  const pick = customers.some((c) => c.id === want) ? want : (engine.samples[0]?.id ?? customers[0]?.id);
+  clear(el.customer).append(
+    ...customers.map((c) => h("option", { value: c.id }, [c.id, c.name, c.visit?.purpose].filter(Boolean).join(" · "))),
+  );
+  if (pick) el.customer.value = pick;
+}
+
+// ---------------------------------------------------------------------------
+// Files and the editor
+
+async function loadEditor(parent) {
+  try {
+    const { createEditor } = await import("../dist/editor.js");
+    return createEditor({
+      parent,
+      doc: "",
+      language: "rhai",
+      onChange: (text) => guard(() => edited(text)),
+      lint: () => guard(markersForOpen) ?? [],
+      delay: CHECK_DELAY,
+    });
+  } catch (e) {
+    // The bundle is built by scripts/build-web.sh; without it the studio still
+    // edits and checks, in a plain text box with the problems list below.
+    console.error(e);
+    say("error", "编辑器未构建，使用纯文本框", "Editor bundle missing (run scripts/build-web.sh); using a plain text box");
+    return plainEditor(parent, (text) => guard(() => edited(text)));
+  }
+}
+
+function plainEditor(parent, onChange) {
+  const area = h("textarea", { class: "studio-plain", spellcheck: "false", "aria-label": "文件内容 File text", oninput: () => onChange(area.value) });
+  parent.append(area);
+  return {
+    setDoc: (text) => (area.value = text),
+    getDoc: () => area.value,
+    goto(line, column) {
+      const lines = area.value.split("\n");
+      const at = lines.slice(0, Math.max(line - 1, 0)).reduce((n, l) => n + l.length + 1, 0) + Math.max(column - 1, 0);
+      area.focus();
+      area.setSelectionRange(at, at);
+    },
+    relint() {},
+  };
+}
+
+function openFile(name) {
+  if (!name || !(name in draft().files)) return;
+  open = name;
+  ed.setDoc(draft().files[name], languageOf(name));
+  setUi({ file: name });
+  drawTitle();
+  drawFiles();
+  drawProblems();
+}
+
+/** A keystroke: keep it at once (a reload loses nothing), check a moment later. */
+function edited(text) {
+  if (!open) return;
+  save((s) => (s.draft.files[open] = text));
+  version++;
+  clearTimeout(timer);
+  timer = setTimeout(() => guard(() => version !== checked && (check(), ed.relint())), CHECK_DELAY);
+}
+
+/** Another tab changed the store, or the draft was replaced: show what it holds. */
+function fromStore() {
+  if (saving || !ed || !open) return;
+  const files = store.get().draft?.files;
+  if (!files) return;
+  if (!(open in files)) return openFile(firstFile());
+  if (files[open] !== ed.getDoc()) {
+    ed.setDoc(files[open], languageOf(open));
+    version++;
+    check();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Checking
+
+/** Checks the whole draft; then lists problems and promotes a clean draft. */
+function check() {
+  const d = draft();
+  const list = [];
+  try {
+    list.push(...engine.checkPack(d).map((p) => ({ ...p })));
+  } catch (e) {
+    list.push(fromThrown(e, d.files));
+  }
+  list.push(...fixtureSyntax(d.files));
+  for (const p of list) place(p, d.files);
+  list.push(...unclosedHints(list, d.files));
+  list.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+  problems = list;
+  checked = version;
+  drawTitle();
+  drawProblems();
+  drawFiles();
+  promote();
+}
+
+/** checkPack throws when pack.json or products.json cannot be read at all. */
+function fromThrown(e, files) {
+  if (e?.type === "pack") {
+    const text = files[e.file];
+    return {
+      rule: "",
+      file: e.file ?? "",
+      stage: "pack",
+      line: e.line ?? 0,
+      column: text && e.file.endsWith(".json") ? charColumn(text, e.line, e.column) : (e.column ?? 0),
+      message: e.detail ?? e.message,
+    };
+  }
+  return { rule: "", file: "", stage: e?.type ?? "error", line: 0, column: 0, message: e?.message ?? String(e) };
+}
+
+/**
+ * serde_json reports columns in bytes of UTF-8; the editor counts characters.
+ * They differ on any line with Chinese before the error (products.json).
+ */
+function charColumn(text, line, byteColumn) {
+  const l = text.split("\n")[(line || 1) - 1];
+  if (l === undefined || !byteColumn) return byteColumn ?? 0;
+  const bytes = new TextEncoder().encode(l).slice(0, byteColumn - 1);
+  return [...new TextDecoder().decode(bytes)].length + 1;
+}
+
+/** The engine does not read fixtures to compile, so their JSON is checked here. */
+function fixtureSyntax(files) {
+  const out = [];
+  for (const [name, text] of Object.entries(files)) {
+    if (!name.startsWith("fixtures/")) continue;
+    try {
+      JSON.parse(text);
+    } catch (e) {
+      // V8: "… in JSON at position 123 (line 4 column 7)"; "Unexpected end of JSON input".
+      const m = /position (\d+)/.exec(e.message);
+      const at = m ? Number(m[1]) : /end of JSON/.test(e.message) ? text.length : 0;
+      const before = text.slice(0, at).split("\n");
+      out.push({
+        rule: "",
+        file: name,
+        stage: "json",
+        line: before.length,
+        column: [...before.at(-1)].length + 1,
+        message: e.message.replace(/\s*\(line \d+ column \d+\)/, ""),
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Problems with no position (line 0) still get a marker: a product's problem
+ * goes to the line with its id in products.json, anything else to line 1.
+ */
+function place(p, files) {
+  if (p.line > 0) return;
+  const text = files[p.file] ?? "";
+  const i = p.rule && p.file === "products.json" ? text.indexOf(`"${p.rule}"`) : -1;
+  if (i >= 0) {
+    const before = text.slice(0, i).split("\n");
+    p.line = before.length;
+    p.column = [...before.at(-1)].length + 1;
+  } else {
+    p.line = 1;
+    p.column = 1;
+  }
+}
+
+/**
+ * rhai reports a missing `}` (or `)`, `]`) at the end of the file, far from
+ * the mistake. Point at the bracket that was never closed as well.
+ */
+function unclosedHints(list, files) {
+  const out = [];
+  for (const p of list) {
+    const want = /^Expecting '([}\])])'/.exec(p.message)?.[1];
+    if (!want || !p.file.endsWith(".rhai")) continue;
+    const opener = { "}": "{", ")": "(", "]": "[" }[want];
+    const at = unclosed(files[p.file] ?? "", opener);
+    if (at && (at.line !== p.line || at.column !== p.column)) {
+      out.push({
+        ...p,
+        ...at,
+        hint: true,
+        message: `这个 ${opener} 没有闭合 · This '${opener}' is never closed (${p.message} at ${p.line}:${p.column})`,
+      });
+    }
+  }
+  return out;
+}
+
+/** The last `opener` left open at the end of rhai source, skipping strings and comments. */
+function unclosed(text, opener) {
+  const stack = [];
+  const pairs = { "}": "{", ")": "(", "]": "[" };
+  const lines = text.split("\n");
+  let mode = "code"; // code | block | tpl
+  const modes = []; // for `${ … }` inside templates
+  for (let ln = 0; ln < lines.length; ln++) {
+    const cs = [...lines[ln]];
+    for (let i = 0; i < cs.length; i++) {
+      const c = cs[i];
+      const pos = { line: ln + 1, column: i + 1 };
+      if (mode === "block") {
+        if (c === "*" && cs[i + 1] === "/") (mode = modes.pop() ?? "code"), i++;
+        continue;
+      }
+      if (mode === "tpl") {
+        if (c === "\\") i++;
+        else if (c === "`") mode = modes.pop() ?? "code";
+        else if (c === "$" && cs[i + 1] === "{") modes.push("tpl"), (mode = "code"), stack.push({ ch: "{", tpl: true, ...pos }), i++;
+        continue;
+      }
+      if (c === "/" && cs[i + 1] === "/") break;
+      if (c === "/" && cs[i + 1] === "*") modes.push(mode), (mode = "block"), i++;
+      else if (c === '"' || c === "'") {
+        for (i++; i < cs.length && cs[i] !== c; i++) if (cs[i] === "\\") i++;
+      } else if (c === "`") modes.push(mode), (mode = "tpl");
+      else if ("{([".includes(c)) stack.push({ ch: c, ...pos });
+      else if (c in pairs && stack.at(-1)?.ch === pairs[c]) {
+        if (stack.pop().tpl) mode = modes.pop() ?? "code";
+      }
+    }
+  }
+  const last = stack.filter((s) => s.ch === opener).at(-1);
+  return last ? { line: last.line, column: last.column } : null;
+}
+
+/** The lint source for CodeMirror: the open file's problems. */
+function markersForOpen() {
+  if (version !== checked) check();
+  return problems
+    .filter((p) => p.file === open)
+    .map((p) => ({ line: p.line, column: p.column, message: `${p.message}${p.rule ? ` [${p.rule}]` : ""}`, severity: "error" }));
+}
+
+/**
+ * "Keep the last pack that compiled": a clean draft goes live for teller and
+ * lobby; a broken one leaves live as it was. The bundled pack is live as null.
+ */
+function promote() {
+  const d = draft();
+  if (!problems.length) {
+    if (sameFiles(d.files, bundled.files)) {
+      if (engine.liveIsCustom()) engine.setLive(null);
+    } else if (!engine.liveIsCustom() || !sameFiles(store.get().live?.files, d.files)) {
+      engine.setLive(copy(d)); // a copy: the draft keeps changing under the editor
+    }
+  }
+  showStatus();
+}
+
+function showStatus() {
+  if (!el.status) return;
+  const n = problems.filter((p) => !p.hint).length; // a hint repeats a problem elsewhere
+  const d = store.get().draft;
+  let line;
+  if (n) {
+    line = [
+      bi("草稿有错误，柜员和大堂仍使用上一版规则", "Draft has errors; teller and lobby keep the last pack that compiled"),
+      h("span", { class: "badge err" }, `${n} 个问题 · ${n} problem${n === 1 ? "" : "s"}`),
+    ];
+    el.status.dataset.state = "broken";
+  } else if (d && sameFiles(d.files, bundled.files)) {
+    line = bi("草稿与内置规则相同", "Draft is the bundled pack");
+    el.status.dataset.state = "bundled";
+  } else {
+    line = bi("草稿已通过编译，柜员和大堂正在使用", "Draft compiles; teller and lobby use it");
+    el.status.dataset.state = "live";
+  }
+  clear(el.status).append(...[line].flat());
+}
+
+// ---------------------------------------------------------------------------
+// Drawing
+
+function drawFiles() {
+  const files = draft().files;
+  const q = el.filter.value.trim().toLowerCase();
+  const counts = {};
+  for (const p of problems) counts[p.file] = (counts[p.file] ?? 0) + (p.hint ? 0 : 1);
+  const item = (name, text, extra) =>
+    h(
+      "button",
+      {
+        class: `studio-file${name === open ? " open" : ""}${counts[name] ? " bad" : ""}`,
+        "aria-current": name === open ? "true" : null,
+        title: header(files[name], "zh") || name,
+        dataset: { file: name },
+        onclick: () => guard(() => openFile(name)),
+      },
+      h("span", { class: "name" }, text),
+      extra,
+      counts[name] ? h("span", { class: "badge err", title: "问题 Problems" }, String(counts[name])) : null,
+    );
+  const match = (name) => !q || name.toLowerCase().includes(q) || header(files[name], "zh").includes(q);
+  const g = groups(files);
+  const rules = g.rules.filter(match);
+  const section = (zh, en, names, make) =>
+    names.length ? [h("h3", {}, bi(zh, en), h("span", { class: "muted" }, ` ${names.length}`)), ...names.map(make)] : [];
+  clear(el.files).append(
+    ...section("规则", "Rules", rules, (n) => {
+      const kind = header(files[n], "kind");
+      return item(n, n.slice(0, -5), h("span", { class: `badge kind kind-${kind || "none"}` }, label(KINDS, kind)[0] || "?"));
+    }),
+    ...section("参数与产品", "Parameters & catalogue", g.config.filter(match), (n) => item(n, n)),
+    ...section("用例", "Fixtures", g.fixtures.filter(match), (n) => item(n, n.slice("fixtures/".length))),
+    ...section("其他", "Other", g.other.filter(match), (n) => item(n, n)),
+  );
+}
+
+function drawTitle() {
+  if (!open) return;
+  const text = draft().files[open] ?? "";
+  const rule = open.endsWith(".rhai");
+  const kind = header(text, "kind");
+  // Element.append(), not h(): it would print a null, so leave those out.
+  const parts = [
+    h("code", { class: "studio-filename" }, open),
+    rule && kind ? h("span", { class: `badge kind kind-${kind}` }, bi(...label(KINDS, kind))) : null,
+    rule ? h("span", { class: "muted studio-about" }, header(text, "zh"), header(text, "en") ? ` · ${header(text, "en")}` : "") : null,
+    !rule ? h("span", { class: "muted studio-about" }, ...(ABOUT[open] ?? (open.startsWith("fixtures/") ? ABOUT.fixture : ["", ""]))) : null,
+    rule ? h("button", { class: "small", onclick: () => guard(deleteRule), "data-testid": "delete-rule" }, bi("删除", "Delete")) : null,
+  ];
+  clear(el.title).append(...parts.filter(Boolean));
+}
+
+function drawProblems() {
+  const here = problems.filter((p) => !p.hint);
+  clear(el.problems).append(
+    h("h3", {}, bi("问题", "Problems"), h("span", { class: "muted" }, ` ${here.length}`)),
+    here.length
+      ? h(
+          "ul",
+          { class: "studio-problem-list" },
+          problems.map((p) =>
+            h(
+              "li",
+              {},
+              h(
+                "button",
+                { class: `studio-problem${p.file === open ? " here" : ""}${p.hint ? " hint" : ""}`, onclick: () => guard(() => jump(p.file, p.line, p.column)) },
+                h("code", {}, `${p.file || "pack"}:${p.line}:${p.column}`),
+                h("span", { class: "badge" }, p.stage),
+                h("span", { class: "msg" }, p.message),
+              ),
+            ),
+          ),
+        )
+      : bi("没有问题", "No problems", "p", { class: "muted" }),
+  );
+}
+
+function jump(file, line, column) {
+  if (file && file !== open && file in draft().files) openFile(file);
+  ed.goto(line || 1, column || 1);
+}
+
+// ---------------------------------------------------------------------------
+// Running
+
+/** Compiles the draft as it is now (not the live pack) and frees it after. */
+function withDraftEngine(fn) {
+  let nb;
+  try {
+    nb = new engine.NextBest(copy(draft()));
+  } catch (e) {
+    showOutput(h("p", { class: "error", role: "alert" }, bi("规则包无法编译", `The draft does not compile: ${e?.message ?? e}`)));
+    return;
+  }
+  try {
+    return fn(nb);
+  } catch (e) {
+    showOutput(h("p", { class: "error", role: "alert" }, bi("运行失败", `Run failed: ${e?.message ?? e}`)));
+  } finally {
+    nb.free?.();
+  }
+}
+
+function showOutput(...nodes) {
+  clear(el.output).append(...nodes.filter(Boolean));
+}
+
+function runCustomer() {
+  const id = el.customer.value;
+  const customer = engine.allCustomers().find((c) => c.id === id);
+  if (!customer) return say("error", "请选择客户", "Choose a customer");
+  const channel = el.channel.value;
+  withDraftEngine((nb) => showOutput(...drawEvaluation(nb.evaluate(customer, { channel }))));
+}
+
+function drawEvaluation(out) {
+  const r = out.route;
+  const nodes = [
+    h("p", { class: "muted" }, `${out.customer} · ${out.today} · ${label(CHANNELS, out.channel).join(" ")}`),
+    h("h3", {}, bi("分流", "Route")),
+    h(
+      "p",
+      { "data-testid": "run-route" },
+      h("strong", {}, r.destination_zh),
+      h("span", { class: "en" }, r.destination_en),
+      " — ",
+      r.reason_zh,
+      h("span", { class: "en" }, r.reason_en),
+      " ",
+      ruleLink(r.rule) ?? h("span", { class: "badge" }, "默认 default"),
+    ),
+    h("h3", {}, bi("高价值信号", "High-value signals"), out.high_value.flag ? h("span", { class: "badge hv" }, "高价值 high value") : null),
+    out.high_value.signals.length
+      ? h("ul", {}, out.high_value.signals.map((s) => h("li", {}, h("code", {}, s.signal), " ", s.zh, h("span", { class: "en" }, s.en), " ", ruleLink(s.rule))))
+      : none(),
+    h("h3", {}, bi("推介", "Suggestions")),
+    out.suggestions.length
+      ? h(
+          "ol",
+          { class: "studio-suggestions" },
+          out.suggestions.map((s) =>
+            h(
+              "li",
+              { "data-testid": "run-suggestion" },
+              h("div", {}, h("strong", {}, s.product_zh), h("span", { class: "en" }, s.product_en), " ", h("code", {}, s.product)),
+              h(
+                "div",
+                { class: "row" },
+                h("span", { class: "badge" }, `分数 score ${Math.round(s.score * 100) / 100}`),
+                h("span", { class: "badge risk" }, `风险 risk R${s.risk}`),
+                h("span", { class: "badge" }, label(KINDS, s.kind).join(" ")),
+                s.to ? h("span", { class: "badge" }, `转介 to ${s.to}`) : null,
+              ),
+              h("p", { class: "pitch" }, s.pitch_zh, h("br"), h("span", { class: "en" }, s.pitch_en)),
+              h("ul", { class: "reasons" }, s.reasons.map((x) => h("li", {}, x.zh, h("span", { class: "en" }, x.en), " ", ruleLink(x.rule)))),
+            ),
+          ),
+        )
+      : none(),
+    h("h3", {}, bi("被拦截", "Suppressed")),
+    out.suppressed.length
+      ? h(
+          "ul",
+          {},
+          out.suppressed.map((s) =>
+            h("li", {}, h("code", {}, s.product), " ", h("span", { class: "badge" }, label(HOLD, s.reason)[0] || s.reason), " ", s.zh, h("span", { class: "en" }, s.en), " ", s.rules.map(ruleLink)),
+          ),
+        )
+      : none(),
+  ];
+  if (out.notes.length) {
+    nodes.push(h("h3", {}, bi("提示", "Notes")), h("ul", {}, out.notes.map((n) => h("li", {}, n.zh, h("span", { class: "en" }, n.en), " ", ruleLink(n.rule)))));
+  }
+  if (out.unmet_needs.length) {
+    nodes.push(h("h3", {}, bi("未满足需求", "Unmet needs")), h("p", {}, out.unmet_needs.join(", ")));
+  }
+  nodes.push(
+    h("h3", {}, bi("错误", "Errors")),
+    out.errors.length
+      ? h(
+          "ul",
+          { class: "error" },
+          out.errors.map((e) =>
+            h("li", {}, h("button", { class: "link", onclick: () => guard(() => jump(e.file, e.line, e.column)) }, `${e.file}:${e.line}:${e.column}`), " ", e.message),
+          ),
+        )
+      : none(),
+    h("h3", {}, bi("规则轨迹", "Trace")),
+    h(
+      "table",
+      { class: "studio-trace", "data-testid": "trace" },
+      h("thead", {}, h("tr", {}, h("th", {}, bi("规则", "Rule")), h("th", {}, bi("结果", "Status")), h("th", { class: "num" }, bi("运算", "Operations")))),
+      h(
+        "tbody",
+        {},
+        out.trace.map((t) =>
+          h(
+            "tr",
+            { class: `st-${t.status}`, dataset: { status: t.status, rule: t.rule } },
+            h("td", {}, ruleLink(t.rule)),
+            h("td", {}, h("span", { class: `badge st-${t.status}` }, label(STATUS, t.status)[0], " ", label(STATUS, t.status)[1])),
+            h("td", { class: "num" }, String(t.operations)),
+          ),
+        ),
+      ),
+    ),
+  );
+  return nodes;
+}
+
+function none() {
+  return h("p", { class: "muted" }, "无 · none");
+}
+
+/** A rule id that opens the rule, when the draft has it. */
+function ruleLink(id) {
+  if (!id) return null;
+  const file = `${id}.rhai`;
+  if (!(file in draft().files)) return h("code", {}, id);
+  return h("button", { class: "link", onclick: () => guard(() => openFile(file)) }, id);
+}
+
+function runFixtures() {
+  withDraftEngine((nb) => {
+    const rep = nb.runFixtures();
+    const failed = rep.cases.filter((c) => !c.passed);
+    const passed = rep.cases.filter((c) => c.passed);
+    const fileLink = (f) => (f in draft().files ? h("button", { class: "link", onclick: () => guard(() => openFile(f)) }, f) : h("code", {}, f));
+    showOutput(
+      h(
+        "p",
+        { class: `fixtures-summary ${rep.failed ? "error" : "ok"}`, "data-testid": "fixtures-summary" },
+        `通过 ${rep.passed} · 失败 ${rep.failed}`,
+        h("span", { class: "en" }, `${rep.passed} passed, ${rep.failed} failed`),
+      ),
+      failed.length
+        ? h(
+            "ul",
+            { class: "fixtures-failed", "data-testid": "fixtures-failed" },
+            failed.map((c) => h("li", {}, h("span", { class: "badge err" }, "失败 fail"), " ", fileLink(c.file), " ", h("strong", {}, c.name), h("ul", {}, c.failures.map((f) => h("li", {}, f))))),
+          )
+        : null,
+      h(
+        "details",
+        {},
+        h("summary", {}, bi(`通过的用例 ${passed.length}`, `Passed cases: ${passed.length}`)),
+        h("ul", { "data-testid": "fixtures-passed" }, passed.map((c) => h("li", {}, h("span", { class: "badge ok" }, "通过 pass"), " ", fileLink(c.file), " ", c.name))),
+      ),
+    );
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Drafts: reset, export, import, new and delete
+
+/** After the whole draft changed: reopen, recheck, tell the editor. */
+function replaced() {
+  version++;
+  openFile(open in draft().files ? open : firstFile());
+  check();
+  ed.relint();
+}
+
+function resetDraft() {
+  if (!confirm("重置草稿为内置规则？草稿的修改会丢失。\nReset the draft to the bundled pack? Your changes will be lost.")) return;
+  save((s) => (s.draft = copy(bundled)));
+  replaced();
+  say("ok", "已重置为内置规则", "Reset to the bundled pack");
+}
+
+function exportDraft() {
+  const stamp = new Date().toISOString().slice(0, 16).replace(/[-:]/g, "").replace("T", "-");
+  download(`nextbest-draft-${stamp}.json`, JSON.stringify(copy(draft()), null, 2));
+  say("ok", "已导出草稿", "Draft exported");
+}
+
+/** A pack file name the engine reads (src/pack is_pack_file). */
+function packFileName(name) {
+  return name === "pack.json" || name === "products.json" || /^[a-z][a-z0-9_]*\.rhai$/.test(name) || /^fixtures\/[^/]+\.json$/.test(name);
+}
+
+/** Checks an imported file's shape; returns the pack or throws with a reason. */
+export function parseImport(text) {
+  let v;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`not JSON (${e.message})`);
+  }
+  const files = v?.files;
+  if (!files || typeof files !== "object" || Array.isArray(files)) throw new Error('expected {"files": {"name": "text", …}}');
+  for (const [name, body] of Object.entries(files)) {
+    if (typeof body !== "string") throw new Error(`files["${name}"] is not text`);
+    if (!packFileName(name)) throw new Error(`files["${name}"]: not a pack file (pack.json, products.json, <rule>.rhai, fixtures/<name>.json)`);
+  }
+  for (const need of ["pack.json", "products.json"]) if (!(need in files)) throw new Error(`files has no ${need}`);
+  if (!Object.keys(files).some((n) => n.endsWith(".rhai"))) throw new Error("files has no .rhai rule");
+  return { files: { ...files } };
+}
+
+async function importFile(e) {
+  const file = e.target.files?.[0];
+  e.target.value = ""; // the same file may be chosen again after a fix
+  if (!file) return;
+  try {
+    if (file.size > MAX_IMPORT) throw new Error(`${Math.round(file.size / 1000)} KB is more than ${MAX_IMPORT / 1000} KB`);
+    const pack = parseImport(await file.text());
+    save((s) => (s.draft = pack));
+    replaced();
+    say("ok", `已导入 ${file.name}`, `Imported ${file.name}`);
+  } catch (err) {
+    say("error", `导入失败：${file.name}`, `Import failed: ${err?.message ?? err}`);
+  }
+}
+
+function newRuleForm() {
+  const input = h("input", { type: "text", placeholder: "rule_id", "aria-label": "规则编号 Rule id", "data-testid": "new-rule-id" });
+  const create = () =>
+    guard(() => {
+      const id = input.value.trim();
+      if (!RULE_ID.test(id)) return say("error", "规则编号只能用小写字母、数字和下划线", "A rule id is lowercase letters, digits and _ (starting with a letter)");
+      if (`${id}.rhai` in draft().files) return say("error", `已有规则 ${id}`, `Rule ${id} exists`);
+      save((s) => (s.draft.files[`${id}.rhai`] = ruleTemplate()));
+      el.newRule.hidden = true;
+      version++;
+      openFile(`${id}.rhai`);
+      check();
+      say("ok", `已新建 ${id}`, `Created ${id}`);
+    });
+  input.addEventListener("keydown", (ev) => ev.key === "Enter" && create());
+  clear(el.newRule).append(input, h("button", { class: "small", onclick: create }, bi("创建", "Create")), h("button", { class: "small", onclick: () => (el.newRule.hidden = true) }, bi("取消", "Cancel")));
+  el.newRule.hidden = false;
+  input.focus();
+}
+
+function ruleTemplate() {
+  return [
+    "//! kind: cross_sell",
+    "//! priority: 50",
+    "//! zh: 新规则：说明它何时推介什么",
+    "//! en: New rule: say when it pitches what",
+    "",
+    "// if c.needs(\"retirement\") && !c.holds(\"ins\") {",
+    "//     suggest(\"ins.policy\", \"有养老需求\", \"Stated a retirement need\")",
+    "// }",
+    "",
+  ].join("\n");
+}
+
+function deleteRule() {
+  if (!open?.endsWith(".rhai")) return;
+  if (!confirm(`删除规则 ${open}？\nDelete rule ${open}?`)) return;
+  const gone = open;
+  save((s) => delete s.draft.files[gone]);
+  replaced();
+  say("ok", `已删除 ${gone}`, `Deleted ${gone}`);
+}
