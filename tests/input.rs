@@ -152,3 +152,21 @@ fn dates_with_and_without_offsets_mean_the_same_branch_day() {
     assert_eq!(a.unix, c.unix);
     assert_eq!(a.day(), nextbest::Stamp::parse("2026-11-24").expect("date").day());
 }
+
+#[test]
+fn pack_json_errors_count_columns_in_characters() {
+    let mut pack = nextbest::PackSource::bundled();
+    pack.files.insert(
+        "products.json".into(),
+        "[{\"id\": \"x\", \"zh\": \"理财\", \"en\": 5}]".into(),
+    );
+    match Engine::new(&pack) {
+        Err(Error::Pack { file, line, column, .. }) => {
+            assert_eq!((file.as_str(), line), ("products.json", 1));
+            // `5` is the 32nd character and the 36th byte (理财 are three bytes each).
+            assert_eq!(column, 32);
+        }
+        Err(e) => panic!("expected a pack error, got {e:?}"),
+        Ok(_) => panic!("expected a pack error"),
+    }
+}

@@ -160,8 +160,21 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(file: &str, text: &str)
         Error::Pack {
             file: file.to_owned(),
             line: inner.line(),
-            column: inner.column(),
+            column: char_column(text, inner.line(), inner.column()),
             message: if path == "." { msg } else { format!("{path}: {msg}") },
         }
     })
+}
+
+/// serde_json counts columns in bytes; editors and people count characters,
+/// which differ on any line with Chinese before the error.
+fn char_column(text: &str, line: usize, byte_column: usize) -> usize {
+    let Some(l) = text.lines().nth(line.saturating_sub(1)) else {
+        return byte_column;
+    };
+    let mut end = byte_column.saturating_sub(1).min(l.len());
+    while !l.is_char_boundary(end) {
+        end -= 1;
+    }
+    l[..end].chars().count() + 1
 }

@@ -321,28 +321,16 @@ function check() {
 /** checkPack throws when pack.json or products.json cannot be read at all. */
 function fromThrown(e, files) {
   if (e?.type === "pack") {
-    const text = files[e.file];
     return {
       rule: "",
       file: e.file ?? "",
       stage: "pack",
       line: e.line ?? 0,
-      column: text && e.file.endsWith(".json") ? charColumn(text, e.line, e.column) : (e.column ?? 0),
+      column: e.column ?? 0,
       message: e.detail ?? e.message,
     };
   }
   return { rule: "", file: "", stage: e?.type ?? "error", line: 0, column: 0, message: e?.message ?? String(e) };
-}
-
-/**
- * serde_json reports columns in bytes of UTF-8; the editor counts characters.
- * They differ on any line with Chinese before the error (products.json).
- */
-function charColumn(text, line, byteColumn) {
-  const l = text.split("\n")[(line || 1) - 1];
-  if (l === undefined || !byteColumn) return byteColumn ?? 0;
-  const bytes = new TextEncoder().encode(l).slice(0, byteColumn - 1);
-  return [...new TextDecoder().decode(bytes)].length + 1;
 }
 
 /** The engine does not read fixtures to compile, so their JSON is checked here. */
