@@ -89,3 +89,53 @@ test("a confirmed route survives reload", async () => {
   await page.locator(`[data-testid=queue-card][data-customer=${id}] [data-testid=confirmed]`).waitFor();
   await ctx.close();
 });
+
+test("exported CSV cannot carry a spreadsheet formula; phone numbers stay readable", async () => {
+  const { page, ctx } = await openPage(env, "lobby");
+  await page.getByTestId("queue-card").first().waitFor();
+  const evil = await withCustomer(page, {
+    ...BASE,
+    id: "L3",
+    name: '=HYPERLINK("http://x","a")',
+    contact: "+86 139 0000 0000",
+    consent: { marketing: true, record: true },
+  });
+  await evil.getByTestId("lead").click();
+  await evil.getByTestId("lead").click(); // saving twice updates the same lead
+  await page.getByTestId("leads").filter({ hasText: "商机记录 1" }).waitFor();
+  const [csv] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-csv").click()]);
+  const text = readFileSync(await csv.path(), "utf8");
+  assert.match(text, /"'=HYPERLINK\(""http:\/\/x"",""a""\)"/, "a leading apostrophe defuses the formula");
+  assert.match(text, /"\+86 139 0000 0000"/);
+  assert.equal(text.trim().split("\r\n").length, 2, "header and one lead");
+  await ctx.close();
+});
+
+test("a confirmed hand-off leaves the list and stays confirmed after reload; one open hand-off per customer", async () => {
+  const { page, ctx } = await openPage(env, "teller");
+  await page.getByTestId("pitch").waitFor();
+  await page.getByTestId("call-lobby").click();
+  await page.getByTestId("call-lobby").click();
+  const id = await page.getByTestId("customer").inputValue();
+  await page.goto(`${env.base}#lobby`);
+  await page.getByTestId("handoff").first().waitFor();
+  assert.equal(await page.locator(`[data-testid=handoff][data-customer=${id}]`).count(), 1);
+  await page.getByTestId("handoff-confirm").first().click();
+  await page.locator(`[data-testid=queue-card][data-customer=${id}] [data-testid=confirmed]`).waitFor();
+  assert.equal(await page.getByTestId("handoff").count(), 0);
+  await page.reload();
+  await page.locator(`[data-testid=queue-card][data-customer=${id}] [data-testid=confirmed]`).waitFor();
+  assert.equal(await page.getByTestId("handoff").count(), 0);
+  await ctx.close();
+});
+
+test("the day chart counts what was suggested when customers came in", async () => {
+  const { page, ctx } = await openPage(env, "lobby");
+  await page.getByTestId("queue-card").first().waitFor();
+  const n = await page.getByTestId("queue-card").count();
+  assert.match(await page.getByTestId("day-chart").locator("h2").textContent(), new RegExp(`（${n} 位客户）`));
+  const routeBars = page.getByTestId("day-chart").locator("figure").first().locator("svg > text:nth-of-type(2n)");
+  const counts = (await routeBars.allTextContents()).map(Number);
+  assert.equal(counts.reduce((a, b) => a + b, 0), n, "every customer in the hall counted once by route");
+  await ctx.close();
+});

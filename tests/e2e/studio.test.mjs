@@ -182,6 +182,8 @@ test("imports: a bad file is refused with a reason, the exported draft comes bac
   assert.match(await page.getByTestId("studio-msg").innerText(), /pack\.json.*not text/);
   assert.equal(await status().getAttribute("data-state"), "bundled");
 
+  // Replacing the draft asks first.
+  page.once("dialog", (d) => d.accept());
   await input.setInputFiles({ name: "draft.json", mimeType: "application/json", buffer: Buffer.from(exported) });
   await page.waitForFunction(() => document.querySelector("[data-testid=studio-status]")?.dataset.state === "live");
   await page.locator(`.studio-file[data-file="${RULE}"]`).click();

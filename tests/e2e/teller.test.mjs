@@ -57,7 +57,7 @@ test("a customer gets the expected pitch; a decline is held back at once and sur
   await page.getByTestId("record-declined").click();
   await page.waitForFunction(() => document.querySelector("[data-testid=pitch]")?.dataset.product !== "wm.product");
   assert.notEqual(await pitch.getAttribute("data-product"), "wm.product", "declined product not pitched again");
-  assert.match(await page.getByTestId("recorded").textContent(), /wm\.product.*婉拒/);
+  assert.match(await page.getByTestId("recorded").textContent(), /理财产品 · 婉拒 Declined · 高柜柜员/);
 
   await page.reload();
   await pitch.waitFor();
@@ -184,4 +184,15 @@ test("embedded in the bank's teller system: customer in and outcome out by postM
   assert.notEqual(await frame.locator(".who .name").textContent(), "不该出现");
   await ctx.close();
   hostServer.stop();
+});
+
+test("nothing suitable is said plainly, with the reason", async () => {
+  const { page, ctx } = await openPage(env, "teller");
+  await paste(page, { ...CASH, id: "E2E7", consent: { marketing: false, record: false } });
+  const pitch = page.getByTestId("pitch");
+  await pitch.waitFor();
+  assert.equal(await pitch.getAttribute("data-product"), "");
+  assert.match(await pitch.textContent(), /暂无合适产品.*Nothing suitable.*未同意营销/);
+  assert.equal(await page.getByTestId("record-declined").isDisabled(), true);
+  await ctx.close();
 });

@@ -12,6 +12,7 @@ export { NextBest, checkPack, bundledPack, version };
 export const samples = sampleCustomers();
 const listeners = new Set();
 let live = makeLive(store.get().live);
+let liveJson = JSON.stringify(store.get().live ?? null);
 
 function makeLive(pack) {
   if (pack) {
@@ -36,6 +37,7 @@ export function liveIsCustom() {
 /** Makes `pack` the live pack (null: the bundled one). */
 export function setLive(pack) {
   live = makeLive(pack);
+  liveJson = JSON.stringify(pack ?? null);
   store.update((s) => (s.live = pack));
   for (const l of listeners) l();
 }
@@ -52,12 +54,16 @@ export function allCustomers() {
 }
 
 export function findCustomer(id) {
-  return store.get().customers[id] ?? samples.find((c) => c.id === id);
+  return store.own(store.get().customers, id) ?? samples.find((c) => c.id === id);
+}
+
+function recordedFor(id) {
+  return store.own(store.get().outcomes, id) ?? [];
 }
 
 /** The customer with what this page recorded added to its contact history. */
 export function withRecorded(customer, overrides = {}) {
-  const recorded = store.get().outcomes[customer.id] ?? [];
+  const recorded = recordedFor(customer.id);
   const visit = { ...(customer.visit ?? {}), ...(overrides.visit ?? {}) };
   return {
     ...customer,
@@ -67,28 +73,41 @@ export function withRecorded(customer, overrides = {}) {
 }
 
 /**
- * Evaluates with the live pack. `now` defaults to the customer's visit time
- * or, for a recorded outcome after it, the latest recorded time, so a
- * recording made a moment ago counts.
+ * Evaluates with the live pack, at the later of the visit time and the
+ * latest outcome recorded here, so a recording made a moment ago counts.
  * Returns {out} or {error} (a JS Error with path/message), never throws.
  */
 export function evaluate(customer, { channel = "lobby", purpose, now } = {}) {
-  const c = withRecorded(customer, purpose ? { visit: { purpose } } : {});
-  const recorded = store.get().outcomes[customer.id] ?? [];
-  const latest = recorded.map((r) => r.at).sort().at(-1);
-  const visitAt = c.visit?.at;
-  const when = now ?? (latest && (!visitAt || Date.parse(latest) > Date.parse(visitAt)) ? latest : undefined);
   try {
+    const c = withRecorded(customer, purpose ? { visit: { purpose } } : {});
+    const latest = recordedFor(customer.id)
+      .map((r) => Date.parse(r.at))
+      .filter(Number.isFinite)
+      .sort((a, b) => a - b)
+      .at(-1);
+    const visitAt = Date.parse(c.visit?.at ?? "");
+    const when = now ?? (latest && (!Number.isFinite(visitAt) || latest > visitAt) ? new Date(latest).toISOString() : undefined);
     return { out: live.engine.evaluate(c, { channel, now: when }) };
   } catch (error) {
     return { error };
   }
 }
 
-/** A branch-local timestamp for a recording: just after the visit, or now. */
-export function stampFor(customer) {
-  const recorded = store.get().outcomes[customer.id] ?? [];
-  const base = [customer.visit?.at, ...recorded.map((r) => r.at)].filter(Boolean).map((t) => Date.parse(t));
-  const t = base.length ? Math.max(...base) + 60_000 : Date.now();
-  return new Date(t).toISOString();
+/** When something is recorded: now, as it really is. */
+export function stamp() {
+  return new Date().toISOString();
 }
+
+/** A time staff read: branch-local, to the minute. */
+export function localTime(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso ?? "") : d.toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" }).slice(0, -3);
+}
+
+// The studio in another tab may have made a new pack live.
+store.subscribe((s) => {
+  if (JSON.stringify(s.live ?? null) === liveJson) return;
+  live = makeLive(s.live);
+  liveJson = JSON.stringify(s.live ?? null);
+  for (const l of listeners) l();
+});

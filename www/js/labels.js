@@ -48,5 +48,5 @@ export const HOLD = {
 };
 
 export function label(map, id) {
-  return map[id] ?? [id, ""];
+  return Object.hasOwn(map, id) ? map[id] : [id, ""];
 }

@@ -6,7 +6,7 @@
 import { h, bi, clear, download, SEGMENT } from "./dom.js";
 import * as engine from "./engine.js";
 import * as store from "./store.js";
-import { NEEDS, label } from "./labels.js";
+import { NEEDS, CHANNELS, label } from "./labels.js";
 
 let root;
 const QUEUE_SEED = 8;
@@ -39,11 +39,25 @@ export function refresh() {
 }
 
 function draw() {
-  const s = store.get();
+  let s = store.get();
   const entries = s.queue
     .map((id) => engine.findCustomer(id))
     .filter(Boolean)
     .map((c) => ({ c, ...engine.evaluate(c, { channel: "lobby" }) }));
+  // The day's picture records what was suggested when each customer was first
+  // seen, so later answers or pack edits do not rewrite it.
+  const unlogged = entries.filter(({ c, out }) => out && !(s.day?.date === today() && Object.hasOwn(s.day.customers, c.id)));
+  if (unlogged.length) {
+    store.update(
+      (st) => {
+        for (const { c, out } of unlogged) {
+          logDay(st, c.id, { destination: store.own(st.confirmed, c.id)?.destination ?? out.route.destination, products: out.suggestions.map((g) => g.product_zh) });
+        }
+      },
+      { quiet: true },
+    );
+    s = store.get();
+  }
   clear(root).append(
     h(
       "div",
@@ -75,11 +89,17 @@ function addCustomer(s) {
 
 function card({ c, out, error }) {
   if (error) {
-    return h("div", { class: "card lobby-card error" }, h("strong", {}, c.name ?? c.id), h("p", {}, `${error.path ?? ""} ${error.message}`));
+    return h(
+      "div",
+      { class: "card lobby-card error", "data-testid": "queue-card", "data-customer": c.id },
+      h("strong", {}, c.name ?? c.id),
+      h("p", {}, `${error.path ?? ""} ${error.detail ?? error.message}`),
+      h("button", { onclick: () => leave(c) }, bi("离厅", "Left")),
+    );
   }
   const s = store.get();
   const [seg, segEn] = label(SEGMENT, c.segment ?? "mass");
-  const confirmed = s.confirmed[c.id];
+  const confirmed = store.own(s.confirmed, c.id);
   const r = out.route;
   return h(
     "article",
@@ -127,7 +147,10 @@ function card({ c, out, error }) {
 }
 
 function confirm(c, r) {
-  store.update((s) => (s.confirmed[c.id] = { destination: r.destination, at: new Date().toISOString() }));
+  store.update((s) => {
+    s.confirmed[c.id] = { destination: r.destination, at: engine.stamp() };
+    logDay(s, c.id, { destination: r.destination });
+  });
 }
 
 function leave(c) {
@@ -143,25 +166,33 @@ function saveLead(c, out, button) {
   }
   const products = out.suggestions.map((g) => g.product_zh);
   const needs = (c.stated_needs ?? []).map((n) => label(NEEDS, n)[0]);
-  store.update((s) =>
-    s.leads.push({
-      id: store.uid(),
-      at: new Date().toISOString(),
-      customer: c.id,
-      name: c.name ?? c.id,
-      contact: c.contact ?? "",
-      need: [...needs, ...out.suggestions.map((g) => g.reasons[0].zh)].join("；"),
-      products: products.join("、"),
-      by: "lobby",
-    }),
-  );
+  const lead = {
+    id: store.uid(),
+    at: engine.stamp(),
+    customer: c.id,
+    name: c.name ?? c.id,
+    contact: c.contact ?? "",
+    need: [...needs, ...out.suggestions.map((g) => g.reasons[0].zh)].join("；"),
+    products: products.join("、"),
+    by: "lobby",
+  };
+  if (!lead.need) {
+    msg.textContent = "没有可记录的产品需求 · No product need to record";
+    return;
+  }
+  // One lead per customer per day: saving again updates it.
+  const day = today();
+  store.update((s) => {
+    s.leads = s.leads.filter((l) => !(l.customer === c.id && dayOf(l.at) === day));
+    s.leads.push(lead);
+  });
 }
 
 function logUnmet(c, out) {
   store.update((s) => {
     for (const need of out.unmet_needs) {
       if (!s.unmet.some((u) => u.customer === c.id && u.need === need)) {
-        s.unmet.push({ at: new Date().toISOString(), customer: c.id, name: c.name ?? c.id, need, by: "lobby" });
+        s.unmet.push({ at: engine.stamp(), customer: c.id, name: c.name ?? c.id, need, by: "lobby" });
       }
     }
   });
@@ -175,13 +206,13 @@ function handoffs(s) {
     { class: "card handoffs", "data-testid": "handoffs" },
     bi(`柜员转介 ${open.length}`, `Hand-offs from counters: ${open.length}`, "h2"),
     open.map((x) => {
-      const [staff, staffEn] = STAFF[x.destination] ?? [x.destination_zh, x.destination];
+      const [staff, staffEn] = Object.hasOwn(STAFF, x.destination) ? STAFF[x.destination] : [x.destination_zh, x.destination];
       const intro = `「${x.name}您好，这位是我们的${staff}。」「${staff}您好，这位是${x.name}：${x.need}${x.product_zh ? `，想了解${x.product_zh}` : ""}。」`;
       const introEn = `Introduce both sides: "${x.name}, this is our ${staffEn}." Then state the need to the ${staffEn}.`;
       return h(
         "div",
         { class: "handoff", "data-testid": "handoff", "data-customer": x.customer },
-        h("p", {}, h("strong", {}, x.name), ` · ${x.from} → `, h("strong", {}, x.destination_zh)),
+        h("p", {}, h("strong", {}, x.name), ` · ${label(CHANNELS, x.from)[0]} → `, h("strong", {}, x.destination_zh), ` · ${engine.localTime(x.at)}`),
         h("p", { class: "intro" }, intro),
         h("p", { class: "en" }, introEn),
         x.consent ? null : h("p", { class: "error" }, "客户未同意记录：可引导，不记录 · No record consent: guide, do not record"),
@@ -194,7 +225,8 @@ function handoffs(s) {
               store.update((st) => {
                 const item = st.handoffs.find((y) => y.id === x.id);
                 item.status = "done";
-                st.confirmed[x.customer] = { destination: x.destination, at: new Date().toISOString(), handoff: x.id };
+                st.confirmed[x.customer] = { destination: x.destination, at: engine.stamp(), handoff: x.id };
+                logDay(st, x.customer, { destination: x.destination });
                 if (!st.queue.includes(x.customer)) st.queue.unshift(x.customer);
                 st.seen = [...new Set([...(st.seen ?? []), x.customer])];
               }),
@@ -218,8 +250,15 @@ const LEAD_COLUMNS = [
 
 function csv(rows, columns) {
   const cell = (v) => `"${String(v ?? "").replaceAll('"', '""')}"`;
+  // A cell a spreadsheet would read as a formula (=, +, -, @, tab, CR) gets a
+  // leading apostrophe; a phone number such as +86 138 stays as it is.
+  const safe = (v) => {
+    const t = String(v ?? "");
+    return /^[=+\-@\t\r]/.test(t) && !/^\+?[\d\s*()-]+$/.test(t) ? `'${t}` : t;
+  };
   // The BOM lets Excel read the Chinese as UTF-8.
-  return "\uFEFF" + [columns.map(([, zh]) => cell(zh)).join(","), ...rows.map((r) => columns.map(([k]) => cell(r[k])).join(","))].join("\r\n") + "\r\n";
+  const row = (r) => columns.map(([k]) => cell(safe(k === "at" ? engine.localTime(r[k]) : r[k]))).join(",");
+  return "\uFEFF" + [columns.map(([, zh]) => cell(zh)).join(","), ...rows.map(row)].join("\r\n") + "\r\n";
 }
 
 function leads(s) {
@@ -259,24 +298,36 @@ function unmet(s) {
   );
 }
 
-/** Counts by route and by product over everyone in the hall today, as SVG bars. */
+/** The branch-local date (YYYY-MM-DD) of a time; "today" by default. */
+function dayOf(iso) {
+  return new Date(iso ?? Date.now()).toLocaleDateString("sv-SE", { timeZone: "Asia/Shanghai" });
+}
+
+function today() {
+  return dayOf();
+}
+
+/** Today's record of who came in, where they went and what was suggested. */
+function logDay(s, id, patch) {
+  const day = today();
+  if (s.day?.date !== day) s.day = { date: day, customers: {} };
+  s.day.customers[id] = { ...(store.own(s.day.customers, id) ?? {}), ...patch };
+}
+
+/** Counts by route and by product suggested for everyone logged today, as SVG bars. */
 function dayChart(s) {
   const routes = {};
   const products = {};
-  for (const id of s.seen ?? s.queue) {
-    const c = engine.findCustomer(id);
-    if (!c) continue;
-    const { out } = engine.evaluate(c, { channel: "lobby" });
-    if (!out) continue;
-    const dest = s.confirmed[id]?.destination ?? out.route.destination;
-    routes[dest] = (routes[dest] ?? 0) + 1;
-    for (const g of out.suggestions) products[g.product_zh] = (products[g.product_zh] ?? 0) + 1;
+  const logged = s.day?.date === today() ? Object.values(s.day.customers) : [];
+  for (const entry of logged) {
+    if (entry.destination) routes[entry.destination] = (routes[entry.destination] ?? 0) + 1;
+    for (const p of entry.products ?? []) products[p] = (products[p] ?? 0) + 1;
   }
   const names = Object.fromEntries(Object.entries(engine.liveEngine().manifest().destinations).map(([k, v]) => [k, v.zh]));
   return h(
     "section",
     { class: "card", "data-testid": "day-chart" },
-    bi("今日概况", "Today at a glance", "h2"),
+    bi(`今日概况（${logged.length} 位客户）`, `Today at a glance (${logged.length} customers)`, "h2"),
     h("div", { class: "grid2" }, bars("按去向 By route", routes, names), bars("按推介产品 By product suggested", products, {})),
   );
 }

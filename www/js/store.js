@@ -39,13 +39,42 @@ export function get() {
  * `quiet` (keystrokes in a text box are saved without redrawing the screen).
  */
 export function update(fn, { quiet = false } = {}) {
+  // Another tab (teller and lobby side by side) may have written since we
+  // last read: apply this change to what is stored now, not to our copy.
+  state = load();
   fn(state);
   try {
     localStorage.setItem(KEY, JSON.stringify(state));
+    saveFailed(null);
   } catch (e) {
     console.error("nextbest: could not save", e);
+    saveFailed(e);
   }
   if (!quiet) for (const l of listeners) l(state);
+}
+
+/** A save that fails (storage full) must not look like it worked. */
+function saveFailed(e) {
+  let bar = document.getElementById("save-failed");
+  if (!e) return bar?.remove();
+  if (!bar) {
+    bar = document.createElement("p");
+    bar.id = "save-failed";
+    bar.className = "save-failed";
+    bar.setAttribute("role", "alert");
+    document.body.prepend(bar);
+  }
+  bar.textContent = `未能保存，刷新会丢失最近的记录 · Could not save; a reload would lose the latest records (${e.name})`;
+}
+
+/** The value at `key` only if the object itself has it (not Object.prototype's). */
+export function own(obj, key) {
+  return obj && Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
+
+/** Customer ids become object keys: refuse the few that would reach Object.prototype. */
+export function safeId(id) {
+  return typeof id === "string" && id !== "" && !(id in Object.prototype);
 }
 
 export function subscribe(fn) {

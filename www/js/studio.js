@@ -95,8 +95,18 @@ function say(kind, zh, en) {
 // ---------------------------------------------------------------------------
 // The draft
 
+/**
+ * The draft. Until the author edits it, it is the bundled pack as this build
+ * ships it: a draft saved before a deploy must not bring old rules back live.
+ */
 function draft() {
-  if (!store.get().draft?.files) save((s) => (s.draft = copy(bundled)));
+  const s = store.get();
+  if (!s.draft?.files || (!s.draftEdited && !sameFiles(s.draft.files, bundled.files))) {
+    save((st) => {
+      st.draft = copy(bundled);
+      st.draftEdited = false;
+    });
+  }
   return store.get().draft;
 }
 
@@ -275,7 +285,10 @@ function openFile(name) {
 /** A keystroke: keep it at once (a reload loses nothing), check a moment later. */
 function edited(text) {
   if (!open) return;
-  save((s) => (s.draft.files[open] = text));
+  save((s) => {
+    s.draft.files[open] = text;
+    s.draftEdited = true;
+  });
   version++;
   clearTimeout(timer);
   timer = setTimeout(() => guard(() => version !== checked && (check(), ed.relint())), CHECK_DELAY);
@@ -749,7 +762,10 @@ function replaced() {
 
 function resetDraft() {
   if (!confirm("重置草稿为内置规则？草稿的修改会丢失。\nReset the draft to the bundled pack? Your changes will be lost.")) return;
-  save((s) => (s.draft = copy(bundled)));
+  save((s) => {
+    s.draft = copy(bundled);
+    s.draftEdited = false;
+  });
   replaced();
   say("ok", "已重置为内置规则", "Reset to the bundled pack");
 }
@@ -791,7 +807,11 @@ async function importFile(e) {
   try {
     if (file.size > MAX_IMPORT) throw new Error(`${Math.round(file.size / 1000)} KB is more than ${MAX_IMPORT / 1000} KB`);
     const pack = parseImport(await file.text());
-    save((s) => (s.draft = pack));
+    if (!confirm(`用 ${file.name} 替换当前草稿？\nReplace the draft with ${file.name}?`)) return;
+    save((s) => {
+      s.draft = pack;
+      s.draftEdited = true;
+    });
     replaced();
     say("ok", `已导入 ${file.name}`, `Imported ${file.name}`);
   } catch (err) {
@@ -806,7 +826,10 @@ function newRuleForm() {
       const id = input.value.trim();
       if (!RULE_ID.test(id)) return say("error", "规则编号只能用小写字母、数字和下划线", "A rule id is lowercase letters, digits and _ (starting with a letter)");
       if (`${id}.rhai` in draft().files) return say("error", `已有规则 ${id}`, `Rule ${id} exists`);
-      save((s) => (s.draft.files[`${id}.rhai`] = ruleTemplate()));
+      save((s) => {
+        s.draft.files[`${id}.rhai`] = ruleTemplate();
+        s.draftEdited = true;
+      });
       el.newRule.hidden = true;
       version++;
       openFile(`${id}.rhai`);
@@ -837,7 +860,10 @@ function deleteRule() {
   if (!open?.endsWith(".rhai")) return;
   if (!confirm(`删除规则 ${open}？\nDelete rule ${open}?`)) return;
   const gone = open;
-  save((s) => delete s.draft.files[gone]);
+  save((s) => {
+    delete s.draft.files[gone];
+    s.draftEdited = true;
+  });
   replaced();
   say("ok", `已删除 ${gone}`, `Deleted ${gone}`);
 }

@@ -7,7 +7,7 @@
 import { h, bi, clear, SEGMENT, OUTCOME } from "./dom.js";
 import * as engine from "./engine.js";
 import * as store from "./store.js";
-import { PURPOSES, CHANNELS, HOLD, label } from "./labels.js";
+import { PURPOSES, CHANNELS, HOLD, NEEDS, label } from "./labels.js";
 import config from "../config.js";
 
 let root;
@@ -97,6 +97,8 @@ function pasteBox() {
   const take = (text) => {
     try {
       const c = JSON.parse(text);
+      if (!c || typeof c !== "object" || Array.isArray(c)) throw Object.assign(new Error("expected one customer object"), { path: "customer" });
+      if (!store.safeId(c.id)) throw Object.assign(new Error(`id ${JSON.stringify(c.id)} cannot be used`), { path: "id" });
       const test = engine.evaluate(c, { channel: "teller" });
       if (test.error) throw test.error;
       store.update((s) => {
@@ -179,15 +181,17 @@ function pitchCard(out) {
 function actions(customer, out, channel) {
   const top = out.suggestions[0];
   const record = (outcome) => {
-    const entry = { product: top.product, at: engine.stampFor(customer), outcome, by: channel };
-    store.update((s) => (s.outcomes[customer.id] = [...(s.outcomes[customer.id] ?? []), entry]));
+    const entry = { product: top.product, at: engine.stamp(), outcome, by: channel };
+    store.update((s) => (s.outcomes[customer.id] = [...(store.own(s.outcomes, customer.id) ?? []), entry]));
     tellEmbedder({ type: "nextbest:outcome", customer_id: customer.id, ...entry });
   };
   const callLobby = () => {
-    const need = top ? top.reasons.map((r) => r.zh).join("；") : (customer.stated_needs ?? []).join("、") || "客户有业务需求";
+    const need = top
+      ? top.reasons.map((r) => r.zh).join("；")
+      : (customer.stated_needs ?? []).map((n) => label(NEEDS, n)[0]).join("、") || "客户有业务需求";
     const handoff = {
       id: store.uid(),
-      at: engine.stampFor(customer),
+      at: engine.stamp(),
       from: channel,
       customer: customer.id,
       name: customer.name ?? customer.id,
@@ -199,7 +203,11 @@ function actions(customer, out, channel) {
       consent: customer.consent?.record === true,
       status: "open",
     };
-    store.update((s) => s.handoffs.push(handoff));
+    // One open hand-off per customer: a second call updates it.
+    store.update((s) => {
+      s.handoffs = s.handoffs.filter((x) => !(x.status === "open" && x.customer === customer.id));
+      s.handoffs.push(handoff);
+    });
     tellEmbedder({ type: "nextbest:handoff", ...handoff });
     flash("已呼叫大堂经理 Lobby manager called");
   };
@@ -243,7 +251,7 @@ function notes(out) {
 }
 
 function recorded(customer) {
-  const list = store.get().outcomes[customer.id] ?? [];
+  const list = store.own(store.get().outcomes, customer.id) ?? [];
   if (!list.length) return null;
   return h(
     "div",
@@ -252,7 +260,11 @@ function recorded(customer) {
     h(
       "ul",
       {},
-      list.map((r) => h("li", {}, `${r.at.slice(0, 16).replace("T", " ")} · ${r.product} · ${OUTCOME[r.outcome]?.[0] ?? r.outcome} ${OUTCOME[r.outcome]?.[1] ?? ""} · ${r.by}`)),
+      list.map((r) => {
+        const product = engine.liveEngine().products().find((p) => p.id === r.product);
+        const [zh, en] = label(OUTCOME, r.outcome);
+        return h("li", {}, `${engine.localTime(r.at)} · ${product?.zh ?? r.product} · ${zh} ${en} · ${label(CHANNELS, r.by)[0]}`, h("span", { class: "en" }, r.product));
+      }),
     ),
   );
 }
@@ -262,30 +274,45 @@ function recorded(customer) {
 // Page → parent: {type: "nextbest:ready"}, {type: "nextbest:outcome", …},
 //                {type: "nextbest:handoff", …}, {type: "nextbest:error", path, message}
 
-function listenForEmbedder() {
-  const allowed = new Set(config.allowedOrigins ?? []);
-  window.addEventListener("message", (e) => {
-    if (!allowed.has(e.origin) || e.data?.type !== "nextbest:customer") return;
-    embedOrigin = e.origin;
-    const c = e.data.customer;
-    const test = c && typeof c === "object" ? engine.evaluate(c, { channel: "teller" }) : { error: { path: "customer", message: "missing" } };
-    if (test.error) {
-      tellEmbedder({ type: "nextbest:error", path: test.error.path ?? "customer", message: test.error.message });
-      return;
+/** Configured origins as the browser writes them; anything else is dropped. */
+function allowedOrigins() {
+  const out = new Set();
+  for (const o of config.allowedOrigins ?? []) {
+    try {
+      const origin = new URL(o).origin;
+      if (origin !== "null") out.add(origin);
+      else console.warn("nextbest: allowedOrigins entry has no origin:", o);
+    } catch {
+      console.warn("nextbest: allowedOrigins entry is not a URL:", o);
     }
+  }
+  return out;
+}
+
+function listenForEmbedder() {
+  const allowed = allowedOrigins();
+  window.addEventListener("message", (e) => {
+    if (!allowed.has(e.origin) || e.source !== window.parent || e.data?.type !== "nextbest:customer") return;
+    embedOrigin = e.origin;
+    const { customer: c, purpose, channel } = e.data;
+    const fail = (path, message) => tellEmbedder({ type: "nextbest:error", path, message });
+    if (!c || typeof c !== "object" || Array.isArray(c)) return fail("customer", "expected one customer object");
+    if (!store.safeId(c.id)) return fail("customer.id", "expected a non-empty id string");
+    if (purpose != null && !Object.hasOwn(PURPOSES, purpose)) return fail("purpose", `unknown visit purpose ${JSON.stringify(purpose)}`);
+    if (channel != null && channel !== "teller" && channel !== "vip_teller") return fail("channel", "expected teller or vip_teller");
+    const test = engine.evaluate(c, { channel: channel ?? "teller" });
+    if (test.error) return fail(test.error.path ? `customer.${test.error.path}` : "customer", test.error.detail ?? test.error.message);
     store.update((s) => {
       s.customers[c.id] = c;
-      s.teller = {
-        ...s.teller,
-        customer: c.id,
-        purpose: e.data.purpose ?? null,
-        channel: e.data.channel === "vip_teller" ? "vip_teller" : (e.data.channel ?? s.teller.channel ?? "teller"),
-      };
+      s.teller = { ...s.teller, customer: c.id, purpose: purpose ?? null, channel: channel ?? s.teller.channel ?? "teller" };
     });
     location.hash = "#teller";
   });
   if (window.parent !== window) {
+    // Tell each allowed parent we are ready; the browser delivers only to the real one.
     for (const origin of allowed) window.parent.postMessage({ type: "nextbest:ready" }, origin);
+    const parentOrigin = location.ancestorOrigins?.[0];
+    if (parentOrigin && allowed.has(parentOrigin)) embedOrigin = parentOrigin;
   }
 }
 
