@@ -58,6 +58,8 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
     let params: BTreeSet<&str> = engine.manifest().params.keys().map(String::as_str).collect();
     let destinations = &engine.manifest().destinations;
     let catalogue = engine.catalogue();
+    let metas: std::collections::BTreeMap<&str, &crate::pack::RuleMeta> =
+        engine.rules().iter().map(|m| (m.id.as_str(), m)).collect();
     for (id, file, text) in source.rules() {
         let mut push = |line: usize, column: usize, message: String| {
             out.push(RuleError {
@@ -69,6 +71,19 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
                 message,
             })
         };
+        // A misspelt trigger makes a rule silently never run: check each
+        // against the pack's vocabulary of signal values.
+        if let Some(meta) = metas.get(id) {
+            let header_line = text
+                .lines()
+                .position(|l| l.contains("//! triggers:"))
+                .map_or(1, |i| i + 1);
+            for t in &meta.triggers {
+                if let Some(problem) = trigger_problem(engine, t) {
+                    push(header_line, 1, problem);
+                }
+            }
+        }
         for (n, line) in text.lines().enumerate() {
             let code = strip_comment(line);
             for (col, arg) in string_args(code, "suggest(") {
@@ -147,6 +162,26 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
         }
     }
     out
+}
+
+/// Why a trigger cannot match, if it cannot: its value is not in the pack's
+/// `vocabulary` (or, for holdings, not a catalogue product or family).
+fn trigger_problem(engine: &Engine, trigger: &str) -> Option<String> {
+    let (kind, value) = trigger.split_once(':')?;
+    let known = match kind {
+        "kind" => ["individual", "corporate"].contains(&value),
+        "holding" => engine
+            .catalogue()
+            .keys()
+            .any(|id| id == value || id.split_once('.').is_some_and(|(family, _)| family == value)),
+        _ => match engine.manifest().vocabulary.get(kind) {
+            Some(words) => words.iter().any(|w| w == value),
+            None => return None,
+        },
+    };
+    (!known).then(|| {
+        format!("trigger {trigger:?}: {value:?} is not in pack.json vocabulary.{kind}; a typo here means the rule never runs")
+    })
 }
 
 /// The line without a `//` comment (outside strings).

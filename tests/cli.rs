@@ -180,3 +180,16 @@ fn check_flags_promises_the_bank_cannot_keep() {
         "{err}"
     );
 }
+
+#[test]
+fn check_flags_a_misspelt_trigger_that_would_make_a_rule_never_run() {
+    let dir = broken_pack();
+    dir.write(
+        "zz_trigger.rhai",
+        "//! kind: cross_sell\n//! priority: 1\n//! zh: 触发\n//! en: trigger\n//! triggers: txn:cash_withdrawl, holding:wm\n()\n",
+    );
+    let out = nextbest(&["check", "--rules", dir.path()], None);
+    let err = text(&out.stderr);
+    assert!(err.contains("zz_trigger.rhai:5:1: [zz_trigger] trigger \"txn:cash_withdrawl\""), "{err}");
+    assert!(!err.contains("holding:wm"), "a catalogue family is a known holding: {err}");
+}

@@ -24,6 +24,10 @@ pub struct Manifest {
     /// The route when no routing rule fires.
     pub default_route: RouteDefault,
     pub policy: Policy,
+    /// The signal values rules may name in triggers, by trigger kind (`txn`,
+    /// `app`, `need`, `purpose`, `account`): `nextbest check` flags others.
+    #[serde(default)]
+    pub vocabulary: BTreeMap<String, Vec<String>>,
 }
 
 /// A place the lobby manager can send a customer.
