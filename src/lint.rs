@@ -126,39 +126,26 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
     }
     out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     for p in catalogue.values() {
+        let mut problem = |message: String| {
+            out.push(RuleError {
+                rule: p.id.clone(),
+                file: "products.json".into(),
+                stage: Stage::Lint,
+                line: 0,
+                column: 0,
+                message: format!("product {}: {message}", p.id),
+            })
+        };
         for phrase in &engine.manifest().policy.forbidden_phrases {
             if [&p.pitch_zh, &p.pitch_en, &p.zh, &p.en]
                 .iter()
                 .any(|t| t.contains(phrase.as_str()))
             {
-                out.push(RuleError {
-                    rule: p.id.clone(),
-                    file: "products.json".into(),
-                    stage: Stage::Lint,
-                    line: 0,
-                    column: 0,
-                    message: format!(
-                        "product {}: {phrase:?} is a forbidden phrase (policy.forbidden_phrases)",
-                        p.id
-                    ),
-                });
+                problem(format!("{phrase:?} is a forbidden phrase (policy.forbidden_phrases)"));
             }
         }
-        for role in &p.sold_by {
-            if !ROLES.contains(&role.as_str()) {
-                out.push(RuleError {
-                    rule: p.id.clone(),
-                    file: "products.json".into(),
-                    stage: Stage::Lint,
-                    line: 0,
-                    column: 0,
-                    message: format!(
-                        "product {}: sold_by {role:?} is not a role ({})",
-                        p.id,
-                        ROLES.join(", ")
-                    ),
-                });
-            }
+        for role in p.sold_by.iter().filter(|r| !ROLES.contains(&r.as_str())) {
+            problem(format!("sold_by {role:?} is not a role ({})", ROLES.join(", ")));
         }
     }
     out

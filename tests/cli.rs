@@ -190,6 +190,12 @@ fn check_flags_a_misspelt_trigger_that_would_make_a_rule_never_run() {
     );
     let out = nextbest(&["check", "--rules", dir.path()], None);
     let err = text(&out.stderr);
-    assert!(err.contains("zz_trigger.rhai:5:1: [zz_trigger] trigger \"txn:cash_withdrawl\""), "{err}");
-    assert!(!err.contains("holding:wm"), "a catalogue family is a known holding: {err}");
+    assert!(
+        err.contains("zz_trigger.rhai:5:1: [zz_trigger] trigger \"txn:cash_withdrawl\""),
+        "{err}"
+    );
+    assert!(
+        !err.contains("holding:wm"),
+        "a catalogue family is a known holding: {err}"
+    );
 }
