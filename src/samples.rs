@@ -25,15 +25,16 @@
 use serde_json::{json, Value};
 
 /// A small, fast, well-mixed 64-bit generator (Steele, Lea & Flood 2014).
-/// Written out here so its output can never change under us.
-struct SplitMix64(u64);
+/// Written out here so its output can never change under us; the benchmark
+/// pads customers with it too.
+pub struct SplitMix64(u64);
 
 impl SplitMix64 {
-    fn new(seed: u64) -> SplitMix64 {
+    pub fn new(seed: u64) -> SplitMix64 {
         SplitMix64(seed)
     }
 
-    fn next_u64(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -42,12 +43,12 @@ impl SplitMix64 {
     }
 
     /// Uniform in `0..n` (0 when `n` is 0), by multiply-shift: no floats.
-    fn below(&mut self, n: u64) -> u64 {
+    pub fn below(&mut self, n: u64) -> u64 {
         ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
     }
 
     /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
         lo + self.below(hi.saturating_sub(lo) + 1)
     }
 

@@ -3,6 +3,7 @@
 //! customer contract, optionally padded or trimmed to a fixed number of
 //! transactions for the scaling experiment.
 
+use nextbest::samples::SplitMix64;
 use nextbest::{Amount, Customer, Stamp, Transaction};
 
 /// `n` customers from `seed`; with `txns`, each gets exactly that many transactions.
@@ -21,23 +22,6 @@ pub fn generate(seed: u64, n: usize, txns: Option<usize>) -> Result<Vec<Customer
 /// The branch day of the evaluation: nextbest's default `now` is `visit.at`.
 pub fn today(c: &Customer) -> Option<i64> {
     c.visit.as_ref().and_then(|v| v.at.as_ref()).map(Stamp::day)
-}
-
-/// SplitMix64: a few lines, so the padding never changes under a dependency update.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next()) * u128::from(n)) >> 64) as u64
-    }
 }
 
 /// Everyday transactions the padding draws from, with their amount range in CNY.
@@ -61,7 +45,7 @@ pub fn set_transactions(c: &mut Customer, per: usize, seed: u64) {
     let Some(visit) = c.visit.as_ref().and_then(|v| v.at.as_ref()).map(|s| s.unix) else {
         return;
     };
-    let mut rng = Rng(seed);
+    let mut rng = SplitMix64::new(seed);
     while t.len() < per {
         let (kind, lo, hi) = FILLER[rng.below(FILLER.len() as u64) as usize];
         let amount = lo + rng.below(hi - lo + 1);
