@@ -5,13 +5,19 @@
 import init, { NextBest, sampleCustomers, bundledPack, checkPack, version } from "../pkg/nextbest.js";
 import * as store from "./store.js";
 
+// Marks for tests/e2e/perf.mjs (cold start = fetch + instantiate + pack compile).
+performance.mark("nextbest:init-start");
 await init();
+performance.mark("nextbest:init-end");
 
 export { NextBest, checkPack, bundledPack, version };
 
 export const samples = sampleCustomers();
+performance.mark("nextbest:samples-end");
 const listeners = new Set();
+performance.mark("nextbest:engine-start");
 let live = makeLive(store.get().live);
+performance.mark("nextbest:engine-end");
 let liveJson = JSON.stringify(store.get().live ?? null);
 
 function makeLive(pack) {

@@ -312,6 +312,7 @@ function fromStore() {
 
 /** Checks the whole draft; then lists problems and promotes a clean draft. */
 function check() {
+  performance.mark("nextbest:check-start"); // tests/e2e/perf.mjs
   const d = draft();
   const list = [];
   try {
@@ -329,6 +330,7 @@ function check() {
   drawProblems();
   drawFiles();
   promote();
+  performance.measure("nextbest:check", "nextbest:check-start");
 }
 
 /** checkPack throws when pack.json or products.json cannot be read at all. */
