@@ -31,6 +31,7 @@ use std::rc::Rc;
 
 use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Position, INT};
 
+use super::compiled::Prop;
 use super::facts::Facts;
 use crate::pack::{Product, RuleKind};
 use crate::signals::Outcome;
@@ -95,10 +96,6 @@ fn fail<T>(msg: String) -> Res<T> {
     Err(Box::new(EvalAltResult::ErrorRuntime(msg.into(), Position::NONE)))
 }
 
-fn opt_str(s: &Option<String>) -> ImmutableString {
-    s.as_deref().unwrap_or("").into()
-}
-
 /// Registers the customer type, the result builders and the helpers.
 pub(crate) fn register(engine: &mut Engine, ctx: Rc<ApiContext>) {
     engine
@@ -121,142 +118,38 @@ fn register_properties(engine: &mut Engine) {
             None => fail(format!("unknown parameter p.{key}: not in pack.json params")),
         }
     });
-    engine
-        .register_get("id", |c: &mut Cust| -> ImmutableString {
-            c.0.customer.id.as_str().into()
-        })
-        .register_get("name", |c: &mut Cust| opt_str(&c.0.customer.name))
-        .register_get("kind", |c: &mut Cust| -> ImmutableString {
-            c.0.customer.kind.as_str().into()
-        })
-        .register_get("segment", |c: &mut Cust| -> ImmutableString {
-            c.0.customer.segment.as_str().into()
-        })
-        .register_get("age", |c: &mut Cust| -> Dynamic {
-            c.0.customer
-                .age
-                .map_or(Dynamic::UNIT, |a| Dynamic::from_int(INT::from(a)))
-        })
-        .register_get("risk_rating", |c: &mut Cust| -> Dynamic {
-            c.0.customer
-                .risk_rating
-                .map_or(Dynamic::UNIT, |r| Dynamic::from_int(INT::from(r.0)))
-        })
-        .register_get("aum", |c: &mut Cust| c.0.customer.aum.0)
-        .register_get("avg_daily_balance", |c: &mut Cust| c.0.customer.avg_daily_balance.0)
-        .register_get("registered_capital", |c: &mut Cust| {
-            c.0.customer.registered_capital.map_or(0.0, |a| a.0)
-        })
-        .register_get("occupation", |c: &mut Cust| opt_str(&c.0.customer.occupation))
-        .register_get("address_area", |c: &mut Cust| opt_str(&c.0.customer.address_area))
-        .register_get("purpose", |c: &mut Cust| -> ImmutableString {
-            c.0.customer
-                .visit
-                .as_ref()
-                .and_then(|v| v.purpose.as_deref())
-                .unwrap_or("")
-                .into()
-        })
-        .register_get("waiting", |c: &mut Cust| {
-            c.0.customer.visit.as_ref().is_some_and(|v| v.waiting)
-        })
-        .register_get("lobby_busy", |c: &mut Cust| {
-            c.0.customer.visit.as_ref().is_some_and(|v| v.lobby_busy)
-        })
-        .register_get("channel", |c: &mut Cust| -> ImmutableString {
-            c.0.channel.as_str().into()
-        })
-        .register_get("marketing_consent", |c: &mut Cust| c.0.customer.consent.marketing)
-        .register_get("record_consent", |c: &mut Cust| c.0.customer.consent.record)
-        .register_get("high_value", |c: &mut Cust| c.0.high_value.get())
-        .register_get("products_held", |c: &mut Cust| -> INT {
-            let c = &c.0.customer;
-            let mut held: BTreeSet<&str> = c.holdings.iter().map(|h| h.product.as_str()).collect();
-            held.extend(c.accounts.iter().map(|a| a.kind.as_str()));
-            held.len() as INT
-        })
-        .register_get("applications", |c: &mut Cust| -> rhai::Array {
-            c.0.customer
-                .applications
-                .iter()
-                .map(|s| Dynamic::from(ImmutableString::from(s.as_str())))
-                .collect()
-        })
-        .register_get("stated_needs", |c: &mut Cust| -> rhai::Array {
-            c.0.customer
-                .stated_needs
-                .iter()
-                .map(|s| Dynamic::from(ImmutableString::from(s.as_str())))
-                .collect()
-        });
+    // One definition per property for rhai and the compiled path (compiled.rs).
+    for (name, prop) in Prop::ALL {
+        engine.register_get(name, move |c: &mut Cust| prop.get(&c.0).to_dynamic());
+    }
 }
 
 fn register_methods(engine: &mut Engine) {
     engine
-        .register_fn("txn_sum", |c: &mut Cust, kind: &str, days: INT| -> f64 {
-            c.0.window(kind, days).map(|t| t.cny).sum()
+        .register_fn("txn_sum", |c: &mut Cust, kind: &str, days: INT| c.0.txn_sum(kind, days))
+        .register_fn("txn_count", |c: &mut Cust, kind: &str, days: INT| {
+            c.0.txn_count(kind, days)
         })
-        .register_fn("txn_count", |c: &mut Cust, kind: &str, days: INT| -> INT {
-            c.0.window(kind, days).count() as INT
-        })
-        .register_fn("txn_max", |c: &mut Cust, kind: &str, days: INT| -> f64 {
-            c.0.window(kind, days).map(|t| t.cny).fold(0.0, f64::max)
-        })
-        .register_fn("has_account", |c: &mut Cust, kind: &str| -> bool {
-            c.0.customer.accounts.iter().any(|a| a.kind == kind)
-        })
+        .register_fn("txn_max", |c: &mut Cust, kind: &str, days: INT| c.0.txn_max(kind, days))
+        .register_fn("has_account", |c: &mut Cust, kind: &str| c.0.has_account(kind))
         .register_fn("account_tier", |c: &mut Cust, kind: &str| -> ImmutableString {
-            c.0.customer
-                .accounts
-                .iter()
-                .filter(|a| a.kind == kind)
-                .map(|a| a.tier)
-                .max()
-                .map_or("", |t| t.as_str())
-                .into()
+            c.0.account_tier(kind).into()
         })
-        .register_fn("account_balance", |c: &mut Cust, kind: &str| -> f64 {
-            c.0.customer
-                .accounts
-                .iter()
-                .filter(|a| a.kind == kind)
-                .map(|a| a.balance.0)
-                .sum()
+        .register_fn("account_balance", |c: &mut Cust, kind: &str| c.0.account_balance(kind))
+        .register_fn("holds", |c: &mut Cust, what: &str| c.0.holds(what))
+        .register_fn("holding_amount", |c: &mut Cust, what: &str| c.0.holding_amount(what))
+        .register_fn("matures_within", |c: &mut Cust, what: &str, days: INT| {
+            c.0.matures_within(what, days)
         })
-        .register_fn("holds", |c: &mut Cust, what: &str| -> bool {
-            c.0.customer
-                .holdings
-                .iter()
-                .any(|h| Facts::product_matches(&h.product, what))
+        .register_fn("applies", |c: &mut Cust, what: &str| c.0.applies(what))
+        .register_fn("needs", |c: &mut Cust, what: &str| c.0.needs(what))
+        .register_fn("visit_for", |c: &mut Cust, purpose: &str| c.0.visit_for(purpose))
+        .register_fn("accepted_today", |c: &mut Cust| -> ImmutableString {
+            c.0.outcome_today(Outcome::Accepted).into()
         })
-        .register_fn("holding_amount", |c: &mut Cust, what: &str| -> f64 {
-            c.0.customer
-                .holdings
-                .iter()
-                .filter(|h| Facts::product_matches(&h.product, what))
-                .map(|h| h.amount.0)
-                .sum()
+        .register_fn("declined_today", |c: &mut Cust| -> ImmutableString {
+            c.0.outcome_today(Outcome::Declined).into()
         })
-        .register_fn("matures_within", |c: &mut Cust, what: &str, days: INT| -> bool {
-            let today = c.0.today;
-            c.0.customer.holdings.iter().any(|h| {
-                Facts::product_matches(&h.product, what)
-                    && h.matures_on
-                        .as_ref()
-                        .is_some_and(|m| (0..=days).contains(&(m.day() - today)))
-            })
-        })
-        .register_fn("applies", |c: &mut Cust, what: &str| -> bool {
-            c.0.customer.applications.iter().any(|a| a == what)
-        })
-        .register_fn("needs", |c: &mut Cust, what: &str| -> bool {
-            c.0.customer.stated_needs.iter().any(|n| n == what)
-        })
-        .register_fn("visit_for", |c: &mut Cust, purpose: &str| -> bool {
-            c.0.customer.visit.as_ref().and_then(|v| v.purpose.as_deref()) == Some(purpose)
-        })
-        .register_fn("accepted_today", |c: &mut Cust| outcome_today(&c.0, Outcome::Accepted))
-        .register_fn("declined_today", |c: &mut Cust| outcome_today(&c.0, Outcome::Declined))
         .register_fn("field", |c: &mut Cust, name: &str| -> Dynamic {
             let facts = &c.0;
             if let Some(v) = facts.extra_cache.borrow().get(name) {
@@ -273,40 +166,65 @@ fn register_methods(engine: &mut Engine) {
         });
 }
 
-/// The product of the latest contact today with this outcome, `""` if none.
-fn outcome_today(f: &Facts, outcome: Outcome) -> ImmutableString {
-    f.customer
-        .contact_history
-        .iter()
-        .filter(|c| c.outcome == outcome && c.at.day() == f.today && c.at.unix <= f.now)
-        .max_by_key(|c| c.at.unix)
-        .map_or("", |c| c.product.as_str())
-        .into()
+/// `suggest(product, zh, en)`, shared by rhai and the compiled path.
+pub(crate) fn suggest(c: &ApiContext, product: &str, zh: &str, en: &str) -> Res<Proposal> {
+    let kind = c.current_kind.get();
+    if !kind.suggests() {
+        return fail(format!(
+            "suggest() belongs in a cross_sell, up_sell or referral rule; this rule's kind is {}",
+            kind.as_str()
+        ));
+    }
+    if !c.catalogue.contains_key(product) {
+        return fail(format!(
+            "unknown product {product:?}: add it to products.json or fix the id"
+        ));
+    }
+    Ok(Proposal {
+        product: product.to_owned(),
+        reason_zh: zh.to_owned(),
+        reason_en: en.to_owned(),
+        pitch: None,
+        to: None,
+        boost: 0.0,
+    })
+}
+
+/// `route(destination, zh, en)`.
+pub(crate) fn route(c: &ApiContext, destination: &str, zh: &str, en: &str) -> Res<RouteProposal> {
+    if c.current_kind.get() != RuleKind::Route {
+        return fail(format!(
+            "route() belongs in a route rule; this rule's kind is {}",
+            c.current_kind.get().as_str()
+        ));
+    }
+    check_destination(c, destination)?;
+    Ok(RouteProposal {
+        destination: destination.to_owned(),
+        reason_zh: zh.to_owned(),
+        reason_en: en.to_owned(),
+    })
+}
+
+/// `high_value(signal, zh, en)`.
+pub(crate) fn high_value(c: &ApiContext, signal: &str, zh: &str, en: &str) -> Res<SignalProposal> {
+    if c.current_kind.get() != RuleKind::Signal {
+        return fail(format!(
+            "high_value() belongs in a signal rule (they run first); this rule's kind is {}",
+            c.current_kind.get().as_str()
+        ));
+    }
+    Ok(SignalProposal {
+        signal: signal.to_owned(),
+        zh: zh.to_owned(),
+        en: en.to_owned(),
+    })
 }
 
 fn register_results(engine: &mut Engine, ctx: &Rc<ApiContext>) {
     let c = ctx.clone();
-    engine.register_fn("suggest", move |product: &str, zh: &str, en: &str| -> Res<Proposal> {
-        let kind = c.current_kind.get();
-        if !kind.suggests() {
-            return fail(format!(
-                "suggest() belongs in a cross_sell, up_sell or referral rule; this rule's kind is {}",
-                kind.as_str()
-            ));
-        }
-        if !c.catalogue.contains_key(product) {
-            return fail(format!(
-                "unknown product {product:?}: add it to products.json or fix the id"
-            ));
-        }
-        Ok(Proposal {
-            product: product.to_owned(),
-            reason_zh: zh.to_owned(),
-            reason_en: en.to_owned(),
-            pitch: None,
-            to: None,
-            boost: 0.0,
-        })
+    engine.register_fn("suggest", move |product: &str, zh: &str, en: &str| {
+        suggest(&c, product, zh, en)
     });
     engine.register_fn("pitch", |s: &mut Proposal, zh: &str, en: &str| -> Proposal {
         let mut s = s.clone();
@@ -327,40 +245,13 @@ fn register_results(engine: &mut Engine, ctx: &Rc<ApiContext>) {
     let c = ctx.clone();
     engine.register_fn("boost", move |s: &mut Proposal, points: f64| boost(&c, s, points));
     let c = ctx.clone();
-    engine.register_fn(
-        "route",
-        move |destination: &str, zh: &str, en: &str| -> Res<RouteProposal> {
-            if c.current_kind.get() != RuleKind::Route {
-                return fail(format!(
-                    "route() belongs in a route rule; this rule's kind is {}",
-                    c.current_kind.get().as_str()
-                ));
-            }
-            check_destination(&c, destination)?;
-            Ok(RouteProposal {
-                destination: destination.to_owned(),
-                reason_zh: zh.to_owned(),
-                reason_en: en.to_owned(),
-            })
-        },
-    );
+    engine.register_fn("route", move |destination: &str, zh: &str, en: &str| {
+        route(&c, destination, zh, en)
+    });
     let c = ctx.clone();
-    engine.register_fn(
-        "high_value",
-        move |signal: &str, zh: &str, en: &str| -> Res<SignalProposal> {
-            if c.current_kind.get() != RuleKind::Signal {
-                return fail(format!(
-                    "high_value() belongs in a signal rule (they run first); this rule's kind is {}",
-                    c.current_kind.get().as_str()
-                ));
-            }
-            Ok(SignalProposal {
-                signal: signal.to_owned(),
-                zh: zh.to_owned(),
-                en: en.to_owned(),
-            })
-        },
-    );
+    engine.register_fn("high_value", move |signal: &str, zh: &str, en: &str| {
+        high_value(&c, signal, zh, en)
+    });
     engine.register_fn("note", |zh: &str, en: &str| NoteProposal {
         zh: zh.to_owned(),
         en: en.to_owned(),
@@ -388,7 +279,7 @@ fn register_results(engine: &mut Engine, ctx: &Rc<ApiContext>) {
 }
 
 /// `¥80,000`: amounts in reasons read as staff say them.
-fn yuan(amount: f64) -> ImmutableString {
+pub(crate) fn yuan(amount: f64) -> ImmutableString {
     let whole = amount.round().abs() as u64;
     let digits = whole.to_string();
     let mut out = String::with_capacity(digits.len() + 4);
@@ -402,14 +293,14 @@ fn yuan(amount: f64) -> ImmutableString {
     out.into()
 }
 
-fn to_cny(c: &ApiContext, amount: f64, currency: &str) -> Res<f64> {
+pub(crate) fn to_cny(c: &ApiContext, amount: f64, currency: &str) -> Res<f64> {
     match super::facts::rate_of(&c.fx, currency) {
         Some(rate) => Ok(amount * rate),
         None => fail(format!("currency {currency:?} has no rate in pack.json fx_rates")),
     }
 }
 
-fn boost(c: &ApiContext, s: &Proposal, points: f64) -> Res<Proposal> {
+pub(crate) fn boost(c: &ApiContext, s: &Proposal, points: f64) -> Res<Proposal> {
     if !points.is_finite() || points.abs() > c.max_boost {
         return fail(format!(
             "boost({points}): must be between -{0} and {0} (policy.max_boost)",
@@ -421,7 +312,7 @@ fn boost(c: &ApiContext, s: &Proposal, points: f64) -> Res<Proposal> {
     Ok(s)
 }
 
-fn check_destination(c: &ApiContext, destination: &str) -> Res<()> {
+pub(crate) fn check_destination(c: &ApiContext, destination: &str) -> Res<()> {
     if c.destinations.contains(destination) {
         return Ok(());
     }

@@ -4,7 +4,7 @@
 //! walking JSON in rhai.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::Error;
 use crate::signals::{branch_day, Customer, Outcome};
@@ -64,6 +64,106 @@ impl Facts {
             .into_iter()
             .flatten()
             .filter(move |t| t.day > since && t.day <= self.today)
+    }
+
+    pub(crate) fn txn_sum(&self, kind: &str, days: i64) -> f64 {
+        self.window(kind, days).map(|t| t.cny).sum()
+    }
+
+    pub(crate) fn txn_count(&self, kind: &str, days: i64) -> i64 {
+        self.window(kind, days).count() as i64
+    }
+
+    pub(crate) fn txn_max(&self, kind: &str, days: i64) -> f64 {
+        self.window(kind, days).map(|t| t.cny).fold(0.0, f64::max)
+    }
+
+    pub(crate) fn has_account(&self, kind: &str) -> bool {
+        self.customer.accounts.iter().any(|a| a.kind == kind)
+    }
+
+    /// The highest tier among accounts of this type, `""` if none.
+    pub(crate) fn account_tier(&self, kind: &str) -> &'static str {
+        self.customer
+            .accounts
+            .iter()
+            .filter(|a| a.kind == kind)
+            .map(|a| a.tier)
+            .max()
+            .map_or("", |t| t.as_str())
+    }
+
+    pub(crate) fn account_balance(&self, kind: &str) -> f64 {
+        self.customer
+            .accounts
+            .iter()
+            .filter(|a| a.kind == kind)
+            .map(|a| a.balance.0)
+            .sum()
+    }
+
+    pub(crate) fn holds(&self, what: &str) -> bool {
+        self.customer
+            .holdings
+            .iter()
+            .any(|h| Self::product_matches(&h.product, what))
+    }
+
+    pub(crate) fn holding_amount(&self, what: &str) -> f64 {
+        self.customer
+            .holdings
+            .iter()
+            .filter(|h| Self::product_matches(&h.product, what))
+            .map(|h| h.amount.0)
+            .sum()
+    }
+
+    pub(crate) fn matures_within(&self, what: &str, days: i64) -> bool {
+        self.customer.holdings.iter().any(|h| {
+            Self::product_matches(&h.product, what)
+                && h.matures_on
+                    .as_ref()
+                    .is_some_and(|m| (0..=days).contains(&(m.day() - self.today)))
+        })
+    }
+
+    pub(crate) fn applies(&self, what: &str) -> bool {
+        self.customer.applications.iter().any(|a| a == what)
+    }
+
+    pub(crate) fn needs(&self, what: &str) -> bool {
+        self.customer.stated_needs.iter().any(|n| n == what)
+    }
+
+    pub(crate) fn visit_for(&self, purpose: &str) -> bool {
+        self.customer.visit.as_ref().and_then(|v| v.purpose.as_deref()) == Some(purpose)
+    }
+
+    /// Today's visit purpose, `""` if none.
+    pub(crate) fn purpose(&self) -> &str {
+        self.customer
+            .visit
+            .as_ref()
+            .and_then(|v| v.purpose.as_deref())
+            .unwrap_or("")
+    }
+
+    /// Distinct products held and account types opened.
+    pub(crate) fn products_held(&self) -> i64 {
+        let c = &self.customer;
+        let mut held: BTreeSet<&str> = c.holdings.iter().map(|h| h.product.as_str()).collect();
+        held.extend(c.accounts.iter().map(|a| a.kind.as_str()));
+        held.len() as i64
+    }
+
+    /// The product of the latest contact today with this outcome, `""` if none.
+    pub(crate) fn outcome_today(&self, outcome: Outcome) -> &str {
+        self.customer
+            .contact_history
+            .iter()
+            .filter(|c| c.outcome == outcome && c.at.day() == self.today && c.at.unix <= self.now)
+            .max_by_key(|c| c.at.unix)
+            .map_or("", |c| c.product.as_str())
     }
 
     /// Whether a holding or account product id matches `what`: the id itself

@@ -8,6 +8,7 @@
 //! the rules whose triggers are present.
 
 mod api;
+mod compiled;
 mod facts;
 mod limits;
 
@@ -22,6 +23,7 @@ pub use limits::{default_limits, Limits};
 
 use self::api::{ApiContext, Cust, NoteProposal, Params, SignalProposal};
 pub(crate) use self::api::{Proposal, RouteProposal};
+use self::compiled::{Bail, Out, V};
 use self::facts::{Bits, TriggerIndex};
 use crate::error::{line_col, Error, RuleError, Stage};
 use crate::explain::{Evaluation, HighValue, Note, RuleStatus, Signal, TraceEntry};
@@ -51,6 +53,8 @@ struct CompiledRule {
     meta: RuleMeta,
     ast: AST,
     triggers: Bits,
+    /// The rule compiled past rhai (compiled.rs); `None` runs it in rhai.
+    program: Option<compiled::Program>,
     /// Where a rule's final value stands, for errors about that value.
     last_line: usize,
 }
@@ -85,6 +89,16 @@ impl Engine {
     /// broken rule is not: it is listed in [`Engine::problems`] and the
     /// other rules still run.
     pub fn with_limits(source: &PackSource, limits: Limits) -> Result<Engine, Error> {
+        Engine::build(source, limits, true)
+    }
+
+    /// Compiles a pack whose rules all run in rhai's interpreter, never the
+    /// compiled path: the reference the compiled path is tested against.
+    pub fn interpreted(source: &PackSource) -> Result<Engine, Error> {
+        Engine::build(source, Limits::default(), false)
+    }
+
+    fn build(source: &PackSource, limits: Limits, compile_rules: bool) -> Result<Engine, Error> {
         let manifest_text = source
             .files
             .get("pack.json")
@@ -132,6 +146,11 @@ impl Engine {
                 Ok(mut ast) => {
                     ast.set_source(id);
                     let bits = triggers.add(&meta.triggers);
+                    let program = if compile_rules {
+                        compiled::compile(&ast, &params.0, CUSTOMER_VAR, PARAMS_VAR)
+                    } else {
+                        None
+                    };
                     let last_line = text
                         .lines()
                         .enumerate()
@@ -142,6 +161,7 @@ impl Engine {
                         meta,
                         ast,
                         triggers: bits,
+                        program,
                         last_line,
                     });
                 }
@@ -183,6 +203,16 @@ impl Engine {
     /// Every rule whose header could be read, compiled or not, in id order.
     pub fn rules(&self) -> &[RuleMeta] {
         &self.metas
+    }
+
+    /// Ids of the rules that run compiled, past rhai's interpreter (the
+    /// others use a construct the compiled path does not cover).
+    pub fn compiled_rules(&self) -> Vec<&str> {
+        self.rules
+            .iter()
+            .filter(|r| r.program.is_some())
+            .map(|r| r.meta.id.as_str())
+            .collect()
     }
 
     /// The pack's manifest.
@@ -240,6 +270,12 @@ impl Engine {
         let mut errors = self.problems.clone();
         let mut trace = Vec::with_capacity(self.rules.len());
         let mut signals_done = false;
+        let mut fast = compiled::Run::new(
+            &facts,
+            &self.ctx,
+            self.limits.max_operations,
+            self.limits.max_string_size,
+        );
         for rule in &self.rules {
             if !signals_done && rule.meta.kind != RuleKind::Signal {
                 facts.high_value.set(!out.signals.is_empty());
@@ -254,6 +290,18 @@ impl Engine {
                 continue;
             }
             self.ctx.current_kind.set(rule.meta.kind);
+            if let Some(program) = &rule.program {
+                if let Ok(value) = fast.run(program) {
+                    if let Ok(fired) = out.take_compiled(rule, value) {
+                        trace.push(TraceEntry {
+                            rule: rule.meta.id.clone(),
+                            status: if fired { RuleStatus::Fired } else { RuleStatus::NotFired },
+                            operations: fast.ops,
+                        });
+                        continue;
+                    }
+                }
+            }
             self.ops.set(0);
             let result = self.rhai.eval_ast_with_scope::<Dynamic>(&mut scope, &rule.ast);
             scope.rewind(base);
@@ -347,42 +395,75 @@ impl Collected {
         self.take_one(rule, value)
     }
 
-    fn take_one(&mut self, rule: &CompiledRule, value: Dynamic) -> Result<bool, RuleError> {
-        let id = &rule.meta.id;
-        if value.is_unit() {
-            return Ok(false);
+    /// Takes a compiled rule's value; `Err` (nothing taken) when it is not
+    /// one rhai would accept, so the rule runs again in rhai and fails there.
+    fn take_compiled(&mut self, rule: &CompiledRule, value: V) -> Result<bool, Bail> {
+        match value {
+            V::Unit => Ok(false),
+            V::Out(o) => {
+                self.push(rule, *o);
+                Ok(true)
+            }
+            V::Array(items) => {
+                if !items.iter().all(|x| matches!(x, V::Unit | V::Out(_))) {
+                    return Err(Bail);
+                }
+                let mut fired = false;
+                for item in items.iter() {
+                    if let V::Out(o) = item {
+                        self.push(rule, (**o).clone());
+                        fired = true;
+                    }
+                }
+                Ok(fired)
+            }
+            _ => Err(Bail),
         }
-        if value.is::<Proposal>() {
-            let p = value.cast::<Proposal>();
-            self.proposals.push(Proposed {
+    }
+
+    fn push(&mut self, rule: &CompiledRule, out: Out) {
+        let id = &rule.meta.id;
+        match out {
+            Out::Suggest(p) => self.proposals.push(Proposed {
                 rule: id.clone(),
                 kind: rule.meta.kind,
                 priority: rule.meta.priority,
                 proposal: p,
-            });
-        } else if value.is::<RouteProposal>() {
-            self.routes
-                .push((rule.meta.priority, id.clone(), value.cast::<RouteProposal>()));
-        } else if value.is::<SignalProposal>() {
-            let s = value.cast::<SignalProposal>();
-            if !self.signals.iter().any(|x| x.signal == s.signal) {
-                self.signals.push(Signal {
-                    signal: s.signal,
-                    rule: id.clone(),
-                    zh: s.zh,
-                    en: s.en,
-                });
+            }),
+            Out::Route(r) => self.routes.push((rule.meta.priority, id.clone(), r)),
+            Out::Signal(s) => {
+                if !self.signals.iter().any(|x| x.signal == s.signal) {
+                    self.signals.push(Signal {
+                        signal: s.signal,
+                        rule: id.clone(),
+                        zh: s.zh,
+                        en: s.en,
+                    });
+                }
             }
-        } else if value.is::<NoteProposal>() {
-            let n = value.cast::<NoteProposal>();
-            self.notes.push(Note {
+            Out::Note(n) => self.notes.push(Note {
                 rule: id.clone(),
                 zh: n.zh,
                 en: n.en,
-            });
+            }),
+        }
+    }
+
+    fn take_one(&mut self, rule: &CompiledRule, value: Dynamic) -> Result<bool, RuleError> {
+        if value.is_unit() {
+            return Ok(false);
+        }
+        let out = if value.is::<Proposal>() {
+            Out::Suggest(value.cast::<Proposal>())
+        } else if value.is::<RouteProposal>() {
+            Out::Route(value.cast::<RouteProposal>())
+        } else if value.is::<SignalProposal>() {
+            Out::Signal(value.cast::<SignalProposal>())
+        } else if value.is::<NoteProposal>() {
+            Out::Note(value.cast::<NoteProposal>())
         } else {
             return Err(RuleError {
-                rule: id.clone(),
+                rule: rule.meta.id.clone(),
                 file: rule.meta.file.clone(),
                 stage: Stage::Run,
                 line: rule.last_line,
@@ -392,7 +473,8 @@ impl Collected {
                     value.type_name()
                 ),
             });
-        }
+        };
+        self.push(rule, out);
         Ok(true)
     }
 }
