@@ -1,5 +1,8 @@
 //! Embeds the bundled rule pack (`rules/`) so the CLI and the wasm module
 //! start on it with no files at hand. `--rules DIR` still loads any pack at run time.
+//! The sample customers (`rules/samples/`, about 400 KB) are embedded in native
+//! builds only: the page fetches them as a static file (www/samples/, copied by
+//! scripts/build-wasm.sh), which keeps them out of the wasm module it downloads.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -11,6 +14,9 @@ fn main() {
     println!("cargo:rerun-if-changed=rules");
     let mut files = Vec::new();
     collect(&rules, &rules, &mut files);
+    if env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("wasm32") {
+        files.retain(|(rel, _)| !rel.starts_with("samples/"));
+    }
     files.sort();
     let mut out = String::from("&[\n");
     for (rel, abs) in &files {

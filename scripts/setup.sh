@@ -65,6 +65,22 @@ setup_serve() {
   command -v npm >/dev/null || apt_install npm
 }
 
+# binaryen's wasm-opt shrinks the wasm module (scripts/build-wasm.sh). Debian's
+# binaryen 108 writes modules that fail at init, so it comes from npm, pinned in
+# tools/wasm-opt/package-lock.json.
+setup_wasm_opt() {
+  local want have
+  want=$(sed -n 's/.*"binaryen": "\([0-9]*\)\..*/\1/p' tools/wasm-opt/package.json)
+  have=$(tools/wasm-opt/node_modules/.bin/wasm-opt --version 2>/dev/null) || true
+  if [ -n "$want" ] && [ "$have" = "wasm-opt version $want (version_$want)" ]; then
+    say "wasm-opt $want: present"
+    return
+  fi
+  say "npm ci in tools/wasm-opt (binaryen $want)"
+  (cd tools/wasm-opt && npm ci --silent --no-audit --no-fund) || die "npm ci in tools/wasm-opt failed"
+  tools/wasm-opt/node_modules/.bin/wasm-opt --version >/dev/null || die "wasm-opt does not run after npm ci in tools/wasm-opt"
+}
+
 setup_test_tools() {
   for c in rustfmt clippy; do
     if rustup component list --installed | grep -q "^$c"; then
@@ -109,5 +125,6 @@ export PATH="$HOME/.cargo/bin:$PATH"
 setup_rust
 setup_wasm_bindgen
 setup_serve
+setup_wasm_opt
 if [ "$browser" = 1 ]; then setup_test_tools; fi
 say "ok"

@@ -35,13 +35,15 @@ pub use explain::{
 };
 pub use fixtures::{run_fixtures, CaseResult, FixtureReport};
 pub use lint::lint;
-pub use pack::{bundled_samples, Destination, Manifest, PackSource, Policy, Product, RouteDefault, RuleKind, RuleMeta};
+#[cfg(not(target_arch = "wasm32"))]
+pub use pack::bundled_samples;
+pub use pack::{Destination, Manifest, PackSource, Policy, Product, RouteDefault, RuleKind, RuleMeta};
 pub use signals::{
     Account, Amount, Consent, Contact, Customer, CustomerKind, Holding, Outcome, RiskRating, Segment, Stamp, Tier,
     Transaction, Visit,
 };
 #[cfg(target_arch = "wasm32")]
-pub use wasm::{bundled_pack, check_pack, sample_customers, version, NextBest};
+pub use wasm::{bundled_pack, check_pack, version, NextBest};
 
 /// The crate version, for `--version` and the page footer.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

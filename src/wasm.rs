@@ -156,14 +156,6 @@ pub fn bundled_pack() -> Result<JsValue, JsValue> {
     to_js(&PackSource::bundled())
 }
 
-/// The bundled sample customers as an array of objects.
-#[wasm_bindgen(js_name = sampleCustomers)]
-pub fn sample_customers() -> Result<JsValue, JsValue> {
-    let v: serde_json::Value =
-        serde_json::from_str(crate::bundled_samples()).map_err(|e| input_error("samples", e.to_string()))?;
-    to_js(&v)
-}
-
 /// The crate version.
 #[wasm_bindgen]
 pub fn version() -> String {

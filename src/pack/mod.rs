@@ -32,7 +32,9 @@ pub struct PackSource {
 /// The pack compiled into the binary (`rules/` at build time).
 const BUNDLED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/bundled_pack.rs"));
 
-/// Where the sample customers sit inside the bundled folder.
+/// Where the sample customers sit inside the bundled folder (native builds
+/// only: build.rs leaves them out of the wasm module, the page fetches them).
+#[cfg(not(target_arch = "wasm32"))]
 const SAMPLES_FILE: &str = "samples/customers.json";
 
 impl PackSource {
@@ -77,6 +79,7 @@ impl PackSource {
 }
 
 /// The bundled sample customers, as JSON text (an array of customers).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn bundled_samples() -> &'static str {
     BUNDLED
         .iter()
