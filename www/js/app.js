@@ -7,6 +7,14 @@ import { bi, clear } from "./dom.js";
 const boot = document.getElementById("boot");
 const screens = { teller: "./teller.js", lobby: "./lobby.js", studio: "./studio.js" };
 const mounted = {};
+const loading = {};
+const load = (name) => (loading[name] ??= import(screens[name]));
+const screenName = () => (location.hash.slice(1) in screens ? location.hash.slice(1) : "teller");
+
+// The first screen's module loads alongside the engine (it imports engine.js,
+// so it runs once the engine is ready) and draws in the same task: no round
+// trip and no frame of an empty page between the engine and the first pitch.
+load(screenName()).catch(() => {}); // show() reports a failure
 
 try {
   const engine = await import("./engine.js");
@@ -30,7 +38,7 @@ try {
 }
 
 async function show() {
-  const name = location.hash.slice(1) in screens ? location.hash.slice(1) : "teller";
+  const name = screenName();
   for (const tab of document.querySelectorAll("[data-tab]")) {
     tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
   }
@@ -38,7 +46,7 @@ async function show() {
   if (!mounted[name]) {
     const section = document.getElementById(name);
     try {
-      const mod = await import(screens[name]);
+      const mod = await load(name);
       mounted[name] = mod;
       await mod.mount(section);
     } catch (e) {

@@ -160,7 +160,7 @@ function pitchCard(out) {
     return h(
       "div",
       { class: "card pitch none", "data-testid": "pitch", "data-product": "" },
-      h("p", { class: "pitch-zh" }, "暂无合适产品，本次不推介"),
+      h("p", { class: "pitch-zh", elementtiming: "pitch" }, "暂无合适产品，本次不推介"),
       h("p", { class: "pitch-en" }, "Nothing suitable to pitch this time"),
       why ? h("p", { class: "muted" }, `原因 Why: ${why}`) : null,
     );
@@ -169,7 +169,7 @@ function pitchCard(out) {
   return h(
     "div",
     { class: "card pitch", "data-testid": "pitch", "data-product": top.product },
-    h("p", { class: "pitch-zh", "data-testid": "pitch-zh" }, top.pitch_zh),
+    h("p", { class: "pitch-zh", "data-testid": "pitch-zh", elementtiming: "pitch" }, top.pitch_zh), // paint time for tests/e2e/perf.mjs
     h("p", { class: "pitch-en" }, top.pitch_en),
     h(
       "p",
