@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Bundles the rule studio's editor (CodeMirror 6, pinned in www/editor/package-lock.json)
-# into one ES module the page imports:
-#   www/dist/editor.js   (from www/editor/entry.js; not committed, like www/pkg)
+# Bundles the page's scripts with esbuild (pinned in www/editor/package-lock.json):
+#   www/dist/editor.js   the rule studio's editor, CodeMirror 6 (from www/editor/entry.js)
+#   www/dist/app.js      the page itself (from www/js/app.js and what it imports), one
+#                        file instead of eight requests; index.html loads it, or
+#                        www/js/app.js unbundled when it is missing. The wasm glue
+#                        (../pkg), the deployment's ../config.js and the editor stay
+#                        separate files.
+# Neither is committed, like www/pkg. Edit www/js/ and run this again.
 # npm ci installs exactly the locked versions; esbuild is one of them.
 set -euo pipefail
 cd "$(dirname "$0")/../www/editor"
@@ -9,4 +14,6 @@ command -v npm >/dev/null || { echo "build-web: ERROR: npm not found; run script
 
 npm ci --silent --no-audit --no-fund
 npx --no-install esbuild entry.js --bundle --format=esm --minify --log-level=warning --outfile=../dist/editor.js
-echo "build-web: www/dist/editor.js $(du -k ../dist/editor.js | cut -f1) KB"
+npx --no-install esbuild ../js/app.js --bundle --format=esm --minify --log-level=warning \
+  --external:../pkg/nextbest.js --external:../config.js --external:../dist/editor.js --outfile=../dist/app.js
+echo "build-web: www/dist/editor.js $(du -k ../dist/editor.js | cut -f1) KB, www/dist/app.js $(du -k ../dist/app.js | cut -f1) KB"

@@ -5,10 +5,11 @@
 import { bi, clear } from "./dom.js";
 
 const boot = document.getElementById("boot");
-const screens = { teller: "./teller.js", lobby: "./lobby.js", studio: "./studio.js" };
+// Literal imports, so scripts/build-web.sh can bundle them (www/dist/app.js).
+const screens = { teller: () => import("./teller.js"), lobby: () => import("./lobby.js"), studio: () => import("./studio.js") };
 const mounted = {};
 const loading = {};
-const load = (name) => (loading[name] ??= import(screens[name]));
+const load = (name) => (loading[name] ??= screens[name]());
 const screenName = () => (location.hash.slice(1) in screens ? location.hash.slice(1) : "teller");
 
 // The first screen's module loads alongside the engine (it imports engine.js,
