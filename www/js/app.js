@@ -4,7 +4,6 @@
 
 import { bi, clear } from "./dom.js";
 
-const boot = document.getElementById("boot");
 // Literal imports, so scripts/build-web.sh can bundle them (www/dist/app.js).
 const screens = { teller: () => import("./teller.js"), lobby: () => import("./lobby.js"), studio: () => import("./studio.js") };
 const mounted = {};
@@ -17,8 +16,16 @@ const screenName = () => (location.hash.slice(1) in screens ? location.hash.slic
 // trip and no frame of an empty page between the engine and the first pitch.
 load(screenName()).catch(() => {}); // show() reports a failure
 
+// index.html runs this script async, as soon as it has arrived, so the
+// engine starts while the page is still parsed and first drawn; the page's
+// elements are looked up once parsing is done.
+const parsed = new Promise((resolve) =>
+  document.readyState === "loading" ? document.addEventListener("DOMContentLoaded", resolve, { once: true }) : resolve(),
+);
+
 try {
   const engine = await import("./engine.js");
+  await parsed;
   document.getElementById("version").textContent = `nextbest ${engine.version()}`;
   const status = document.getElementById("pack-status");
   const showPack = () => {
@@ -30,12 +37,13 @@ try {
   };
   showPack();
   engine.onLiveChange(showPack);
-  boot.remove();
+  document.getElementById("boot").remove();
   window.addEventListener("hashchange", show);
   await show();
 } catch (e) {
   console.error(e);
-  clear(boot).append(bi("页面加载失败", `The page failed to load: ${e?.message ?? e}`));
+  await parsed;
+  clear(document.getElementById("boot")).append(bi("页面加载失败", `The page failed to load: ${e?.message ?? e}`));
 }
 
 async function show() {
