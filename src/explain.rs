@@ -159,7 +159,8 @@ pub enum RuleStatus {
 /// One line of the per-rule trace.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TraceEntry {
-    pub rule: String,
+    /// Shared with the engine's rule list: a trace line costs no copy of the id.
+    pub rule: std::rc::Rc<str>,
     pub status: RuleStatus,
     /// rhai operations the rule used on this customer.
     pub operations: u64,

@@ -234,7 +234,7 @@ fn check(x: &Expect, out: &Evaluation) -> Vec<String> {
             None => f.push(format!("suppressed: expected {p} held back for {why}, it was not")),
         }
     }
-    let status = |id: &str| out.trace.iter().find(|t| t.rule == id).map(|t| t.status);
+    let status = |id: &str| out.trace.iter().find(|t| &*t.rule == id).map(|t| t.status);
     for r in &x.fired {
         if status(r) != Some(RuleStatus::Fired) {
             f.push(format!("fired: expected {r} to fire, it was {:?}", status(r)));

@@ -30,7 +30,7 @@ pub(crate) struct Decided {
 pub(crate) fn decide(
     manifest: &Manifest,
     catalogue: &BTreeMap<String, Product>,
-    facts: &Facts,
+    facts: &Facts<'_>,
     mut proposals: Vec<Proposed>,
     mut routes: Vec<(i64, String, RouteProposal)>,
 ) -> Decided {
@@ -193,7 +193,7 @@ fn make_route(manifest: &Manifest, dest: &str, reason_zh: String, reason_en: Str
 
 /// The first reason policy holds this suggestion back, in the order a
 /// compliance officer would ask: complaint, consent, suitability, pacing.
-fn hold_reason(manifest: &Manifest, facts: &Facts, s: &Suggestion) -> Option<(HoldReason, String, String)> {
+fn hold_reason(manifest: &Manifest, facts: &Facts<'_>, s: &Suggestion) -> Option<(HoldReason, String, String)> {
     let c = &facts.customer;
     let policy = &manifest.policy;
     if let Some(purpose) = c.visit.as_ref().and_then(|v| v.purpose.as_deref()) {

@@ -53,11 +53,11 @@ fn a_rule_failing_at_run_time_is_reported_with_its_position_and_the_others_still
     assert!(out
         .trace
         .iter()
-        .any(|t| t.rule == "zz_divide" && t.status == RuleStatus::Error));
+        .any(|t| &*t.rule == "zz_divide" && t.status == RuleStatus::Error));
     assert!(out
         .trace
         .iter()
-        .any(|t| t.rule == "xs_large_cash_wealth" && t.status == RuleStatus::Fired));
+        .any(|t| &*t.rule == "xs_large_cash_wealth" && t.status == RuleStatus::Fired));
     assert_eq!(out.suggestions[0].product, "wm.product");
 }
 
@@ -69,7 +69,7 @@ fn an_endless_loop_is_stopped_and_reported_while_the_others_fire() {
     assert_eq!(e.stage, Stage::Run);
     assert!(e.message.contains("operations"), "{}", e.message);
     assert!((6..=8).contains(&e.line), "the loop is on lines 6-8: {e:?}");
-    let t = out.trace.iter().find(|t| t.rule == "zz_endless").expect("traced");
+    let t = out.trace.iter().find(|t| &*t.rule == "zz_endless").expect("traced");
     assert!(t.operations >= nextbest::default_limits::MAX_OPERATIONS, "{t:?}");
     assert!(out.high_value.flag, "signal rules still ran");
     assert_eq!(out.suggestions[0].product, "wm.product");

@@ -38,7 +38,7 @@ use crate::signals::Outcome;
 
 /// The customer handle rules see as `c`. Cloning it is a reference count.
 #[derive(Debug, Clone)]
-pub struct Cust(pub Rc<Facts>);
+pub struct Cust(pub Rc<Facts<'static>>);
 
 /// The pack's params as rules see them (`p`): read-only. `p.x` and `p["x"]`
 /// return a copy, so a rule that changes it changes only its own copy.

@@ -195,7 +195,7 @@ impl Prop {
         Prop::ALL.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
     }
 
-    pub(crate) fn get(self, f: &Facts) -> V<'_> {
+    pub(crate) fn get<'a>(self, f: &'a Facts<'_>) -> V<'a> {
         let c = &f.customer;
         fn text(s: &Option<String>) -> V<'_> {
             V::Ref(s.as_deref().unwrap_or(""))
@@ -273,7 +273,7 @@ impl Method {
         (arity == want).then_some(m)
     }
 
-    fn call<'a>(self, f: &'a Facts, args: &[V<'a>]) -> R<V<'a>> {
+    fn call<'a>(self, f: &'a Facts<'_>, args: &[V<'a>]) -> R<V<'a>> {
         let s = |i: usize| args.get(i).and_then(V::as_str).ok_or(Bail);
         let n = |i: usize| args.get(i).ok_or(Bail).and_then(V::as_int);
         Ok(match self {
@@ -590,7 +590,7 @@ impl Compiler<'_> {
 
 /// Running one compiled rule for one customer.
 pub(crate) struct Run<'a> {
-    pub facts: &'a Facts,
+    pub facts: &'a Facts<'a>,
     pub api: &'a ApiContext,
     pub max_operations: u64,
     pub max_string_size: usize,
@@ -600,7 +600,7 @@ pub(crate) struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    pub fn new(facts: &'a Facts, api: &'a ApiContext, max_operations: u64, max_string_size: usize) -> Run<'a> {
+    pub fn new(facts: &'a Facts<'a>, api: &'a ApiContext, max_operations: u64, max_string_size: usize) -> Run<'a> {
         Run {
             facts,
             api,
@@ -648,18 +648,18 @@ impl<'a> Run<'a> {
                 }
             }
             Node::Prop(p) => Ok(p.get(self.facts)),
-            Node::Method(m, args) => {
-                let args = self.args(args)?;
-                m.call(self.facts, &args)
+            Node::Method(m, nodes) => {
+                let args = self.args3(nodes)?;
+                m.call(self.facts, &args[..nodes.len()])
             }
-            Node::ValueMethod(m, args) => {
-                let mut args = self.args(args)?.into_iter();
-                let recv = args.next().ok_or(Bail)?;
-                self.value_method(*m, recv, args.as_slice())
+            Node::ValueMethod(m, nodes) => {
+                let mut args = self.args3(nodes)?;
+                let recv = std::mem::replace(&mut args[0], V::Unit);
+                self.value_method(*m, recv, args.get(1..nodes.len()).ok_or(Bail)?)
             }
-            Node::Call(b, args) => {
-                let args = self.args(args)?;
-                self.builtin(*b, &args)
+            Node::Call(b, nodes) => {
+                let args = self.args3(nodes)?;
+                self.builtin(*b, &args[..nodes.len()])
             }
             Node::Cmp(op, ab) => {
                 let a = self.eval(&ab[0])?;
@@ -723,6 +723,18 @@ impl<'a> Run<'a> {
                 self.string(s)
             }
         }
+    }
+
+    /// Up to three arguments without a heap allocation: every call this path knows takes at most three.
+    fn args3(&mut self, nodes: &[Node]) -> R<[V<'a>; 3]> {
+        if nodes.len() > 3 {
+            return Err(Bail);
+        }
+        let mut out = [V::Unit, V::Unit, V::Unit];
+        for (slot, n) in out.iter_mut().zip(nodes) {
+            *slot = self.eval(n)?;
+        }
+        Ok(out)
     }
 
     fn args(&mut self, nodes: &[Node]) -> R<Vec<V<'a>>> {

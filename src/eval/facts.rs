@@ -3,6 +3,7 @@
 //! which triggers are present. Rules then call cheap Rust helpers instead of
 //! walking JSON in rhai.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -16,10 +17,12 @@ pub(crate) struct Txn {
     pub cny: f64,
 }
 
-/// The customer as rules see it.
+/// The customer as rules see it. It borrows the customer: the compiled path
+/// reads it in place; only a rule that runs in rhai needs an owned copy
+/// (rhai's values are `'static`), made then and not before.
 #[derive(Debug)]
-pub struct Facts {
-    pub customer: Customer,
+pub struct Facts<'c> {
+    pub customer: Cow<'c, Customer>,
     /// Evaluation time, Unix seconds, and its branch day.
     pub now: i64,
     pub today: i64,
@@ -32,9 +35,14 @@ pub struct Facts {
     pub(crate) extra_cache: RefCell<BTreeMap<String, rhai::Dynamic>>,
 }
 
-impl Facts {
+impl<'c> Facts<'c> {
     /// Works out the facts; a currency the pack has no rate for is a field error.
-    pub fn new(customer: Customer, now: i64, channel: &str, fx: &BTreeMap<String, f64>) -> Result<Facts, Error> {
+    pub fn new(
+        customer: Cow<'c, Customer>,
+        now: i64,
+        channel: &str,
+        fx: &BTreeMap<String, f64>,
+    ) -> Result<Facts<'c>, Error> {
         let mut by_kind: HashMap<String, Vec<Txn>> = HashMap::new();
         for (i, t) in customer.transactions.iter().enumerate() {
             let rate = rate_of(fx, &t.currency).ok_or_else(|| {
@@ -243,7 +251,7 @@ impl TriggerIndex {
     }
 
     /// The triggers present for this customer.
-    pub fn present(&self, f: &Facts) -> Bits {
+    pub fn present(&self, f: &Facts<'_>) -> Bits {
         let mut bits = Bits::default();
         if self.ids.is_empty() {
             return bits;

@@ -12,6 +12,7 @@ mod compiled;
 mod facts;
 mod limits;
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -51,6 +52,8 @@ impl Default for Options {
 
 struct CompiledRule {
     meta: RuleMeta,
+    /// `meta.id`, shared with every trace line.
+    id: Rc<str>,
     ast: AST,
     triggers: Bits,
     /// The rule compiled past rhai (compiled.rs); `None` runs it in rhai.
@@ -158,6 +161,7 @@ impl Engine {
                         .last()
                         .map_or(1, |(i, _)| i + 1);
                     rules.push(CompiledRule {
+                        id: meta.id.as_str().into(),
                         meta,
                         ast,
                         triggers: bits,
@@ -233,6 +237,12 @@ impl Engine {
     /// Runs the rules over one customer, then policy. Never panics; a failing
     /// rule is reported in `errors` and the others still run.
     pub fn evaluate(&self, customer: Customer, options: &Options) -> Result<Evaluation, Error> {
+        self.evaluate_ref(&customer, options)
+    }
+
+    /// [`Engine::evaluate`] without taking the customer: nothing is copied
+    /// unless a rule has to run in rhai.
+    pub fn evaluate_ref(&self, customer: &Customer, options: &Options) -> Result<Evaluation, Error> {
         let now = match options
             .now
             .or_else(|| customer.visit.as_ref().and_then(|v| v.at.as_ref()).map(|s| s.unix))
@@ -258,13 +268,11 @@ impl Engine {
                 format!("unknown channel {:?} (known: {})", options.channel, known.join(", ")),
             ));
         }
-        let facts = Rc::new(Facts::new(customer, now, &options.channel, &self.manifest.fx_rates)?);
+        let facts = Facts::new(Cow::Borrowed(customer), now, &options.channel, &self.manifest.fx_rates)?;
         let present = self.triggers.present(&facts);
-
-        let mut scope = Scope::new();
-        scope.push_constant(CUSTOMER_VAR, Cust(facts.clone()));
-        scope.push_constant(PARAMS_VAR, self.params.clone());
-        let base = scope.len();
+        // rhai's own copy of the customer and its scope, made for the first
+        // rule that runs in rhai.
+        let mut interpreted: Option<(Rc<Facts<'static>>, Scope)> = None;
 
         let mut out = Collected::default();
         let mut errors = self.problems.clone();
@@ -278,12 +286,16 @@ impl Engine {
         );
         for rule in &self.rules {
             if !signals_done && rule.meta.kind != RuleKind::Signal {
-                facts.high_value.set(!out.signals.is_empty());
+                let flag = !out.signals.is_empty();
+                facts.high_value.set(flag);
+                if let Some((owned, _)) = &interpreted {
+                    owned.high_value.set(flag);
+                }
                 signals_done = true;
             }
             if !rule.triggers.is_empty() && !rule.triggers.intersects(&present) {
                 trace.push(TraceEntry {
-                    rule: rule.meta.id.clone(),
+                    rule: rule.id.clone(),
                     status: RuleStatus::Skipped,
                     operations: 0,
                 });
@@ -294,7 +306,7 @@ impl Engine {
                 if let Ok(value) = fast.run(program) {
                     if let Ok(fired) = out.take_compiled(rule, value) {
                         trace.push(TraceEntry {
-                            rule: rule.meta.id.clone(),
+                            rule: rule.id.clone(),
                             status: if fired { RuleStatus::Fired } else { RuleStatus::NotFired },
                             operations: fast.ops,
                         });
@@ -302,8 +314,26 @@ impl Engine {
                     }
                 }
             }
+            let (_, scope) = match &mut interpreted {
+                Some(state) => state,
+                None => {
+                    let owned = Facts::new(
+                        Cow::Owned(customer.clone()),
+                        now,
+                        &options.channel,
+                        &self.manifest.fx_rates,
+                    )?;
+                    owned.high_value.set(facts.high_value.get());
+                    let owned = Rc::new(owned);
+                    let mut scope = Scope::new();
+                    scope.push_constant(CUSTOMER_VAR, Cust(owned.clone()));
+                    scope.push_constant(PARAMS_VAR, self.params.clone());
+                    interpreted.insert((owned, scope))
+                }
+            };
+            let base = scope.len();
             self.ops.set(0);
-            let result = self.rhai.eval_ast_with_scope::<Dynamic>(&mut scope, &rule.ast);
+            let result = self.rhai.eval_ast_with_scope::<Dynamic>(scope, &rule.ast);
             scope.rewind(base);
             let status = match result
                 .map_err(|e| run_error(rule, &e, self.limits.max_operations))
@@ -317,7 +347,7 @@ impl Engine {
                 }
             };
             trace.push(TraceEntry {
-                rule: rule.meta.id.clone(),
+                rule: rule.id.clone(),
                 status,
                 operations: self.ops.get(),
             });
@@ -325,11 +355,11 @@ impl Engine {
         if !signals_done {
             facts.high_value.set(!out.signals.is_empty());
         }
-        drop(scope);
+        drop(interpreted);
 
         let decided = policy::decide(&self.manifest, &self.ctx.catalogue, &facts, out.proposals, out.routes);
         Ok(Evaluation {
-            customer: facts.customer.id.clone(),
+            customer: customer.id.clone(),
             today: policy::date_text(facts.today),
             channel: facts.channel.clone(),
             suggestions: decided.suggestions,
@@ -341,7 +371,7 @@ impl Engine {
             suppressed: decided.suppressed,
             unmet_needs: decided.unmet_needs,
             notes: out.notes,
-            lead_allowed: facts.customer.consent.record,
+            lead_allowed: customer.consent.record,
             errors,
             trace,
         })
