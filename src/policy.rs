@@ -128,7 +128,7 @@ pub(crate) fn decide(
     }
     kept.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.product.cmp(&b.product)));
 
-    let limit = policy.max_pitches.get(&facts.channel).copied().unwrap_or(0);
+    let limit = policy.max_pitches.get(facts.channel.as_ref()).copied().unwrap_or(0);
     // Pitches this channel already made during this visit: a phone call
     // nobody answered is not one, nor is anything before the customer came in.
     let visit_start = customer
@@ -140,7 +140,7 @@ pub(crate) fn decide(
         .contact_history
         .iter()
         .filter(|c| {
-            c.by.as_deref() == Some(facts.channel.as_str())
+            c.by.as_deref() == Some(facts.channel.as_ref())
                 && c.outcome != Outcome::NoAnswer
                 && c.at.day() == facts.today
                 && (visit_start..=facts.now).contains(&c.at.unix)

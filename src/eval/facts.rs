@@ -13,6 +13,8 @@ use crate::signals::{branch_day, Customer, Outcome};
 /// A transaction reduced to what windows and sums need.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Txn {
+    /// Its position in `customer.transactions`, where its kind is.
+    pub src: u32,
     pub day: i64,
     pub cny: f64,
 }
@@ -27,8 +29,10 @@ pub struct Facts<'c> {
     pub now: i64,
     pub today: i64,
     /// Who is serving: teller, vip_teller, lobby, psm, cm.
-    pub channel: String,
-    pub(crate) by_kind: HashMap<String, Vec<Txn>>,
+    pub channel: Cow<'c, str>,
+    /// Every transaction, grouped by kind (sorted by it): one allocation per
+    /// customer, and a kind's transactions are one binary search away.
+    pub(crate) txns: Vec<Txn>,
     /// Set after the signal rules ran, read by routing and suggestion rules.
     pub(crate) high_value: Cell<bool>,
     /// rhai values of unknown fields, converted on first read.
@@ -40,25 +44,28 @@ impl<'c> Facts<'c> {
     pub fn new(
         customer: Cow<'c, Customer>,
         now: i64,
-        channel: &str,
+        channel: Cow<'c, str>,
         fx: &BTreeMap<String, f64>,
     ) -> Result<Facts<'c>, Error> {
-        let mut by_kind: HashMap<String, Vec<Txn>> = HashMap::new();
-        for (i, t) in customer.transactions.iter().enumerate() {
+        let all = &customer.transactions;
+        let mut txns = Vec::with_capacity(all.len());
+        for (i, t) in all.iter().enumerate() {
             let rate = rate_of(fx, &t.currency).ok_or_else(|| {
                 Error::input(format!("transactions[{i}].currency"), unknown_currency(&t.currency, fx))
             })?;
-            by_kind.entry(t.kind.clone()).or_default().push(Txn {
+            txns.push(Txn {
+                src: i as u32,
                 day: t.at.day(),
                 cny: t.amount.0 * rate,
             });
         }
+        txns.sort_by(|a, b| all[a.src as usize].kind.cmp(&all[b.src as usize].kind));
         Ok(Facts {
             customer,
             now,
             today: branch_day(now),
-            channel: channel.to_owned(),
-            by_kind,
+            channel,
+            txns,
             high_value: Cell::new(false),
             extra_cache: RefCell::new(BTreeMap::new()),
         })
@@ -67,11 +74,35 @@ impl<'c> Facts<'c> {
     /// Transactions of `kind` within the last `days` days, today included.
     pub(crate) fn window(&self, kind: &str, days: i64) -> impl Iterator<Item = &Txn> {
         let since = self.today.saturating_sub(days);
-        self.by_kind
-            .get(kind)
-            .into_iter()
-            .flatten()
+        self.of_kind(kind)
+            .iter()
             .filter(move |t| t.day > since && t.day <= self.today)
+    }
+
+    fn kind_of(&self, t: &Txn) -> &str {
+        self.customer
+            .transactions
+            .get(t.src as usize)
+            .map_or("", |x| x.kind.as_str())
+    }
+
+    /// The transactions of one kind.
+    fn of_kind(&self, kind: &str) -> &[Txn] {
+        let start = self.txns.partition_point(|t| self.kind_of(t) < kind);
+        let len = self.txns[start..].partition_point(|t| self.kind_of(t) == kind);
+        &self.txns[start..start + len]
+    }
+
+    /// Each kind of transaction the customer has, once.
+    pub(crate) fn kinds(&self) -> impl Iterator<Item = &str> {
+        let mut last: Option<&str> = None;
+        self.txns.iter().filter_map(move |t| {
+            let k = self.kind_of(t);
+            (last != Some(k)).then(|| {
+                last = Some(k);
+                k
+            })
+        })
     }
 
     pub(crate) fn txn_sum(&self, kind: &str, days: i64) -> f64 {
@@ -266,7 +297,7 @@ impl TriggerIndex {
                 bits.set(i);
             }
         };
-        for kind in f.by_kind.keys() {
+        for kind in f.kinds() {
             mark("txn:", kind);
         }
         for a in &c.applications {

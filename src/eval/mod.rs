@@ -268,7 +268,12 @@ impl Engine {
                 format!("unknown channel {:?} (known: {})", options.channel, known.join(", ")),
             ));
         }
-        let facts = Facts::new(Cow::Borrowed(customer), now, &options.channel, &self.manifest.fx_rates)?;
+        let facts = Facts::new(
+            Cow::Borrowed(customer),
+            now,
+            Cow::Borrowed(&options.channel),
+            &self.manifest.fx_rates,
+        )?;
         let present = self.triggers.present(&facts);
         // rhai's own copy of the customer and its scope, made for the first
         // rule that runs in rhai.
@@ -320,7 +325,7 @@ impl Engine {
                     let owned = Facts::new(
                         Cow::Owned(customer.clone()),
                         now,
-                        &options.channel,
+                        Cow::Owned(options.channel.clone()),
                         &self.manifest.fx_rates,
                     )?;
                     owned.high_value.set(facts.high_value.get());
@@ -361,7 +366,7 @@ impl Engine {
         Ok(Evaluation {
             customer: customer.id.clone(),
             today: policy::date_text(facts.today),
-            channel: facts.channel.clone(),
+            channel: options.channel.clone(),
             suggestions: decided.suggestions,
             route: decided.route,
             high_value: HighValue {
