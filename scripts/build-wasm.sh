@@ -19,8 +19,9 @@ if [ "$opt_flags" != none ] && ! "$wasm_opt" --version >/dev/null 2>&1; then
   exit 1
 fi
 
-cargo build --lib --release --target wasm32-unknown-unknown --no-default-features
-wasm="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/nextbest.wasm"
+# The wasm profile (Cargo.toml): release, with rhai built for size.
+cargo build --lib --profile wasm --target wasm32-unknown-unknown --no-default-features
+wasm="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm/nextbest.wasm"
 wasm-bindgen --target web --out-dir www/pkg "$wasm"
 wasm-bindgen --target nodejs --out-dir target/pkg-node "$wasm"
 raw_kb=$(du -k www/pkg/nextbest_bg.wasm | cut -f1)

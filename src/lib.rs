@@ -43,7 +43,7 @@ pub use signals::{
     Transaction, Visit,
 };
 #[cfg(target_arch = "wasm32")]
-pub use wasm::{bundled_pack, check_pack, version, NextBest};
+pub use wasm::{bundled_pack, check_pack, version, Customers, NextBest};
 
 /// The crate version, for `--version` and the page footer.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -89,6 +89,70 @@ impl NextBest {
     pub fn evaluate(&self, customer: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         let customer =
             Customer::from_deserializer(serde_wasm_bindgen::Deserializer::from(customer)).map_err(|e| js_error(&e))?;
+        let opts = options_from_js(options, &customer)?;
+        let out = self.engine.evaluate_ref(&customer, &opts).map_err(|e| js_error(&e))?;
+        to_js(&out)
+    }
+
+    /// Evaluates the customer at `index` of a [`Customers`] set, read in
+    /// place: the hall's customers cross into wasm once, not on every
+    /// re-rank. Options as for `evaluate`.
+    #[wasm_bindgen(js_name = evaluateLoaded)]
+    pub fn evaluate_loaded(&self, customers: &Customers, index: usize, options: JsValue) -> Result<JsValue, JsValue> {
+        let customer = customers.list.get(index).ok_or_else(|| {
+            input_error(
+                "index",
+                format!("{index} is past the {} loaded customers", customers.list.len()),
+            )
+        })?;
+        let opts = options_from_js(options, customer)?;
+        let out = self.engine.evaluate_ref(customer, &opts).map_err(|e| js_error(&e))?;
+        to_js(&out)
+    }
+}
+
+/// Customers converted into wasm once, for evaluating again and again.
+#[wasm_bindgen]
+pub struct Customers {
+    list: Vec<Customer>,
+}
+
+#[wasm_bindgen]
+impl Customers {
+    /// Reads an array of customer objects; a bad one is an error naming its
+    /// index and field (`[3].transactions[0].amount`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(customers: JsValue) -> Result<Customers, JsValue> {
+        let array: js_sys::Array = customers
+            .dyn_into()
+            .map_err(|_| input_error("customers", "expected an array of customers"))?;
+        let mut list = Vec::with_capacity(array.length() as usize);
+        for (i, value) in array.iter().enumerate() {
+            let c = Customer::from_deserializer(serde_wasm_bindgen::Deserializer::from(value)).map_err(|e| {
+                js_error(&match e {
+                    Error::Input { path, message } => Error::Input {
+                        path: format!("[{i}].{path}"),
+                        message,
+                    },
+                    other => other,
+                })
+            })?;
+            list.push(c);
+        }
+        Ok(Customers { list })
+    }
+
+    /// How many customers are loaded.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.list.len()
+    }
+}
+
+/// Options `{now, channel}` from JS; without a time, the customer's visit
+/// time, else the browser's clock.
+fn options_from_js(options: JsValue, customer: &Customer) -> Result<Options, JsValue> {
+    {
         let js: JsOptions = if options.is_undefined() || options.is_null() {
             JsOptions::default()
         } else {
@@ -109,10 +173,12 @@ impl NextBest {
         if opts.now.is_none() && customer.visit.as_ref().and_then(|v| v.at.as_ref()).is_none() {
             opts.now = Some((js_sys::Date::now() / 1000.0).floor() as i64);
         }
-        let out = self.engine.evaluate(customer, &opts).map_err(|e| js_error(&e))?;
-        to_js(&out)
+        Ok(opts)
     }
+}
 
+#[wasm_bindgen]
+impl NextBest {
     /// Every compile and lint problem, with file, line and column.
     pub fn problems(&self) -> Result<JsValue, JsValue> {
         to_js(&lint(&self.engine, &self.source))

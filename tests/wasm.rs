@@ -6,7 +6,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Object, Reflect};
-use nextbest::{bundled_pack, check_pack, version, NextBest};
+use nextbest::{bundled_pack, check_pack, version, Customers, NextBest};
 use serde_json::json;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -191,4 +191,30 @@ fn check_pack_returns_diagnostics_with_positions() {
     let err = check_pack(JsValue::from_str("not a pack")).expect_err("rejected");
     assert!(err.is_instance_of::<js_sys::Error>());
     assert_eq!(get(&err, "path"), "pack");
+}
+
+/// Customers cross into wasm once; evaluating one by index gives what
+/// evaluating the object gives, and a bad one is refused by index and field.
+#[wasm_bindgen_test]
+fn loaded_customers_evaluate_like_objects() {
+    let nb = NextBest::new(JsValue::UNDEFINED).expect("bundled pack");
+    let mut second = customer();
+    second["id"] = json!("w2");
+    second["aum"] = json!(900000);
+    let list = js(json!([customer(), second.clone()]));
+    let loaded = Customers::new(list).expect("customers load");
+    assert_eq!(loaded.length(), 2);
+    for (i, c) in [customer(), second].into_iter().enumerate() {
+        let by_index = json_of(&nb.evaluate_loaded(&loaded, i, options()).expect("evaluateLoaded"));
+        let by_object = json_of(&nb.evaluate(js(c), options()).expect("evaluate"));
+        assert_eq!(by_index, by_object);
+    }
+    let past = nb.evaluate_loaded(&loaded, 2, options()).expect_err("index past the end");
+    assert_eq!(get(&past, "path"), JsValue::from_str("index"));
+
+    let mut bad = customer();
+    bad["transactions"][0]["amount"] = json!("lots");
+    let err = Customers::new(js(json!([customer(), bad]))).err().expect("a bad customer is refused");
+    let path = get(&err, "path").as_string().unwrap_or_default();
+    assert!(path.starts_with("[1].transactions[0].amount"), "{path}");
 }
