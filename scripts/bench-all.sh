@@ -1,19 +1,88 @@
 #!/usr/bin/env bash
-# The benchmark of issue 5: nextbest native (bundled pack and the fixed
-# benchmark pack in tests/bench/pack/) against the same benchmark pack written
-# by hand in plain Rust, over the same generated customers. Fails when the two
-# fire different rules for any customer. Prints a table and writes
-# target/bench/summary.json.
+# The benchmark of issue 5, in one command: the same generated customers
+# through nextbest native (bundled pack and the benchmark pack in
+# tests/bench/pack/), the benchmark pack written by hand in Rust (the floor),
+# zen-engine, json-rules-engine (Node), and nextbest's wasm module in headless
+# Chromium and in Node. Every engine's fired rules are checked against the
+# hand-written ones for every customer; any mismatch fails the run. Prints a
+# table and the targets, writes target/bench/summary.json and table.md, and
+# (unless --no-scaling) target/bench/scaling.json and scaling.svg.
 #
-#   scripts/bench-all.sh [extra flags for nextbest-bench, e.g. --passes 20 --txns 100]
+#   scripts/bench-all.sh [--customers N] [--seed N] [--passes N] [--warmup N] [--txns N]
+#                        [--no-scaling] [--save] [other nextbest-bench flags]
 #
-# Flags given here override the defaults: 1,000 customers from seed 7, 1 warm-up and 10 timed passes per
-# engine. The wasm module's size is included when www/pkg/ is built
-# (scripts/build-wasm.sh). `cargo run --release -p nextbest-bench -- --help`
-# lists every flag.
+# Defaults: 1,000 customers from seed 7, 1 warm-up and 10 timed passes per
+# engine, scaling on. --save copies summary.json, scaling.svg and table.md into
+# tests/bench/results/ (committed, shown in the README). Smoke run, as CI does:
+#   scripts/bench-all.sh --customers 100 --passes 1 --no-scaling
+# Needs Node.js and /usr/bin/chromium: scripts/setup.sh --browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-cargo build --release -p nextbest-bench
-exec cargo run --release --quiet -p nextbest-bench -- --customers 1000 --seed 7 "$@"
+die() { echo "bench-all: ERROR: $*" >&2; exit 2; }
+say() { echo; echo "== bench-all: $*"; }
+
+customers=1000 seed=7 passes=10 warmup=1 txns="" scaling=--scaling save=0
+rust=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --customers|--seed|--passes|--warmup|--txns)
+      [ $# -ge 2 ] || die "$1 needs a value"
+      case "$1" in
+        --customers) customers=$2 ;; --seed) seed=$2 ;; --passes) passes=$2 ;;
+        --warmup) warmup=$2 ;; --txns) txns=$2 ;;
+      esac
+      shift 2 ;;
+    --no-scaling) scaling=--no-scaling; shift ;;
+    --scaling) scaling=--scaling; shift ;;
+    --save) save=1; shift ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    *) rust+=("$1"); shift ;;
+  esac
+done
+
+command -v node >/dev/null || die "node not found: run scripts/setup.sh --browser"
+[ -x /usr/bin/chromium ] || die "/usr/bin/chromium not found: run scripts/setup.sh --browser"
+command -v npm >/dev/null || die "npm not found: run scripts/setup.sh --browser"
+
+started=$SECONDS
+say "build (release): nextbest-bench, nextbest CLI (the JS scripts' reference), wasm module"
+cargo build --release -p nextbest-bench -p nextbest --bins
+scripts/build-wasm.sh
+if [ ! -d tests/bench/js/node_modules ]; then
+  say "npm ci --prefix tests/bench/js"
+  npm ci --prefix tests/bench/js --silent --no-audit --no-fund || die "npm ci in tests/bench/js failed"
+fi
+
+bench() { cargo run --release --quiet -p nextbest-bench -- "$@"; }
+common=(--customers "$customers" --seed "$seed" --passes "$passes" --warmup "$warmup")
+[ -z "$txns" ] || common+=(--txns "$txns")
+
+say "customers: $customers from seed $seed${txns:+, $txns transactions each}"
+file=target/bench/customers.json
+bench "${common[@]}" --write-customers "$file"
+# Results from an earlier run must not be compared with these customers.
+rm -f target/bench/engines/*.json
+
+failed=()
+for script in jre chromium node-wasm; do
+  say "node tests/bench/js/$script.mjs"
+  node "tests/bench/js/$script.mjs" --customers "$file" --passes "$passes" --warmup "$warmup" || failed+=("$script.mjs")
+done
+
+say "nextbest native, hand-written Rust, zen-engine; merge, check and report"
+rc=0
+bench "${common[@]}" --customers-file "$file" --engines target/bench/engines "$scaling" ${rust[@]+"${rust[@]}"} || rc=$?
+
+if [ "$save" = 1 ]; then
+  [ "$rc" = 0 ] && [ ${#failed[@]} -eq 0 ] || die "not saving the results of a failed run"
+  mkdir -p tests/bench/results
+  cp target/bench/summary.json target/bench/table.md tests/bench/results/
+  [ "$scaling" = --no-scaling ] || cp target/bench/scaling.svg target/bench/scaling.json tests/bench/results/
+  echo "bench-all: saved tests/bench/results/ ($(ls tests/bench/results | tr '\n' ' '))"
+fi
+
+echo "bench-all: $((SECONDS - started)) s"
+[ ${#failed[@]} -eq 0 ] || { echo "bench-all: FAILED: ${failed[*]} (see above)" >&2; exit 1; }
+exit "$rc"

@@ -109,6 +109,10 @@ setup_test_tools() {
   cv=$(/usr/bin/chromium --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -1)
   dv=$(/usr/bin/chromedriver --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -1)
   [ -n "$cv" ] && [ "$cv" = "$dv" ] || die "chromium ($cv) and chromedriver ($dv) differ: apt-get install -y chromium chromium-driver"
+  # The benchmark's JavaScript engines (scripts/bench-all.sh): json-rules-engine, playwright-core.
+  command -v npm >/dev/null || apt_install npm
+  say "npm ci in tests/bench/js"
+  npm ci --prefix tests/bench/js --silent --no-audit --no-fund || die "npm ci in tests/bench/js failed"
 }
 
 browser=0

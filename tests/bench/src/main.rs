@@ -9,8 +9,13 @@
 //!
 //! Exit status 1 when any customer's fired rules differ or any rule fails.
 
+mod chart;
 mod customers;
+mod external;
 mod handwritten;
+mod report;
+mod scaling;
+mod zen;
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -19,9 +24,10 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use nextbest::{Customer, Engine, Manifest, Options, PackSource, RuleStatus};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use handwritten::{Baseline, Fired};
+use report::{ratio, round, Row};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -54,71 +60,33 @@ struct Args {
     /// Mismatches to print in full.
     #[arg(long, default_value_t = 10)]
     show: usize,
-}
-
-/// One engine's figures.
-struct Stats {
-    engine: &'static str,
-    pack: &'static str,
-    rules: usize,
-    setup_ms: f64,
-    samples: usize,
-    mean_us: f64,
-    p50_us: f64,
-    p99_us: f64,
-}
-
-impl Stats {
-    fn from(engine: &'static str, pack: &'static str, rules: usize, setup: Duration, mut ns: Vec<u64>) -> Stats {
-        ns.sort_unstable();
-        let n = ns.len().max(1);
-        let at = |q: f64| {
-            let rank = ((q * n as f64).ceil() as usize).clamp(1, n);
-            ns.get(rank - 1).copied().unwrap_or(0) as f64 / 1000.0
-        };
-        Stats {
-            engine,
-            pack,
-            rules,
-            setup_ms: setup.as_secs_f64() * 1000.0,
-            samples: ns.len(),
-            mean_us: ns.iter().sum::<u64>() as f64 / n as f64 / 1000.0,
-            p50_us: at(0.50),
-            p99_us: at(0.99),
-        }
-    }
-
-    fn evals_per_s(&self) -> f64 {
-        if self.mean_us > 0.0 {
-            1e6 / self.mean_us
-        } else {
-            0.0
-        }
-    }
-
-    fn json(&self) -> Value {
-        json!({
-            "engine": self.engine,
-            "pack": self.pack,
-            "rules": self.rules,
-            "setup_ms": round(self.setup_ms, 3),
-            "samples": self.samples,
-            "evaluations_per_s": self.evals_per_s().round(),
-            "mean_us": round(self.mean_us, 3),
-            "p50_us": round(self.p50_us, 3),
-            "p99_us": round(self.p99_us, 3),
-        })
-    }
-}
-
-fn round(x: f64, places: i32) -> f64 {
-    let k = 10f64.powi(places);
-    (x * k).round() / k
+    /// Write this run's customers (after --txns) as a JSON array in
+    /// nextbest's input contract to FILE, for the JavaScript engines, and exit.
+    #[arg(long, value_name = "FILE")]
+    write_customers: Option<PathBuf>,
+    /// Engine result files from tests/bench/js to merge into the table and check.
+    #[arg(long, value_name = "DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/bench/engines"))]
+    engines: PathBuf,
+    /// The customers file the engines ran on; must hold this run's customers.
+    #[arg(long, value_name = "FILE", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/bench/customers.json"))]
+    customers_file: PathBuf,
+    /// zen-engine's JDM decision for the benchmark pack.
+    #[arg(long, value_name = "FILE", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/zen/bench.json"))]
+    zen: PathBuf,
+    /// Also measure cost against rules and transactions; writes scaling.json and scaling.svg next to --out.
+    #[arg(long, overrides_with = "no_scaling")]
+    scaling: bool,
+    /// Skip the scaling measurements (the default).
+    #[arg(long)]
+    no_scaling: bool,
+    /// Timed passes per scaling point.
+    #[arg(long, default_value_t = 3)]
+    scaling_passes: usize,
 }
 
 /// Runs `eval` over every customer `warmup` times untimed, then `passes` times
 /// keeping the duration it reports for each evaluation.
-fn measure(n: usize, warmup: usize, passes: usize, mut eval: impl FnMut(usize) -> Duration) -> Vec<u64> {
+pub(crate) fn measure(n: usize, warmup: usize, passes: usize, mut eval: impl FnMut(usize) -> Duration) -> Vec<u64> {
     for _ in 0..warmup {
         for i in 0..n {
             black_box(eval(i));
@@ -136,7 +104,7 @@ fn measure(n: usize, warmup: usize, passes: usize, mut eval: impl FnMut(usize) -
 /// nextbest's evaluation of one customer, timed, result built and all; the
 /// customer is read in place, as the hand-written code reads it, and the
 /// result is dropped after the clock stops.
-fn time_nextbest(engine: &Engine, customer: &Customer, options: &Options) -> Duration {
+pub(crate) fn time_nextbest(engine: &Engine, customer: &Customer, options: &Options) -> Duration {
     let t = Instant::now();
     let out = engine.evaluate_ref(customer, options);
     let d = t.elapsed();
@@ -154,6 +122,31 @@ fn timer_overhead_ns() -> u64 {
         .collect();
     v.sort_unstable();
     v[v.len() / 2]
+}
+
+/// This run's customers as nextbest reads them: `Customer` serialized, each
+/// checked to read back to the same JSON.
+fn customers_json(customers: &[Customer]) -> Result<String, String> {
+    let mut all = Vec::with_capacity(customers.len());
+    for c in customers {
+        let v = serde_json::to_value(c).map_err(|e| format!("customer {}: {e}", c.id))?;
+        let back = Customer::from_value(&v).map_err(|e| format!("customer {} does not read back: {e}", c.id))?;
+        if serde_json::to_value(&back).map_err(|e| e.to_string())? != v {
+            return Err(format!("customer {} changes when read back", c.id));
+        }
+        all.push(v);
+    }
+    serde_json::to_string(&all).map(|t| t + "\n").map_err(|e| e.to_string())
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let shown = path.canonicalize().unwrap_or_else(|_| path.to_owned());
+    println!("saved {}", shown.display());
+    Ok(())
 }
 
 /// Raw and gzip (level 6, as `gzip -c`) size of the page's wasm module, if built.
@@ -184,6 +177,11 @@ fn run(args: Args) -> Result<bool, String> {
     if n == 0 {
         return Err("no customers to measure (--customers 0)".into());
     }
+    let customers_text = customers_json(&customers)?;
+    if let Some(path) = &args.write_customers {
+        write(path, &customers_text)?;
+        return Ok(true);
+    }
     let today: Vec<i64> = customers
         .iter()
         .map(|c| customers::today(c).ok_or_else(|| format!("customer {} has no visit.at", c.id)))
@@ -211,13 +209,17 @@ fn run(args: Args) -> Result<bool, String> {
         return Err(format!("benchmark pack has problems: {:?}", bench.problems()));
     }
 
-    let t = Instant::now();
     let manifest_path = args.pack.join("pack.json");
     let manifest_text =
         std::fs::read_to_string(&manifest_path).map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+    let t = Instant::now();
     let manifest = Manifest::parse("pack.json", &manifest_text).map_err(|e| e.to_string())?;
     let baseline = Baseline::new(&manifest)?;
     let baseline_setup = t.elapsed();
+
+    let t = Instant::now();
+    let zen = zen::Zen::new(&args.zen, &manifest)?;
+    let zen_setup = t.elapsed();
 
     let pack_rules: Vec<&str> = bench.rules().iter().map(|r| r.id.as_str()).collect();
     if pack_rules != handwritten::RULES {
@@ -229,12 +231,19 @@ fn run(args: Args) -> Result<bool, String> {
     }
 
     // Correctness: the same rules fire for every customer.
+    let list = |f: Fired| f.ids().collect::<Vec<_>>().join(" ");
+    let says = |f: bool| if f { "fired" } else { "did not fire" };
+    let expected: Vec<Fired> = customers
+        .iter()
+        .zip(&today)
+        .map(|(c, &d)| baseline.evaluate(c, d))
+        .collect();
     let mut mismatches = 0usize;
     let mut rule_errors = 0usize;
     let mut fired_count = vec![0usize; handwritten::RULES.len()];
     for (i, c) in customers.iter().enumerate() {
         let out = bench
-            .evaluate(c.clone(), &options)
+            .evaluate_ref(c, &options)
             .map_err(|e| format!("customer {}: {e}", c.id))?;
         rule_errors += out.errors.len();
         for e in out
@@ -250,13 +259,12 @@ fn run(args: Args) -> Result<bool, String> {
                 .filter(|e| e.status == RuleStatus::Fired)
                 .map(|e| &*e.rule),
         )?;
-        let ours = baseline.evaluate(c, today[i]);
+        let ours = expected[i];
         for (k, count) in fired_count.iter_mut().enumerate() {
             *count += usize::from(theirs.contains(k));
         }
         if theirs != ours {
             if mismatches < args.show {
-                let list = |f: Fired| f.ids().collect::<Vec<_>>().join(" ");
                 println!(
                     "  customer {}: nextbest fired [{}]; hand-written fired [{}]",
                     c.id,
@@ -271,8 +279,8 @@ fn run(args: Args) -> Result<bool, String> {
                         println!(
                             "  MISMATCH customer {} rule {rule}: nextbest {}, hand-written {}",
                             c.id,
-                            if theirs.contains(k) { "fired" } else { "did not fire" },
-                            if ours.contains(k) { "fired" } else { "did not fire" },
+                            says(theirs.contains(k)),
+                            says(ours.contains(k)),
                         );
                     }
                 }
@@ -280,16 +288,63 @@ fn run(args: Args) -> Result<bool, String> {
         }
     }
 
+    // zen-engine: inputs prepared outside the timing, then the same check.
+    let zen_inputs: Vec<zen::ZenInput> = customers
+        .iter()
+        .zip(&today)
+        .map(|(c, &d)| zen.input(c, d))
+        .collect::<Result<_, _>>()?;
+    let mut zen_mismatches = 0usize;
+    for (i, input) in zen_inputs.iter().enumerate() {
+        let theirs = zen
+            .evaluate(input)
+            .map_err(|e| format!("zen-engine, customer {}: {e}", customers[i].id))?;
+        let ours = expected[i];
+        for (k, rule) in handwritten::RULES.iter().enumerate() {
+            if theirs.contains(k) != ours.contains(k) {
+                zen_mismatches += 1;
+                if zen_mismatches <= args.show {
+                    println!(
+                        "  MISMATCH customer {} rule {rule}: zen-engine {}, hand-written {}",
+                        customers[i].id,
+                        says(theirs.contains(k)),
+                        says(ours.contains(k)),
+                    );
+                }
+            }
+        }
+    }
+
+    // Engines measured by tests/bench/js on the customers this binary wrote.
+    let ids: Vec<String> = customers.iter().map(|c| c.id.clone()).collect();
+    let externals = external::read_all(
+        &args.engines,
+        &args.customers_file,
+        &customers_text,
+        &expected,
+        &ids,
+        args.show,
+    )?;
+
     // Speed: each engine over every customer, each evaluation timed alone.
     let overhead = timer_overhead_ns();
+    let native = "Rust (release)";
     let ns = measure(n, args.warmup, args.passes, |i| {
         time_nextbest(&bundled, &customers[i], &options)
     });
-    let s_bundled = Stats::from("nextbest native", "bundled", bundled.rules().len(), bundled_setup, ns);
+    let s_bundled = Row::measured(
+        "nextbest native",
+        native,
+        "bundled",
+        bundled.rules().len(),
+        bundled_setup,
+        ns,
+    );
     let ns = measure(n, args.warmup, args.passes, |i| {
         time_nextbest(&bench, &customers[i], &options)
     });
-    let s_bench = Stats::from("nextbest native", "bench", bench.rules().len(), bench_setup, ns);
+    let mut s_bench = Row::measured("nextbest native", native, "bench", bench.rules().len(), bench_setup, ns);
+    s_bench.mismatches = Some(mismatches);
     let ns = measure(n, args.warmup, args.passes, |i| {
         let t = Instant::now();
         let f = baseline.evaluate(black_box(&customers[i]), black_box(today[i]));
@@ -297,47 +352,49 @@ fn run(args: Args) -> Result<bool, String> {
         black_box(f);
         d
     });
-    let s_hand = Stats::from(
+    let mut s_hand = Row::measured(
         "hand-written Rust",
+        native,
         "bench",
         handwritten::RULES.len(),
         baseline_setup,
         ns,
     );
+    s_hand.mismatches = Some(0);
+    let mut zen_error = None;
+    let ns = measure(n, args.warmup, args.passes, |i| {
+        let t = Instant::now();
+        let f = zen.evaluate(black_box(&zen_inputs[i]));
+        let d = t.elapsed();
+        if let Err(e) = black_box(f) {
+            zen_error.get_or_insert(e);
+        }
+        d
+    });
+    if let Some(e) = zen_error {
+        return Err(format!("zen-engine: {e}"));
+    }
+    let mut s_zen = Row::measured("zen-engine", "", "bench", handwritten::RULES.len(), zen_setup, ns);
+    s_zen.runtime = format!("Rust (release), zen-engine {}", zen_version());
+    s_zen.mismatches = Some(zen_mismatches);
+
+    let mut rows = vec![s_bundled, s_bench, s_hand, s_zen];
+    let ext_mismatches: usize = externals.iter().map(|e| e.row.mismatches.unwrap_or(0)).sum();
+    let ext_sources: Vec<String> = externals.iter().map(|e| e.path.display().to_string()).collect();
+    rows.extend(externals.into_iter().map(|e| e.row));
+    let (hand, bench_row) = (&rows[2], &rows[1]);
 
     // The table.
-    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
     println!();
-    println!(
-        "{:<18} {:<8} {:>5} {:>9} {:>12} {:>9} {:>9} {:>9}   ÷ hand-written (mean / p50 / p99)",
-        "engine", "pack", "rules", "setup ms", "evals/s", "mean µs", "p50 µs", "p99 µs"
-    );
-    for s in [&s_bundled, &s_bench, &s_hand] {
-        let vs = if s.pack == "bench" && s.engine != s_hand.engine {
-            format!(
-                "{:.1}× / {:.1}× / {:.1}×",
-                ratio(s.mean_us, s_hand.mean_us),
-                ratio(s.p50_us, s_hand.p50_us),
-                ratio(s.p99_us, s_hand.p99_us)
-            )
-        } else if s.engine == s_hand.engine {
-            "1×".to_owned()
-        } else {
-            "(other rules)".to_owned()
-        };
+    print!("{}", report::text_table(&rows, hand, bench_row));
+    println!("(µs per customer, per evaluation; reading the clock twice costs about {overhead} ns, included in the Rust figures;");
+    println!(" the JavaScript engines time blocks of repeated evaluations, see each file's \"timing\")");
+    if ext_sources.is_empty() {
         println!(
-            "{:<18} {:<8} {:>5} {:>9.3} {:>12.0} {:>9.3} {:>9.3} {:>9.3}   {vs}",
-            s.engine,
-            s.pack,
-            s.rules,
-            s.setup_ms,
-            s.evals_per_s(),
-            s.mean_us,
-            s.p50_us,
-            s.p99_us
+            "no engine files in {} (scripts/bench-all.sh runs tests/bench/js first)",
+            args.engines.display()
         );
     }
-    println!("(per evaluation; reading the clock twice costs about {overhead} ns, included in every figure)");
 
     let wasm_path = root.join("www/pkg/nextbest_bg.wasm");
     let wasm = wasm_size(&wasm_path);
@@ -349,6 +406,14 @@ fn run(args: Args) -> Result<bool, String> {
         ),
         None => println!("wasm module: not built (scripts/build-wasm.sh makes www/pkg/nextbest_bg.wasm)"),
     }
+
+    let targets = report::targets(&rows, bench_row, hand, wasm.map(|(_, gz)| gz));
+    println!();
+    println!("targets (issue 5; p50s of this run; KB = 1,024 bytes):");
+    for t in &targets {
+        println!("  {}", t.line());
+    }
+    println!();
 
     let share: Vec<String> = handwritten::RULES
         .iter()
@@ -368,7 +433,48 @@ fn run(args: Args) -> Result<bool, String> {
     if !never.is_empty() {
         println!("  note: never fired on these customers: {}", never.join(", "));
     }
-    println!("mismatches (customer × rule, nextbest vs hand-written): {mismatches}; rule errors: {rule_errors}");
+    let total = mismatches + zen_mismatches + ext_mismatches;
+    println!("mismatches (customer × rule, against hand-written): total {total}");
+    for r in rows.iter().filter(|r| r.pack == "bench" && r.engine != hand.engine) {
+        println!(
+            "  {} ({}): {}",
+            r.engine,
+            r.runtime,
+            r.mismatches.map_or("–".into(), |m| m.to_string())
+        );
+    }
+    println!("rule errors: {rule_errors}");
+
+    let scaling = if args.scaling && !args.no_scaling {
+        println!();
+        println!(
+            "scaling ({n} customers, {} warm-up + {} timed passes per point):",
+            args.warmup, args.scaling_passes
+        );
+        let s = scaling::run(
+            &source,
+            &baseline,
+            &customers,
+            args.seed,
+            args.warmup,
+            args.scaling_passes,
+        )?;
+        let dir = args.out.parent().unwrap_or(Path::new("."));
+        let text = serde_json::to_string_pretty(&s.json(args.seed)).map_err(|e| e.to_string())? + "\n";
+        write(&dir.join("scaling.json"), &text)?;
+        let subtitle = format!(
+            "nextbest {} · {n} customers, seed {} · {} {} · {} CPUs",
+            nextbest::VERSION,
+            args.seed,
+            std::env::consts::OS,
+            std::env::consts::ARCH,
+            std::thread::available_parallelism().map_or(0, |n| n.get())
+        );
+        write(&dir.join("scaling.svg"), &chart::svg(&s, &subtitle))?;
+        Some(s.json(args.seed))
+    } else {
+        None
+    };
 
     let summary = json!({
         "generated_unix": std::time::SystemTime::now()
@@ -387,15 +493,19 @@ fn run(args: Args) -> Result<bool, String> {
         "warmup_passes": args.warmup,
         "timed_passes": args.passes,
         "timer_overhead_ns": overhead,
-        "engines": [s_bundled.json(), s_bench.json(), s_hand.json()],
+        "engines": rows.iter().map(|r| r.json(hand, bench_row)).collect::<Vec<_>>(),
         "ratios_vs_handwritten": {
             "nextbest_native_bench": {
-                "mean": round(ratio(s_bench.mean_us, s_hand.mean_us), 2),
-                "p50": round(ratio(s_bench.p50_us, s_hand.p50_us), 2),
-                "p99": round(ratio(s_bench.p99_us, s_hand.p99_us), 2),
+                "mean": round(ratio(bench_row.mean_us, hand.mean_us), 2),
+                "p50": round(ratio(bench_row.p50_us, hand.p50_us), 2),
+                "p99": round(ratio(bench_row.p99_us, hand.p99_us), 2),
             },
         },
-        "mismatches": mismatches,
+        "targets": targets.iter().map(report::Target::json).collect::<Vec<_>>(),
+        "mismatches": total,
+        "mismatches_by_engine": rows.iter().filter(|r| r.mismatches.is_some())
+            .map(|r| json!({"engine": r.engine, "runtime": r.runtime, "mismatches": r.mismatches}))
+            .collect::<Vec<_>>(),
         "rule_errors": rule_errors,
         "rule_fire_counts": handwritten::RULES.iter().zip(&fired_count)
             .map(|(r, k)| (r.to_string(), json!(k)))
@@ -406,18 +516,47 @@ fn run(args: Args) -> Result<bool, String> {
             "gzip_bytes": gz,
             "gzip_level": 6,
         })),
+        "engine_files": ext_sources,
+        "scaling": scaling,
     });
-    if let Some(dir) = args.out.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
     let text = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())? + "\n";
-    std::fs::write(&args.out, text).map_err(|e| format!("{}: {e}", args.out.display()))?;
-    let shown = args.out.canonicalize().unwrap_or_else(|_| args.out.clone());
-    println!("saved {}", shown.display());
+    write(&args.out, &text)?;
+    let dir = args.out.parent().unwrap_or(Path::new("."));
+    let md = format!(
+        "{} customers (seed {}), µs per customer; {} timed passes.\n\n{}\n| target | want | this run | |\n| --- | --- | ---: | --- |\n{}",
+        n,
+        args.seed,
+        args.passes,
+        report::markdown_table(&rows, hand, bench_row),
+        targets
+            .iter()
+            .map(|t| format!(
+                "| {} | {} | {} | {} |\n",
+                t.name,
+                t.want,
+                t.figure.map_or("not measured".into(), |f| format!("{f:.2}{}", t.unit)),
+                match t.met {
+                    Some(true) => "met",
+                    Some(false) => "missed",
+                    None => "not measured",
+                }
+            ))
+            .collect::<String>()
+    );
+    write(&dir.join("table.md"), &md)?;
 
-    if mismatches > 0 || rule_errors > 0 {
-        eprintln!("nextbest-bench: FAILED: {mismatches} mismatches, {rule_errors} rule errors");
+    if total > 0 || rule_errors > 0 {
+        eprintln!("nextbest-bench: FAILED: {total} mismatches, {rule_errors} rule errors");
         return Ok(false);
     }
     Ok(true)
+}
+
+/// zen-engine's version, from Cargo.lock at build time.
+fn zen_version() -> &'static str {
+    const LOCK: &str = include_str!("../../../Cargo.lock");
+    LOCK.split("[[package]]")
+        .find(|p| p.contains("name = \"zen-engine\""))
+        .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = \"")))
+        .map_or("?", |v| v.trim_end_matches('"'))
 }
