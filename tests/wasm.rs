@@ -209,12 +209,16 @@ fn loaded_customers_evaluate_like_objects() {
         let by_object = json_of(&nb.evaluate(js(c), options()).expect("evaluate"));
         assert_eq!(by_index, by_object);
     }
-    let past = nb.evaluate_loaded(&loaded, 2, options()).expect_err("index past the end");
+    let past = nb
+        .evaluate_loaded(&loaded, 2, options())
+        .expect_err("index past the end");
     assert_eq!(get(&past, "path"), JsValue::from_str("index"));
 
     let mut bad = customer();
     bad["transactions"][0]["amount"] = json!("lots");
-    let err = Customers::new(js(json!([customer(), bad]))).err().expect("a bad customer is refused");
+    let err = Customers::new(js(json!([customer(), bad])))
+        .err()
+        .expect("a bad customer is refused");
     let path = get(&err, "path").as_string().unwrap_or_default();
     assert!(path.starts_with("[1].transactions[0].amount"), "{path}");
 }
