@@ -111,6 +111,19 @@ fn date(day: i64) -> String {
 }
 
 /// Branch time, e.g. `2026-11-24T10:15:00+08:00`.
+/// `2026-11-24T10:30:00+08:00`: a Unix time as branch time (UTC+8).
+pub fn branch_time(unix: i64) -> String {
+    let local = unix + 8 * 3600;
+    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+08:00",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
 fn stamp(day: i64, minute: u64) -> String {
     format!("{}T{:02}:{:02}:00+08:00", date(day), minute / 60, minute % 60)
 }

@@ -443,10 +443,12 @@ impl Collected {
                 if !items.iter().all(|x| matches!(x, V::Unit | V::Out(_))) {
                     return Err(Bail);
                 }
+                // The array is the rule's own value: take it, copying only if shared.
+                let items = Rc::try_unwrap(items).unwrap_or_else(|shared| (*shared).clone());
                 let mut fired = false;
-                for item in items.iter() {
+                for item in items {
                     if let V::Out(o) = item {
-                        self.push(rule, (**o).clone());
+                        self.push(rule, *o);
                         fired = true;
                     }
                 }

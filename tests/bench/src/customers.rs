@@ -3,7 +3,7 @@
 //! customer contract, optionally padded or trimmed to a fixed number of
 //! transactions for the scaling experiment.
 
-use nextbest::samples::SplitMix64;
+use nextbest::samples::{branch_time, SplitMix64};
 use nextbest::{Amount, Customer, Stamp, Transaction};
 
 /// `n` customers from `seed`; with `txns`, each gets exactly that many transactions.
@@ -65,27 +65,6 @@ pub fn set_transactions(c: &mut Customer, per: usize, seed: u64) {
         });
     }
     t.sort_by_key(|x| x.at.unix);
-}
-
-/// `2026-11-24T10:30:00+08:00` for a Unix time (Howard Hinnant's civil-from-days).
-fn branch_time(unix: i64) -> String {
-    let local = unix + 8 * 3600;
-    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+08:00",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
 }
 
 #[cfg(test)]
