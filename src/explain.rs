@@ -152,8 +152,10 @@ pub enum RuleStatus {
     NotFired,
     /// None of its triggers is present, so it did not run.
     Skipped,
-    /// It failed; see `errors`.
+    /// It failed; see `errors`. Nothing it returned is used.
     Error,
+    /// The customer's time budget ran out before its turn (pack.json budgets.customer_ms).
+    NotRun,
 }
 
 /// One line of the per-rule trace.

@@ -29,6 +29,7 @@ mod signals;
 mod wasm;
 
 pub use error::{Error, RuleError, Stage};
+pub use eval::helpers::{Helper, HelperKind, HELPERS};
 pub use eval::{default_limits, Engine, Limits, Options};
 pub use explain::{
     Evaluation, HighValue, HoldReason, Note, Reason, Route, RuleStatus, Signal, Suggestion, Suppressed, TraceEntry,
@@ -37,7 +38,7 @@ pub use fixtures::{run_fixtures, CaseResult, FixtureReport};
 pub use lint::lint;
 #[cfg(not(target_arch = "wasm32"))]
 pub use pack::bundled_samples;
-pub use pack::{Destination, Manifest, PackSource, Policy, Product, RouteDefault, RuleKind, RuleMeta};
+pub use pack::{Budgets, Destination, Manifest, PackSource, Policy, Product, RouteDefault, RuleKind, RuleMeta};
 pub use signals::{
     Account, Amount, Consent, Contact, Customer, CustomerKind, Holding, Outcome, RiskRating, Segment, Stamp, Tier,
     Transaction, Visit,

@@ -1,29 +1,9 @@
-//! The helper API rules are written against. Rule authors: this is your
-//! reference; `rules/README.md` has the same list with examples.
+//! The helper API's implementation: the customer type, the result builders
+//! and the helpers, registered into rhai. What each one is and does is
+//! declared once, in `helpers.rs` (a test checks every name registered here
+//! is there and the other way round).
 //!
 //! In scope: `c`, the customer (a `Customer`), and `p`, the pack's `params`.
-//!
-//! Customer properties: `id`, `name`, `kind`, `segment`, `age` (or `()`),
-//! `risk_rating` (1–5 or `()`), `aum`, `avg_daily_balance`,
-//! `registered_capital`, `occupation`, `address_area`, `purpose` (today's
-//! visit purpose, `""` if none), `waiting`, `lobby_busy`, `channel`,
-//! `marketing_consent`, `record_consent`, `high_value` (set by signal rules),
-//! `products_held`, `applications`, `stated_needs`.
-//!
-//! Customer methods (amounts in CNY, windows in days counting today):
-//! `txn_sum(kind, days)`, `txn_count(kind, days)`, `txn_max(kind, days)`,
-//! `has_account(type)`, `account_tier(type)`, `account_balance(type)`,
-//! `holds(product_or_family)`, `holding_amount(product_or_family)`,
-//! `matures_within(product_or_family, days)`, `applies(x)`, `needs(x)`,
-//! `visit_for(purpose)`, `accepted_today()`, `declined_today()`,
-//! `field(name)` (a field the contract does not name, or `()`).
-//!
-//! Results (a rule ends with one of these, an array of them, or nothing):
-//! `suggest(product, reason_zh, reason_en)` with optional `.pitch(zh, en)`,
-//! `.to(destination)` and `.boost(points)`; `route(destination, reason_zh,
-//! reason_en)`; `high_value(signal, zh, en)`; `note(zh, en)`.
-//! Other helpers: `cny(amount, currency)`, `yuan(amount)` (`¥80,000`),
-//! `product_simple(id)` (false if unknown), `product_risk(id)` (`()` if unknown).
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,7 +11,6 @@ use std::rc::Rc;
 
 use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Position, INT};
 
-use super::compiled::Prop;
 use super::facts::Facts;
 use crate::pack::{Product, RuleKind};
 use crate::signals::Outcome;
@@ -110,6 +89,20 @@ pub(crate) fn register(engine: &mut Engine, ctx: Rc<ApiContext>) {
     register_results(engine, &ctx);
 }
 
+/// The running rule's budget, charged for walking `items` items of the customer.
+fn charge(c: &Cust, items: usize) -> Res<()> {
+    c.0.charge(items)
+        .map_err(|stop| Box::new(EvalAltResult::ErrorTerminated(stop.token().into(), Position::NONE)))
+}
+
+fn text(s: &Option<String>) -> ImmutableString {
+    s.as_deref().unwrap_or("").into()
+}
+
+fn strings(items: &[String]) -> rhai::Array {
+    items.iter().map(|s| Dynamic::from(ImmutableString::from(s.as_str()))).collect()
+}
+
 fn register_properties(engine: &mut Engine) {
     // rhai falls back to the indexer for `p.name`, so one getter serves both.
     engine.register_indexer_get(|p: &mut Params, key: &str| -> Res<Dynamic> {
@@ -118,55 +111,135 @@ fn register_properties(engine: &mut Engine) {
             None => fail(format!("unknown parameter p.{key}: not in pack.json params")),
         }
     });
-    // One definition per property for rhai and the compiled path (compiled.rs).
-    for (name, prop) in Prop::ALL {
-        engine.register_get(name, move |c: &mut Cust| prop.get(&c.0).to_dynamic());
-    }
-}
-
-fn register_methods(engine: &mut Engine) {
     engine
-        .register_fn("txn_sum", |c: &mut Cust, kind: &str, days: INT| c.0.txn_sum(kind, days))
-        .register_fn("txn_count", |c: &mut Cust, kind: &str, days: INT| {
-            c.0.txn_count(kind, days)
+        .register_get("id", |c: &mut Cust| -> ImmutableString { c.0.customer.id.as_str().into() })
+        .register_get("name", |c: &mut Cust| text(&c.0.customer.name))
+        .register_get("kind", |c: &mut Cust| -> ImmutableString { c.0.customer.kind.as_str().into() })
+        .register_get("segment", |c: &mut Cust| -> ImmutableString { c.0.customer.segment.as_str().into() })
+        .register_get("age", |c: &mut Cust| -> Dynamic {
+            c.0.customer.age.map_or(Dynamic::UNIT, |a| Dynamic::from_int(INT::from(a)))
         })
-        .register_fn("txn_max", |c: &mut Cust, kind: &str, days: INT| c.0.txn_max(kind, days))
-        .register_fn("has_account", |c: &mut Cust, kind: &str| c.0.has_account(kind))
-        .register_fn("account_tier", |c: &mut Cust, kind: &str| -> ImmutableString {
-            c.0.account_tier(kind).into()
+        .register_get("risk_rating", |c: &mut Cust| -> Dynamic {
+            c.0.customer
+                .risk_rating
+                .map_or(Dynamic::UNIT, |r| Dynamic::from_int(INT::from(r.0)))
         })
-        .register_fn("account_balance", |c: &mut Cust, kind: &str| c.0.account_balance(kind))
-        .register_fn("holds", |c: &mut Cust, what: &str| c.0.holds(what))
-        .register_fn("holding_amount", |c: &mut Cust, what: &str| c.0.holding_amount(what))
-        .register_fn("matures_within", |c: &mut Cust, what: &str, days: INT| {
-            c.0.matures_within(what, days)
+        .register_get("aum", |c: &mut Cust| c.0.customer.aum.0)
+        .register_get("avg_daily_balance", |c: &mut Cust| c.0.customer.avg_daily_balance.0)
+        .register_get("registered_capital", |c: &mut Cust| {
+            c.0.customer.registered_capital.map_or(0.0, |a| a.0)
         })
-        .register_fn("applies", |c: &mut Cust, what: &str| c.0.applies(what))
-        .register_fn("needs", |c: &mut Cust, what: &str| c.0.needs(what))
-        .register_fn("visit_for", |c: &mut Cust, purpose: &str| c.0.visit_for(purpose))
-        .register_fn("accepted_today", |c: &mut Cust| -> ImmutableString {
-            c.0.outcome_today(Outcome::Accepted).into()
+        .register_get("occupation", |c: &mut Cust| text(&c.0.customer.occupation))
+        .register_get("address_area", |c: &mut Cust| text(&c.0.customer.address_area))
+        .register_get("purpose", |c: &mut Cust| -> ImmutableString { c.0.purpose().into() })
+        .register_get("waiting", |c: &mut Cust| {
+            c.0.customer.visit.as_ref().is_some_and(|v| v.waiting)
         })
-        .register_fn("declined_today", |c: &mut Cust| -> ImmutableString {
-            c.0.outcome_today(Outcome::Declined).into()
+        .register_get("lobby_busy", |c: &mut Cust| {
+            c.0.customer.visit.as_ref().is_some_and(|v| v.lobby_busy)
         })
-        .register_fn("field", |c: &mut Cust, name: &str| -> Dynamic {
-            let facts = &c.0;
-            if let Some(v) = facts.extra_cache.borrow().get(name) {
-                return v.clone();
-            }
-            let v = facts
-                .customer
-                .extra
-                .get(name)
-                .and_then(|v| rhai::serde::to_dynamic(v).ok())
-                .unwrap_or(Dynamic::UNIT);
-            facts.extra_cache.borrow_mut().insert(name.to_owned(), v.clone());
-            v
+        .register_get("channel", |c: &mut Cust| -> ImmutableString { c.0.channel.as_ref().into() })
+        .register_get("marketing_consent", |c: &mut Cust| c.0.customer.consent.marketing)
+        .register_get("record_consent", |c: &mut Cust| c.0.customer.consent.record)
+        .register_get("high_value", |c: &mut Cust| c.0.high_value.get())
+        .register_get("products_held", |c: &mut Cust| -> Res<INT> {
+            charge(c, c.0.customer.holdings.len() + c.0.customer.accounts.len())?;
+            Ok(c.0.products_held())
+        })
+        .register_get("applications", |c: &mut Cust| -> Res<rhai::Array> {
+            charge(c, c.0.customer.applications.len())?;
+            Ok(strings(&c.0.customer.applications))
+        })
+        .register_get("stated_needs", |c: &mut Cust| -> Res<rhai::Array> {
+            charge(c, c.0.customer.stated_needs.len())?;
+            Ok(strings(&c.0.customer.stated_needs))
         });
 }
 
-/// `suggest(product, zh, en)`, shared by rhai and the compiled path.
+fn register_methods(engine: &mut Engine) {
+    // Each charges for the list it walks (budget.rs).
+    let txns = |c: &Cust| c.0.customer.transactions.len();
+    let accounts = |c: &Cust| c.0.customer.accounts.len();
+    let holdings = |c: &Cust| c.0.customer.holdings.len();
+    engine
+        .register_fn("txn_sum", move |c: &mut Cust, kind: &str, days: INT| -> Res<f64> {
+            charge(c, txns(c))?;
+            Ok(c.0.txn_sum(kind, days))
+        })
+        .register_fn("txn_count", move |c: &mut Cust, kind: &str, days: INT| -> Res<INT> {
+            charge(c, txns(c))?;
+            Ok(c.0.txn_count(kind, days))
+        })
+        .register_fn("txn_max", move |c: &mut Cust, kind: &str, days: INT| -> Res<f64> {
+            charge(c, txns(c))?;
+            Ok(c.0.txn_max(kind, days))
+        })
+        .register_fn("has_account", move |c: &mut Cust, kind: &str| -> Res<bool> {
+            charge(c, accounts(c))?;
+            Ok(c.0.has_account(kind))
+        })
+        .register_fn("account_tier", move |c: &mut Cust, kind: &str| -> Res<ImmutableString> {
+            charge(c, accounts(c))?;
+            Ok(c.0.account_tier(kind).into())
+        })
+        .register_fn("account_balance", move |c: &mut Cust, kind: &str| -> Res<f64> {
+            charge(c, accounts(c))?;
+            Ok(c.0.account_balance(kind))
+        })
+        .register_fn("holds", move |c: &mut Cust, what: &str| -> Res<bool> {
+            charge(c, holdings(c))?;
+            Ok(c.0.holds(what))
+        })
+        .register_fn("holding_amount", move |c: &mut Cust, what: &str| -> Res<f64> {
+            charge(c, holdings(c))?;
+            Ok(c.0.holding_amount(what))
+        })
+        .register_fn("matures_within", move |c: &mut Cust, what: &str, days: INT| -> Res<bool> {
+            charge(c, holdings(c))?;
+            Ok(c.0.matures_within(what, days))
+        })
+        .register_fn("applies", |c: &mut Cust, what: &str| -> Res<bool> {
+            charge(c, c.0.customer.applications.len())?;
+            Ok(c.0.applies(what))
+        })
+        .register_fn("needs", |c: &mut Cust, what: &str| -> Res<bool> {
+            charge(c, c.0.customer.stated_needs.len())?;
+            Ok(c.0.needs(what))
+        })
+        .register_fn("visit_for", |c: &mut Cust, purpose: &str| c.0.visit_for(purpose))
+        .register_fn("accepted_today", |c: &mut Cust| -> Res<ImmutableString> {
+            charge(c, c.0.customer.contact_history.len())?;
+            Ok(c.0.outcome_today(Outcome::Accepted).into())
+        })
+        .register_fn("declined_today", |c: &mut Cust| -> Res<ImmutableString> {
+            charge(c, c.0.customer.contact_history.len())?;
+            Ok(c.0.outcome_today(Outcome::Declined).into())
+        })
+        .register_fn("field", |c: &mut Cust, name: &str| -> Res<Dynamic> {
+            let facts = &c.0;
+            if let Some(v) = facts.extra_cache.borrow().get(name) {
+                return Ok(v.clone());
+            }
+            let raw = facts.customer.extra.get(name);
+            charge(c, raw.map_or(1, json_size))?;
+            let v = raw
+                .and_then(|v| rhai::serde::to_dynamic(v).ok())
+                .unwrap_or(Dynamic::UNIT);
+            facts.extra_cache.borrow_mut().insert(name.to_owned(), v.clone());
+            Ok(v)
+        });
+}
+
+/// Values in a JSON value, for charging its conversion.
+fn json_size(v: &serde_json::Value) -> usize {
+    match v {
+        serde_json::Value::Array(a) => 1 + a.iter().map(json_size).sum::<usize>(),
+        serde_json::Value::Object(m) => 1 + m.values().map(json_size).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// `suggest(product, zh, en)`.
 pub(crate) fn suggest(c: &ApiContext, product: &str, zh: &str, en: &str) -> Res<Proposal> {
     let kind = c.current_kind.get();
     if !kind.suggests() {
@@ -276,6 +349,20 @@ fn register_results(engine: &mut Engine, ctx: &Rc<ApiContext>) {
             .get(id)
             .map_or(Dynamic::UNIT, |p| Dynamic::from_int(INT::from(p.risk)))
     });
+    // Staff read product names, never ids.
+    let c = ctx.clone();
+    engine.register_fn("product_name", move |id: &str| -> ImmutableString {
+        c.catalogue.get(id).map_or_else(|| id.into(), |p| p.zh.as_str().into())
+    });
+    let c = ctx.clone();
+    engine.register_fn("product_name_en", move |id: &str| -> ImmutableString {
+        c.catalogue.get(id).map_or_else(|| id.into(), |p| p.en.as_str().into())
+    });
+    // `p.names_zh[x]` fails on a key the map lacks (maps are strict, so a
+    // misspelt key is caught); `lookup` is the lookup that may miss.
+    engine.register_fn("lookup", |m: &mut rhai::Map, key: &str, default: Dynamic| -> Dynamic {
+        m.get(key).cloned().unwrap_or(default)
+    });
 }
 
 /// `¥80,000`: amounts in reasons read as staff say them.
@@ -301,9 +388,11 @@ pub(crate) fn to_cny(c: &ApiContext, amount: f64, currency: &str) -> Res<f64> {
 }
 
 pub(crate) fn boost(c: &ApiContext, s: &Proposal, points: f64) -> Res<Proposal> {
-    if !points.is_finite() || points.abs() > c.max_boost {
+    // Capped on the suggestion's total, so chaining .boost() cannot add up
+    // past it; the rule's total per product is capped again when taken.
+    if !points.is_finite() || (s.boost + points).abs() > c.max_boost {
         return fail(format!(
-            "boost({points}): must be between -{0} and {0} (policy.max_boost)",
+            "boost({points}): a suggestion's boost must stay between -{0} and {0} (policy.max_boost)",
             c.max_boost
         ));
     }

@@ -4,8 +4,11 @@
 //! walking JSON in rhai.
 
 use std::borrow::Cow;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
+
+use super::budget::{Budget, Stop};
 
 use crate::error::Error;
 use crate::signals::{branch_day, Customer, Outcome};
@@ -19,9 +22,9 @@ pub(crate) struct Txn {
     pub cny: f64,
 }
 
-/// The customer as rules see it. It borrows the customer: the compiled path
-/// reads it in place; only a rule that runs in rhai needs an owned copy
-/// (rhai's values are `'static`), made then and not before.
+/// The customer as rules see it. Helpers that walk one of its lists charge
+/// the running rule's budget for it ([`Facts::charge`]), so the cost of a
+/// rule's operation does not grow with the customer unbounded.
 #[derive(Debug)]
 pub struct Facts<'c> {
     pub customer: Cow<'c, Customer>,
@@ -37,6 +40,9 @@ pub struct Facts<'c> {
     pub(crate) high_value: Cell<bool>,
     /// rhai values of unknown fields, converted on first read.
     pub(crate) extra_cache: RefCell<BTreeMap<String, rhai::Dynamic>>,
+    /// Distinct products and account types, counted on first read.
+    products_held: OnceCell<i64>,
+    pub(crate) budget: Rc<Budget>,
 }
 
 impl<'c> Facts<'c> {
@@ -46,6 +52,7 @@ impl<'c> Facts<'c> {
         now: i64,
         channel: Cow<'c, str>,
         fx: &BTreeMap<String, f64>,
+        budget: Rc<Budget>,
     ) -> Result<Facts<'c>, Error> {
         let all = &customer.transactions;
         let mut txns = Vec::with_capacity(all.len());
@@ -68,7 +75,18 @@ impl<'c> Facts<'c> {
             txns,
             high_value: Cell::new(false),
             extra_cache: RefCell::new(BTreeMap::new()),
+            products_held: OnceCell::new(),
+            budget,
         })
+    }
+
+    /// Charges the running rule for walking `items` items; `Err` when that
+    /// breaks its budget.
+    pub(crate) fn charge(&self, items: usize) -> Result<(), Stop> {
+        match self.budget.charge_items(items) {
+            Some(stop) => Err(stop),
+            None => Ok(()),
+        }
     }
 
     /// Transactions of `kind` within the last `days` days, today included.
@@ -187,12 +205,14 @@ impl<'c> Facts<'c> {
             .unwrap_or("")
     }
 
-    /// Distinct products held and account types opened.
+    /// Distinct products held and account types opened (counted once per customer).
     pub(crate) fn products_held(&self) -> i64 {
-        let c = &self.customer;
-        let mut held: BTreeSet<&str> = c.holdings.iter().map(|h| h.product.as_str()).collect();
-        held.extend(c.accounts.iter().map(|a| a.kind.as_str()));
-        held.len() as i64
+        *self.products_held.get_or_init(|| {
+            let c = &self.customer;
+            let mut held: BTreeSet<&str> = c.holdings.iter().map(|h| h.product.as_str()).collect();
+            held.extend(c.accounts.iter().map(|a| a.kind.as_str()));
+            held.len() as i64
+        })
     }
 
     /// The product of the latest contact today with this outcome, `""` if none.

@@ -51,6 +51,14 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// The default limits with the operation budget a pack states.
+    pub fn from_budgets(b: &crate::pack::Budgets) -> Limits {
+        Limits {
+            max_operations: b.operations_per_rule,
+            ..Limits::default()
+        }
+    }
+
     /// rhai reads 0 as "unlimited": refuse it, a sandbox has bounds.
     pub fn check(&self) -> Result<(), String> {
         let fields = [

@@ -2,18 +2,23 @@
 //!
 //! Everything that can be done once is done in [`Engine::new`]: the rhai
 //! engine is built with its limits and helpers, every rule is compiled to its
-//! own AST and its triggers numbered, `params` become one read-only value
-//! that every evaluation shares (a rule cannot change it for the next).
-//! Per customer, [`Engine::evaluate`] works out the facts once and runs only
-//! the rules whose triggers are present.
+//! own AST, checked against the helper whitelist and its triggers numbered,
+//! `params` become one read-only value that every evaluation shares (a rule
+//! cannot change it for the next). Per customer, [`Engine::evaluate`] works
+//! out the facts once and runs only the rules whose triggers are present,
+//! each inside the pack's budgets (operations, time, output).
+//!
+//! There is one evaluator: rhai's. An earlier compiled fast path was removed
+//! because no test could show it answered exactly as rhai does.
 
 mod api;
-mod compiled;
+mod budget;
 mod facts;
+pub mod helpers;
 mod limits;
+mod rhai_ast;
 
 use std::borrow::Cow;
-use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -24,11 +29,11 @@ pub use limits::{default_limits, Limits};
 
 use self::api::{ApiContext, Cust, NoteProposal, Params, SignalProposal};
 pub(crate) use self::api::{Proposal, RouteProposal};
-use self::compiled::{Bail, Out, V};
+use self::budget::{Budget, Stop};
 use self::facts::{Bits, TriggerIndex};
 use crate::error::{line_col, Error, RuleError, Stage};
 use crate::explain::{Evaluation, HighValue, Note, RuleStatus, Signal, TraceEntry};
-use crate::pack::{self, Manifest, PackSource, Product, RuleKind, RuleMeta};
+use crate::pack::{self, Budgets, Manifest, PackSource, Product, RuleKind, RuleMeta};
 use crate::policy::{self, Proposed};
 use crate::signals::Customer;
 
@@ -36,6 +41,8 @@ use crate::signals::Customer;
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Evaluation time (Unix seconds). `None`: the customer's `visit.at`.
+    /// The evaluation never runs earlier than the visit or the customer's
+    /// last recorded contact, so a recorded answer is never in the future.
     pub now: Option<i64>,
     /// Who is serving: teller, vip_teller, lobby, psm or cm. Decides the pitch limit.
     pub channel: String,
@@ -56,8 +63,6 @@ struct CompiledRule {
     id: Rc<str>,
     ast: AST,
     triggers: Bits,
-    /// The rule compiled past rhai (compiled.rs); `None` runs it in rhai.
-    program: Option<compiled::Program>,
     /// Where a rule's final value stands, for errors about that value.
     last_line: usize,
 }
@@ -74,8 +79,7 @@ pub struct Engine {
     metas: Vec<RuleMeta>,
     triggers: TriggerIndex,
     params: Params,
-    ops: Rc<Cell<u64>>,
-    limits: Limits,
+    budget: Rc<Budget>,
 }
 
 /// Names rules may use without declaring them.
@@ -83,25 +87,20 @@ const CUSTOMER_VAR: &str = "c";
 const PARAMS_VAR: &str = "p";
 
 impl Engine {
-    /// Compiles a pack with the default limits.
+    /// Compiles a pack with the limits its `pack.json` budgets give.
     pub fn new(source: &PackSource) -> Result<Engine, Error> {
-        Engine::with_limits(source, Limits::default())
+        Engine::build(source, None)
     }
 
-    /// Compiles a pack. A broken `pack.json` or `products.json` is an error; a
+    /// Compiles a pack with other rhai limits than the pack's (tests and
+    /// fuzzing). A broken `pack.json` or `products.json` is an error; a
     /// broken rule is not: it is listed in [`Engine::problems`] and the
     /// other rules still run.
     pub fn with_limits(source: &PackSource, limits: Limits) -> Result<Engine, Error> {
-        Engine::build(source, limits, true)
+        Engine::build(source, Some(limits))
     }
 
-    /// Compiles a pack whose rules all run in rhai's interpreter, never the
-    /// compiled path: the reference the compiled path is tested against.
-    pub fn interpreted(source: &PackSource) -> Result<Engine, Error> {
-        Engine::build(source, Limits::default(), false)
-    }
-
-    fn build(source: &PackSource, limits: Limits, compile_rules: bool) -> Result<Engine, Error> {
+    fn build(source: &PackSource, limits: Option<Limits>) -> Result<Engine, Error> {
         let manifest_text = source
             .files
             .get("pack.json")
@@ -112,6 +111,7 @@ impl Engine {
             .get("products.json")
             .ok_or_else(|| Error::pack("products.json", "the pack has no products.json"))?;
         let products = pack::parse_products("products.json", products_text)?;
+        let limits = limits.unwrap_or_else(|| Limits::from_budgets(&manifest.budgets));
         limits.check().map_err(|m| Error::pack("limits", m))?;
         let params = match rhai::serde::to_dynamic(&manifest.params) {
             Ok(v) => Params(Rc::new(v.try_cast::<rhai::Map>().unwrap_or_default())),
@@ -122,11 +122,15 @@ impl Engine {
             catalogue: products.into_iter().map(|p| (p.id.clone(), p)).collect(),
             destinations: manifest.destinations.keys().cloned().collect(),
             fx: manifest.fx_rates.clone(),
-            current_kind: Cell::new(RuleKind::Signal),
+            current_kind: std::cell::Cell::new(RuleKind::Signal),
             max_boost: manifest.policy.max_boost,
         });
-        let ops = Rc::new(Cell::new(0u64));
-        let rhai = build_rhai(limits, ctx.clone(), ops.clone());
+        let budget = Rc::new(Budget::new(
+            limits.max_operations,
+            manifest.budgets.rule_ms,
+            manifest.budgets.customer_ms,
+        ));
+        let rhai = build_rhai(limits, ctx.clone(), budget.clone());
 
         // Plain variables while compiling: as constants the optimiser would
         // fold them into the AST. At run time they are constants.
@@ -145,15 +149,23 @@ impl Engine {
                 }
             };
             metas.push(meta.clone());
+            let compile_error = |line, column, message| RuleError {
+                rule: id.to_owned(),
+                file: file.to_owned(),
+                stage: Stage::Compile,
+                line,
+                column,
+                message,
+            };
             match rhai.compile_with_scope(&scope, text) {
                 Ok(mut ast) => {
+                    let refused = whitelist_problems(&ast);
+                    if !refused.is_empty() {
+                        problems.extend(refused.into_iter().map(|(l, c, m)| compile_error(l, c, m)));
+                        continue;
+                    }
                     ast.set_source(id);
                     let bits = triggers.add(&meta.triggers);
-                    let program = if compile_rules {
-                        compiled::compile(&ast, &params.0, CUSTOMER_VAR, PARAMS_VAR)
-                    } else {
-                        None
-                    };
                     let last_line = text
                         .lines()
                         .enumerate()
@@ -165,20 +177,12 @@ impl Engine {
                         meta,
                         ast,
                         triggers: bits,
-                        program,
                         last_line,
                     });
                 }
                 Err(e) => {
                     let (line, column) = line_col(e.position());
-                    problems.push(RuleError {
-                        rule: id.to_owned(),
-                        file: file.to_owned(),
-                        stage: Stage::Compile,
-                        line,
-                        column,
-                        message: e.0.to_string(),
-                    });
+                    problems.push(compile_error(line, column, e.0.to_string()));
                 }
             }
         }
@@ -194,8 +198,7 @@ impl Engine {
             metas,
             triggers,
             params,
-            ops,
-            limits,
+            budget,
         })
     }
 
@@ -207,16 +210,6 @@ impl Engine {
     /// Every rule whose header could be read, compiled or not, in id order.
     pub fn rules(&self) -> &[RuleMeta] {
         &self.metas
-    }
-
-    /// Ids of the rules that run compiled, past rhai's interpreter (the
-    /// others use a construct the compiled path does not cover).
-    pub fn compiled_rules(&self) -> Vec<&str> {
-        self.rules
-            .iter()
-            .filter(|r| r.program.is_some())
-            .map(|r| r.meta.id.as_str())
-            .collect()
     }
 
     /// The pack's manifest.
@@ -237,30 +230,16 @@ impl Engine {
     /// Runs the rules over one customer, then policy. Never panics; a failing
     /// rule is reported in `errors` and the others still run.
     pub fn evaluate(&self, customer: Customer, options: &Options) -> Result<Evaluation, Error> {
-        self.evaluate_ref(&customer, options)
+        self.run(Cow::Owned(customer), options)
     }
 
-    /// [`Engine::evaluate`] without taking the customer: nothing is copied
-    /// unless a rule has to run in rhai.
+    /// [`Engine::evaluate`] of a customer the caller keeps.
     pub fn evaluate_ref(&self, customer: &Customer, options: &Options) -> Result<Evaluation, Error> {
-        let now = match options
-            .now
-            .or_else(|| customer.visit.as_ref().and_then(|v| v.at.as_ref()).map(|s| s.unix))
-        {
-            Some(now) => now,
-            None => {
-                return Err(Error::input(
-                    "visit.at",
-                    "no evaluation time: give visit.at or an explicit now",
-                ))
-            }
-        };
-        if time::OffsetDateTime::from_unix_timestamp(now).is_err() {
-            return Err(Error::input(
-                "now",
-                format!("{now} is not a time between the years 1 and 9999"),
-            ));
-        }
+        self.run(Cow::Owned(customer.clone()), options)
+    }
+
+    fn run(&self, customer: Cow<'static, Customer>, options: &Options) -> Result<Evaluation, Error> {
+        let now = evaluation_time(&customer, options)?;
         if !self.manifest.policy.max_pitches.contains_key(&options.channel) {
             let known: Vec<&str> = self.manifest.policy.max_pitches.keys().map(String::as_str).collect();
             return Err(Error::input(
@@ -268,34 +247,27 @@ impl Engine {
                 format!("unknown channel {:?} (known: {})", options.channel, known.join(", ")),
             ));
         }
-        let facts = Facts::new(
-            Cow::Borrowed(customer),
+        self.budget.start_customer();
+        let facts = Rc::new(Facts::new(
+            customer,
             now,
-            Cow::Borrowed(&options.channel),
+            Cow::Owned(options.channel.clone()),
             &self.manifest.fx_rates,
-        )?;
+            self.budget.clone(),
+        )?);
         let present = self.triggers.present(&facts);
-        // rhai's own copy of the customer and its scope, made for the first
-        // rule that runs in rhai.
-        let mut interpreted: Option<(Rc<Facts<'static>>, Scope)> = None;
+        let mut scope = Scope::new();
+        scope.push_constant(CUSTOMER_VAR, Cust(facts.clone()));
+        scope.push_constant(PARAMS_VAR, self.params.clone());
 
-        let mut out = Collected::default();
+        let mut out = Collected::new(&self.manifest.budgets, self.manifest.policy.max_boost);
         let mut errors = self.problems.clone();
         let mut trace = Vec::with_capacity(self.rules.len());
         let mut signals_done = false;
-        let mut fast = compiled::Run::new(
-            &facts,
-            &self.ctx,
-            self.limits.max_operations,
-            self.limits.max_string_size,
-        );
+        let mut out_of_time = false;
         for rule in &self.rules {
             if !signals_done && rule.meta.kind != RuleKind::Signal {
-                let flag = !out.signals.is_empty();
-                facts.high_value.set(flag);
-                if let Some((owned, _)) = &interpreted {
-                    owned.high_value.set(flag);
-                }
+                facts.high_value.set(!out.signals.is_empty());
                 signals_done = true;
             }
             if !rule.triggers.is_empty() && !rule.triggers.intersects(&present) {
@@ -306,42 +278,24 @@ impl Engine {
                 });
                 continue;
             }
-            self.ctx.current_kind.set(rule.meta.kind);
-            if let Some(program) = &rule.program {
-                if let Ok(value) = fast.run(program) {
-                    if let Ok(fired) = out.take_compiled(rule, value) {
-                        trace.push(TraceEntry {
-                            rule: rule.id.clone(),
-                            status: if fired { RuleStatus::Fired } else { RuleStatus::NotFired },
-                            operations: fast.ops,
-                        });
-                        continue;
-                    }
-                }
+            if out_of_time || !self.budget.customer_time_left() {
+                out_of_time = true;
+                trace.push(TraceEntry {
+                    rule: rule.id.clone(),
+                    status: RuleStatus::NotRun,
+                    operations: 0,
+                });
+                continue;
             }
-            let (_, scope) = match &mut interpreted {
-                Some(state) => state,
-                None => {
-                    let owned = Facts::new(
-                        Cow::Owned(customer.clone()),
-                        now,
-                        Cow::Owned(options.channel.clone()),
-                        &self.manifest.fx_rates,
-                    )?;
-                    owned.high_value.set(facts.high_value.get());
-                    let owned = Rc::new(owned);
-                    let mut scope = Scope::new();
-                    scope.push_constant(CUSTOMER_VAR, Cust(owned.clone()));
-                    scope.push_constant(PARAMS_VAR, self.params.clone());
-                    interpreted.insert((owned, scope))
-                }
-            };
+            self.ctx.current_kind.set(rule.meta.kind);
+            self.budget.start_rule();
             let base = scope.len();
-            self.ops.set(0);
-            let result = self.rhai.eval_ast_with_scope::<Dynamic>(scope, &rule.ast);
+            let result = self.rhai.eval_ast_with_scope::<Dynamic>(&mut scope, &rule.ast);
             scope.rewind(base);
+            let stopped = self.budget.stopped();
+            out_of_time |= stopped == Some(Stop::CustomerTime);
             let status = match result
-                .map_err(|e| run_error(rule, &e, self.limits.max_operations))
+                .map_err(|e| run_error(rule, &e, stopped, &self.budget))
                 .and_then(|v| out.take(rule, v))
             {
                 Ok(true) => RuleStatus::Fired,
@@ -354,17 +308,17 @@ impl Engine {
             trace.push(TraceEntry {
                 rule: rule.id.clone(),
                 status,
-                operations: self.ops.get(),
+                operations: self.budget.used(),
             });
         }
         if !signals_done {
             facts.high_value.set(!out.signals.is_empty());
         }
-        drop(interpreted);
+        drop(scope);
 
         let decided = policy::decide(&self.manifest, &self.ctx.catalogue, &facts, out.proposals, out.routes);
         Ok(Evaluation {
-            customer: customer.id.clone(),
+            customer: facts.customer.id.clone(),
             today: policy::date_text(facts.today),
             channel: options.channel.clone(),
             suggestions: decided.suggestions,
@@ -376,19 +330,73 @@ impl Engine {
             suppressed: decided.suppressed,
             unmet_needs: decided.unmet_needs,
             notes: out.notes,
-            lead_allowed: customer.consent.record,
+            lead_allowed: facts.customer.consent.record,
             errors,
             trace,
         })
     }
 }
 
+/// The evaluation time: the caller's `now` or the visit's time, but never
+/// earlier than the visit or the last recorded contact, so an answer the
+/// customer gave is never in the future (and always holds the product back).
+fn evaluation_time(customer: &Customer, options: &Options) -> Result<i64, Error> {
+    let visit_at = customer.visit.as_ref().and_then(|v| v.at.as_ref()).map(|s| s.unix);
+    let Some(asked) = options.now.or(visit_at) else {
+        return Err(Error::input(
+            "visit.at",
+            "no evaluation time: give visit.at or an explicit now",
+        ));
+    };
+    let last_contact = customer.contact_history.iter().map(|c| c.at.unix).max();
+    let now = [Some(asked), visit_at, last_contact].into_iter().flatten().max().unwrap_or(asked);
+    if time::OffsetDateTime::from_unix_timestamp(now).is_err() {
+        return Err(Error::input(
+            "now",
+            format!("{now} is not a time between the years 1 and 9999"),
+        ));
+    }
+    Ok(now)
+}
+
+/// Calls to anything outside the helper table: each with its position and
+/// a reason or a did-you-mean. A rule with any does not run at all.
+fn whitelist_problems(ast: &AST) -> Vec<(usize, usize, String)> {
+    use helpers::HelperKind as K;
+    let own = rhai_ast::own_functions(ast);
+    rhai_ast::calls(ast)
+        .into_iter()
+        .filter(|call| helpers::helper(&call.name).is_none() && !own.contains(&call.name))
+        .map(|call| {
+            let shown = if call.method { format!(".{}()", call.name) } else { format!("{}()", call.name) };
+            let message = if let Some(why) = helpers::refused(&call.name) {
+                format!("{shown} is not available to rules: {why}")
+            } else {
+                let kinds: &[K] = if call.method {
+                    &[K::Method, K::Suggestion, K::Std]
+                } else {
+                    &[K::Function, K::Std]
+                };
+                match helpers::did_you_mean(&call.name, kinds) {
+                    Some(near) => format!("unknown function {shown}: did you mean {near}()?"),
+                    None => format!(
+                        "unknown function {shown}: rules may call only the helpers listed in rules/README.md (nextbest helpers)"
+                    ),
+                }
+            };
+            (call.line, call.column, message)
+        })
+        .collect()
+}
+
 /// The rhai engine: minimal, sandboxed, with the helper API.
-fn build_rhai(limits: Limits, ctx: Rc<ApiContext>, ops: Rc<Cell<u64>>) -> rhai::Engine {
+fn build_rhai(limits: Limits, ctx: Rc<ApiContext>, budget: Rc<Budget>) -> rhai::Engine {
     use rhai::packages::Package;
     // new_raw: no print to stdout, no module resolver (no file access). The
-    // standard package adds strings, arrays and maths; what rules can reach is
-    // read-only (`c` and `p` are constants, `p` is a read-only type).
+    // standard package adds strings, arrays and maths; what rules may call of
+    // it is the helper table's whitelist, checked when a rule compiles. What
+    // rules can reach is read-only (`c` and `p` are constants, `p` is a
+    // read-only type).
     let mut engine = rhai::Engine::new_raw();
     rhai::packages::StandardPackage::new().register_into_engine(&mut engine);
     limits.apply(&mut engine);
@@ -396,141 +404,213 @@ fn build_rhai(limits: Limits, ctx: Rc<ApiContext>, ops: Rc<Cell<u64>>) -> rhai::
         .set_strict_variables(true)
         .set_fail_on_invalid_map_property(true)
         .disable_symbol("eval");
-    engine.on_progress(move |n| {
-        ops.set(n);
-        None
-    });
+    // Called once for every operation, inside closures that native
+    // functions call back too: the engine's own count (budget.rs).
+    let b = budget.clone();
+    engine.on_progress(move |_| b.tick().map(|stop| Dynamic::from(stop.token())));
     api::register(&mut engine, ctx);
     engine
 }
 
+/// One result a rule returned.
+enum Out {
+    Suggest(Proposal),
+    Route(RouteProposal),
+    Signal(SignalProposal),
+    Note(NoteProposal),
+}
+
+impl Out {
+    fn texts(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            Out::Suggest(p) => {
+                let mut t = vec![("reason_zh", p.reason_zh.as_str()), ("reason_en", p.reason_en.as_str())];
+                if let Some((zh, en)) = &p.pitch {
+                    t.push(("pitch_zh", zh.as_str()));
+                    t.push(("pitch_en", en.as_str()));
+                }
+                t
+            }
+            Out::Route(r) => vec![("reason_zh", r.reason_zh.as_str()), ("reason_en", r.reason_en.as_str())],
+            Out::Signal(s) => vec![("signal", s.signal.as_str()), ("zh", s.zh.as_str()), ("en", s.en.as_str())],
+            Out::Note(n) => vec![("zh", n.zh.as_str()), ("en", n.en.as_str())],
+        }
+    }
+}
+
 /// What the rules returned, sorted into its kinds.
-#[derive(Default)]
 struct Collected {
     proposals: Vec<Proposed>,
     routes: Vec<(i64, String, RouteProposal)>,
     signals: Vec<Signal>,
     notes: Vec<Note>,
+    results_per_rule: usize,
+    text_chars: usize,
+    output_chars: usize,
+    /// Characters of text taken so far for this customer.
+    used_chars: usize,
+    max_boost: f64,
 }
 
 impl Collected {
-    /// Takes one rule's value; `Ok(false)` when it returned nothing.
-    fn take(&mut self, rule: &CompiledRule, value: Dynamic) -> Result<bool, RuleError> {
-        if value.is_unit() {
-            return Ok(false);
+    fn new(b: &Budgets, max_boost: f64) -> Collected {
+        Collected {
+            proposals: Vec::new(),
+            routes: Vec::new(),
+            signals: Vec::new(),
+            notes: Vec::new(),
+            results_per_rule: b.results_per_rule,
+            text_chars: b.text_chars,
+            output_chars: b.output_chars,
+            used_chars: 0,
+            max_boost,
         }
-        if value.is_array() {
-            let items = value.into_array().unwrap_or_default();
-            let mut fired = false;
-            for item in items {
-                fired |= self.take_one(rule, item)?;
-            }
-            return Ok(fired);
-        }
-        self.take_one(rule, value)
     }
 
-    /// Takes a compiled rule's value; `Err` (nothing taken) when it is not
-    /// one rhai would accept, so the rule runs again in rhai and fails there.
-    fn take_compiled(&mut self, rule: &CompiledRule, value: V) -> Result<bool, Bail> {
-        match value {
-            V::Unit => Ok(false),
-            V::Out(o) => {
-                self.push(rule, *o);
-                Ok(true)
+    /// Takes one rule's value, all of it or nothing: `Ok(false)` when it
+    /// returned nothing, an error (and nothing taken) when any part of it is
+    /// not a result or breaks an output budget.
+    fn take(&mut self, rule: &CompiledRule, value: Dynamic) -> Result<bool, RuleError> {
+        let fail = |message: String| RuleError {
+            rule: rule.meta.id.clone(),
+            file: rule.meta.file.clone(),
+            stage: Stage::Run,
+            line: rule.last_line,
+            column: 1,
+            message,
+        };
+        let items = if value.is_array() {
+            value.into_array().unwrap_or_default()
+        } else {
+            vec![value]
+        };
+        let mut staged = Vec::with_capacity(items.len());
+        for (i, item) in items.into_iter().enumerate() {
+            if item.is_unit() {
+                continue;
             }
-            V::Array(items) => {
-                if !items.iter().all(|x| matches!(x, V::Unit | V::Out(_))) {
-                    return Err(Bail);
+            match to_out(item) {
+                Ok(o) => staged.push(o),
+                Err(type_name) => {
+                    return Err(fail(format!(
+                        "a rule ends with suggest(...), route(...), high_value(...), note(...), an array of them, or nothing; {} a value of type {type_name}, so none of its results are used",
+                        if i == 0 { "this one ended with".to_owned() } else { format!("item {i} of its array is") }
+                    )))
                 }
-                // The array is the rule's own value: take it, copying only if shared.
-                let items = Rc::try_unwrap(items).unwrap_or_else(|shared| (*shared).clone());
-                let mut fired = false;
-                for item in items {
-                    if let V::Out(o) = item {
-                        self.push(rule, *o);
-                        fired = true;
+            }
+        }
+        if staged.len() > self.results_per_rule {
+            return Err(fail(format!(
+                "the rule returned {} results; a rule may return at most {} (pack.json budgets.results_per_rule), so none are used",
+                staged.len(),
+                self.results_per_rule
+            )));
+        }
+        let mut chars = 0usize;
+        for o in &staged {
+            for (field, text) in o.texts() {
+                let n = text.chars().count();
+                if n > self.text_chars {
+                    return Err(fail(format!(
+                        "a {field} text of {n} characters is longer than {} (pack.json budgets.text_chars), so none of the rule's results are used",
+                        self.text_chars
+                    )));
+                }
+                chars += n;
+            }
+        }
+        if self.used_chars + chars > self.output_chars {
+            return Err(fail(format!(
+                "this customer's results would pass {} characters of text (pack.json budgets.output_chars), so this rule's results are not used",
+                self.output_chars
+            )));
+        }
+        self.used_chars += chars;
+        // `boost` is capped per rule: the boosts one rule gives one product
+        // add up to at most policy.max_boost, however many suggestions carry them.
+        let mut boosts: BTreeMap<String, f64> = BTreeMap::new();
+        let fired = !staged.is_empty();
+        for o in staged {
+            match o {
+                Out::Suggest(mut p) => {
+                    let before = boosts.get(&p.product).copied().unwrap_or(0.0);
+                    let after = (before + p.boost).clamp(-self.max_boost, self.max_boost);
+                    p.boost = after - before;
+                    boosts.insert(p.product.clone(), after);
+                    self.proposals.push(Proposed {
+                        rule: rule.meta.id.clone(),
+                        kind: rule.meta.kind,
+                        priority: rule.meta.priority,
+                        proposal: p,
+                    })
+                }
+                Out::Route(r) => self.routes.push((rule.meta.priority, rule.meta.id.clone(), r)),
+                Out::Signal(s) => {
+                    if !self.signals.iter().any(|x| x.signal == s.signal) {
+                        self.signals.push(Signal {
+                            signal: s.signal,
+                            rule: rule.meta.id.clone(),
+                            zh: s.zh,
+                            en: s.en,
+                        });
                     }
                 }
-                Ok(fired)
+                Out::Note(n) => self.notes.push(Note {
+                    rule: rule.meta.id.clone(),
+                    zh: n.zh,
+                    en: n.en,
+                }),
             }
-            _ => Err(Bail),
         }
+        Ok(fired)
     }
+}
 
-    fn push(&mut self, rule: &CompiledRule, out: Out) {
-        let id = &rule.meta.id;
-        match out {
-            Out::Suggest(p) => self.proposals.push(Proposed {
-                rule: id.clone(),
-                kind: rule.meta.kind,
-                priority: rule.meta.priority,
-                proposal: p,
-            }),
-            Out::Route(r) => self.routes.push((rule.meta.priority, id.clone(), r)),
-            Out::Signal(s) => {
-                if !self.signals.iter().any(|x| x.signal == s.signal) {
-                    self.signals.push(Signal {
-                        signal: s.signal,
-                        rule: id.clone(),
-                        zh: s.zh,
-                        en: s.en,
-                    });
-                }
-            }
-            Out::Note(n) => self.notes.push(Note {
-                rule: id.clone(),
-                zh: n.zh,
-                en: n.en,
-            }),
-        }
-    }
-
-    fn take_one(&mut self, rule: &CompiledRule, value: Dynamic) -> Result<bool, RuleError> {
-        if value.is_unit() {
-            return Ok(false);
-        }
-        let out = if value.is::<Proposal>() {
-            Out::Suggest(value.cast::<Proposal>())
-        } else if value.is::<RouteProposal>() {
-            Out::Route(value.cast::<RouteProposal>())
-        } else if value.is::<SignalProposal>() {
-            Out::Signal(value.cast::<SignalProposal>())
-        } else if value.is::<NoteProposal>() {
-            Out::Note(value.cast::<NoteProposal>())
-        } else {
-            return Err(RuleError {
-                rule: rule.meta.id.clone(),
-                file: rule.meta.file.clone(),
-                stage: Stage::Run,
-                line: rule.last_line,
-                column: 1,
-                message: format!(
-                    "a rule ends with suggest(...), route(...), high_value(...), note(...), an array of them, or nothing; this one ended with a value of type {}",
-                    value.type_name()
-                ),
-            });
-        };
-        self.push(rule, out);
-        Ok(true)
+/// A rule's result value, or its type name when it is not one.
+fn to_out(value: Dynamic) -> Result<Out, String> {
+    if value.is::<Proposal>() {
+        Ok(Out::Suggest(value.cast::<Proposal>()))
+    } else if value.is::<RouteProposal>() {
+        Ok(Out::Route(value.cast::<RouteProposal>()))
+    } else if value.is::<SignalProposal>() {
+        Ok(Out::Signal(value.cast::<SignalProposal>()))
+    } else if value.is::<NoteProposal>() {
+        Ok(Out::Note(value.cast::<NoteProposal>()))
+    } else {
+        Err(value.type_name().to_owned())
     }
 }
 
 /// A run-time failure in words a rule author understands, at rhai's position.
-fn run_error(rule: &CompiledRule, e: &EvalAltResult, max_operations: u64) -> RuleError {
+fn run_error(rule: &CompiledRule, e: &EvalAltResult, stopped: Option<Stop>, budget: &Budget) -> RuleError {
     let (line, column) = line_col(e.position());
-    let message = match e {
-        EvalAltResult::ErrorTooManyOperations(..) => {
-            format!("the rule ran more than {max_operations} operations and was stopped (an endless loop?)")
-        }
-        EvalAltResult::ErrorRuntime(msg, ..) => msg.to_string(),
-        EvalAltResult::ErrorPropertyNotFound(name, ..) => {
-            format!("no property {name:?} here: check the spelling against pack.json params or the customer API")
-        }
-        EvalAltResult::ErrorInFunctionCall(name, _, inner, ..) => {
-            format!("in {name}(): {}", strip_position(&inner.to_string()))
-        }
-        other => strip_position(&other.to_string()),
+    let message = match stopped {
+        Some(Stop::Operations) => format!(
+            "the rule used more than {} operations and was stopped (an endless loop, or a loop over a very long list?); pack.json budgets.operations_per_rule",
+            budget.max_operations()
+        ),
+        Some(Stop::RuleTime) => format!(
+            "the rule ran longer than {} ms and was stopped; pack.json budgets.rule_ms",
+            budget.rule_ms()
+        ),
+        Some(Stop::CustomerTime) => format!(
+            "this customer's evaluation passed {} ms while this rule ran; it was stopped and the rules after it were not run (pack.json budgets.customer_ms)",
+            budget.customer_ms()
+        ),
+        None => match e {
+            EvalAltResult::ErrorTooManyOperations(..) => format!(
+                "the rule used more than {} operations and was stopped (an endless loop?)",
+                budget.max_operations()
+            ),
+            EvalAltResult::ErrorRuntime(msg, ..) => msg.to_string(),
+            EvalAltResult::ErrorPropertyNotFound(name, ..) => {
+                format!("no property {name:?} here: check the spelling against pack.json params or the customer API")
+            }
+            EvalAltResult::ErrorInFunctionCall(name, _, inner, ..) => {
+                format!("in {name}(): {}", strip_position(&inner.to_string()))
+            }
+            other => strip_position(&other.to_string()),
+        },
     };
     RuleError {
         rule: rule.meta.id.clone(),

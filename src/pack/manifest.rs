@@ -28,6 +28,70 @@ pub struct Manifest {
     /// `app`, `need`, `purpose`, `account`): `nextbest check` flags others.
     #[serde(default)]
     pub vocabulary: BTreeMap<String, Vec<String>>,
+    /// What one rule and one customer may cost: operations, time, output.
+    #[serde(default)]
+    pub budgets: Budgets,
+}
+
+/// The sandbox's budgets. Operations and output bound every rule the same
+/// on every machine; the time budgets are set far above what a legitimate
+/// rule needs, as the last guard against a rule that is slow in a way
+/// operations do not count, so answers stay deterministic in practice.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Budgets {
+    /// rhai operations one rule may use on one customer; helpers that walk a
+    /// list charge one operation per 32 items they walk.
+    pub operations_per_rule: u64,
+    /// Wall-clock milliseconds one rule may run on one customer.
+    pub rule_ms: f64,
+    /// Wall-clock milliseconds all rules together may run on one customer.
+    pub customer_ms: f64,
+    /// Results (suggestions, routes, signals, notes) one rule may return.
+    pub results_per_rule: usize,
+    /// Characters in any one text a rule returns (a pitch, a reason, a note).
+    pub text_chars: usize,
+    /// Characters of text all rules together may return for one customer.
+    pub output_chars: usize,
+}
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Budgets {
+            operations_per_rule: 20_000,
+            rule_ms: 50.0,
+            customer_ms: 250.0,
+            results_per_rule: 8,
+            text_chars: 300,
+            output_chars: 20_000,
+        }
+    }
+}
+
+impl Budgets {
+    fn check(&self) -> Result<(), String> {
+        let b = self;
+        let bad = |field: &str, why: &str| Err(format!("budgets.{field}: {why}"));
+        if !(1..=10_000_000).contains(&b.operations_per_rule) {
+            return bad("operations_per_rule", "must be 1 to 10,000,000");
+        }
+        if !(b.rule_ms.is_finite() && b.rule_ms > 0.0 && b.rule_ms <= 10_000.0) {
+            return bad("rule_ms", "must be more than 0 and at most 10,000");
+        }
+        if !(b.customer_ms.is_finite() && b.customer_ms >= b.rule_ms && b.customer_ms <= 60_000.0) {
+            return bad("customer_ms", "must be at least rule_ms and at most 60,000");
+        }
+        if !(1..=1_000).contains(&b.results_per_rule) {
+            return bad("results_per_rule", "must be 1 to 1,000");
+        }
+        if !(1..=100_000).contains(&b.text_chars) {
+            return bad("text_chars", "must be 1 to 100,000");
+        }
+        if !(b.text_chars..=10_000_000).contains(&b.output_chars) {
+            return bad("output_chars", "must be at least text_chars and at most 10,000,000");
+        }
+        Ok(())
+    }
 }
 
 /// A place the lobby manager can send a customer.
@@ -116,6 +180,7 @@ impl Manifest {
                 m.default_route.destination
             ));
         }
+        m.budgets.check().map_err(|msg| Error::pack(file, msg))?;
         if !(1..=5).contains(&m.policy.unrated_max_risk) {
             return err("policy.unrated_max_risk: must be 1 to 5".into());
         }

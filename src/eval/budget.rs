@@ -1,0 +1,187 @@
+//! The sandbox's budgets while rules run: operations and wall-clock time.
+//!
+//! rhai counts operations per call of `eval`, but a closure that a native
+//! function calls back (`a.filter(|x| …)`, `a.index_of(|x| …)`) is counted
+//! against a copy of that count, which is thrown away when the closure
+//! returns; and a helper that walks a long list costs one operation however
+//! long the list. So the engine keeps its own count: one for every operation
+//! rhai reports through `on_progress` (inside closures too, since the
+//! callback is called once per operation whichever count it belongs to), plus
+//! what helpers charge for the items they walk. The clock is read every
+//! [`CLOCK_EVERY`] operations and on every charge, so a rule cannot run
+//! longer than its time budget whatever it loops on.
+
+use std::cell::Cell;
+
+/// Items a helper walks for one operation: a step of a Rust loop over a
+/// slice costs a few nanoseconds, a rhai operation tens.
+pub const ITEMS_PER_OPERATION: u64 = 32;
+
+/// How often (in operations) the clock is read: often enough that a budget
+/// of a few milliseconds is kept, rarely enough to cost nothing.
+const CLOCK_EVERY: u64 = 256;
+
+/// Why a rule was stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// It used more operations than `budgets.operations_per_rule`.
+    Operations,
+    /// It ran longer than `budgets.rule_ms`.
+    RuleTime,
+    /// The customer's evaluation ran longer than `budgets.customer_ms`.
+    CustomerTime,
+}
+
+impl Stop {
+    /// The token rhai carries in `ErrorTerminated`.
+    pub fn token(self) -> &'static str {
+        match self {
+            Stop::Operations => "nextbest:budget:operations",
+            Stop::RuleTime => "nextbest:budget:rule_ms",
+            Stop::CustomerTime => "nextbest:budget:customer_ms",
+        }
+    }
+}
+
+/// The running rule's budget. One per engine, reset for each rule.
+#[derive(Debug)]
+pub struct Budget {
+    max_operations: u64,
+    rule_ms: f64,
+    customer_ms: f64,
+    /// Operations used by the running rule.
+    used: Cell<u64>,
+    /// Operations at which the clock is next read.
+    next_clock: Cell<u64>,
+    rule_deadline: Cell<f64>,
+    customer_deadline: Cell<f64>,
+    /// Set once a budget is broken, so every later operation of the same
+    /// rule stops too (a native function may drop one error, not all).
+    stopped: Cell<Option<Stop>>,
+}
+
+impl Budget {
+    pub fn new(max_operations: u64, rule_ms: f64, customer_ms: f64) -> Budget {
+        Budget {
+            max_operations,
+            rule_ms,
+            customer_ms,
+            used: Cell::new(0),
+            next_clock: Cell::new(CLOCK_EVERY),
+            rule_deadline: Cell::new(f64::INFINITY),
+            customer_deadline: Cell::new(f64::INFINITY),
+            stopped: Cell::new(None),
+        }
+    }
+
+    /// Starts a customer's evaluation.
+    pub fn start_customer(&self) {
+        self.customer_deadline.set(now_ms() + self.customer_ms);
+    }
+
+    /// Whether the customer's time is used up (checked between rules).
+    pub fn customer_time_left(&self) -> bool {
+        now_ms() <= self.customer_deadline.get()
+    }
+
+    /// Starts a rule: its operations from zero, its own deadline.
+    pub fn start_rule(&self) {
+        self.used.set(0);
+        self.next_clock.set(CLOCK_EVERY);
+        self.stopped.set(None);
+        let now = now_ms();
+        self.rule_deadline.set((now + self.rule_ms).min(self.customer_deadline.get()));
+    }
+
+    /// Operations the running rule used.
+    pub fn used(&self) -> u64 {
+        self.used.get()
+    }
+
+    /// Why the running rule was stopped, if it was.
+    pub fn stopped(&self) -> Option<Stop> {
+        self.stopped.get()
+    }
+
+    /// One rhai operation (from `on_progress`).
+    pub fn tick(&self) -> Option<Stop> {
+        self.add(1)
+    }
+
+    /// A helper walked `items` items.
+    pub fn charge_items(&self, items: usize) -> Option<Stop> {
+        self.add((items as u64).div_ceil(ITEMS_PER_OPERATION).max(1))
+    }
+
+    fn add(&self, ops: u64) -> Option<Stop> {
+        if let Some(s) = self.stopped.get() {
+            return Some(s);
+        }
+        let used = self.used.get().saturating_add(ops);
+        self.used.set(used);
+        let stop = if used > self.max_operations {
+            Some(Stop::Operations)
+        } else if used >= self.next_clock.get() || ops > 1 {
+            self.next_clock.set(used.saturating_add(CLOCK_EVERY));
+            let now = now_ms();
+            if now > self.customer_deadline.get() {
+                Some(Stop::CustomerTime)
+            } else if now > self.rule_deadline.get() {
+                Some(Stop::RuleTime)
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        if stop.is_some() {
+            self.stopped.set(stop);
+        }
+        stop
+    }
+
+    pub fn max_operations(&self) -> u64 {
+        self.max_operations
+    }
+
+    pub fn rule_ms(&self) -> f64 {
+        self.rule_ms
+    }
+
+    pub fn customer_ms(&self) -> f64 {
+        self.customer_ms
+    }
+}
+
+/// A monotonic clock in milliseconds.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn now_ms() -> f64 {
+    use std::sync::OnceLock;
+    use std::time::Instant;
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
+}
+
+/// A monotonic clock in milliseconds: `performance.now()` (in a page or a
+/// worker), else `Date.now()`.
+#[cfg(target_arch = "wasm32")]
+pub fn now_ms() -> f64 {
+    use wasm_bindgen::JsCast;
+    thread_local! {
+        static NOW: Option<(wasm_bindgen::JsValue, js_sys::Function)> = {
+            let global = js_sys::global();
+            js_sys::Reflect::get(&global, &"performance".into())
+                .ok()
+                .filter(|p| p.is_object())
+                .and_then(|p| {
+                    let f = js_sys::Reflect::get(&p, &"now".into()).ok()?.dyn_into::<js_sys::Function>().ok()?;
+                    Some((p, f))
+                })
+        };
+    }
+    NOW.with(|n| match n {
+        Some((perf, f)) => f.call0(perf).ok().and_then(|v| v.as_f64()),
+        None => None,
+    })
+    .unwrap_or_else(js_sys::Date::now)
+}
