@@ -162,7 +162,7 @@ pub enum RuleStatus {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TraceEntry {
     /// Shared with the engine's rule list: a trace line costs no copy of the id.
-    pub rule: std::rc::Rc<str>,
+    pub rule: std::sync::Arc<str>,
     pub status: RuleStatus,
     /// rhai operations the rule used on this customer.
     pub operations: u64,

@@ -29,7 +29,7 @@ mod signals;
 mod wasm;
 
 pub use error::{Error, RuleError, Stage};
-pub use eval::helpers::{Helper, HelperKind, HELPERS};
+pub use eval::helpers::{self, Helper, HelperKind, HELPERS};
 pub use eval::{default_limits, Engine, Limits, Options};
 pub use explain::{
     Evaluation, HighValue, HoldReason, Note, Reason, Route, RuleStatus, Signal, Suggestion, Suppressed, TraceEntry,
@@ -44,7 +44,7 @@ pub use signals::{
     Transaction, Visit,
 };
 #[cfg(target_arch = "wasm32")]
-pub use wasm::{bundled_pack, check_pack, version, Customers, NextBest};
+pub use wasm::{bundled_pack, check_pack, helpers as helper_table, version, Customers, NextBest};
 
 /// The crate version, for `--version` and the page footer.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

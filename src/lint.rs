@@ -8,46 +8,6 @@ use crate::error::{RuleError, Stage};
 use crate::eval::Engine;
 use crate::pack::PackSource;
 
-/// Properties and methods of `c` (see the helper API in `eval::api`).
-const CUSTOMER_NAMES: &[&str] = &[
-    "id",
-    "name",
-    "kind",
-    "segment",
-    "age",
-    "risk_rating",
-    "aum",
-    "avg_daily_balance",
-    "registered_capital",
-    "occupation",
-    "address_area",
-    "purpose",
-    "waiting",
-    "lobby_busy",
-    "channel",
-    "marketing_consent",
-    "record_consent",
-    "high_value",
-    "products_held",
-    "applications",
-    "stated_needs",
-    "txn_sum",
-    "txn_count",
-    "txn_max",
-    "has_account",
-    "account_tier",
-    "account_balance",
-    "holds",
-    "holding_amount",
-    "matures_within",
-    "applies",
-    "needs",
-    "visit_for",
-    "accepted_today",
-    "declined_today",
-    "field",
-];
-
 /// Roles a product can be sold by.
 const ROLES: &[&str] = &["teller", "vip_teller", "lobby", "psm", "cm", "private_banking"];
 
@@ -118,8 +78,18 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
                 }
             }
             for (col, name) in members(code, "c") {
-                if !CUSTOMER_NAMES.contains(&name) {
-                    push(n + 1, col, format!("unknown customer property or method c.{name}"));
+                use crate::eval::helpers::{self, HelperKind as K};
+                if !helpers::HELPERS
+                    .iter()
+                    .any(|h| h.name == name && matches!(h.kind, K::Property | K::Method))
+                {
+                    let hint = helpers::did_you_mean(name, &[K::Property, K::Method])
+                        .map_or(String::new(), |near| format!(": did you mean c.{near}?"));
+                    push(
+                        n + 1,
+                        col,
+                        format!("unknown customer property or method c.{name}{hint}"),
+                    );
                 }
             }
         }

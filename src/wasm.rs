@@ -222,6 +222,13 @@ pub fn bundled_pack() -> Result<JsValue, JsValue> {
     to_js(&PackSource::bundled())
 }
 
+/// The helper API rules may use, from its one table (name, kind,
+/// signature, returns, zh, en): the studio's completion and hover docs.
+#[wasm_bindgen]
+pub fn helpers() -> Result<JsValue, JsValue> {
+    to_js(&crate::HELPERS)
+}
+
 /// The crate version.
 #[wasm_bindgen]
 pub fn version() -> String {

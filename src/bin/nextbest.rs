@@ -75,6 +75,11 @@ enum Command {
     },
     /// Print the JSON Schema of the customer contract.
     Schema,
+    /// Print the helper API rules may use (JSON; --markdown for the guide's table).
+    Helpers {
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Measure evaluations per second over the sample customers.
     Bench {
         #[command(flatten)]
@@ -234,6 +239,15 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Helpers { markdown } => {
+            if markdown {
+                print!("{}", nextbest::helpers::markdown());
+            } else {
+                let json = serde_json::to_string_pretty(nextbest::HELPERS).unwrap_or_default();
+                println!("{json}");
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Demo { pack, show } => {
             let (source, dir) = load_pack(&pack)?;

@@ -100,7 +100,10 @@ fn text(s: &Option<String>) -> ImmutableString {
 }
 
 fn strings(items: &[String]) -> rhai::Array {
-    items.iter().map(|s| Dynamic::from(ImmutableString::from(s.as_str()))).collect()
+    items
+        .iter()
+        .map(|s| Dynamic::from(ImmutableString::from(s.as_str())))
+        .collect()
 }
 
 fn register_properties(engine: &mut Engine) {
@@ -112,12 +115,20 @@ fn register_properties(engine: &mut Engine) {
         }
     });
     engine
-        .register_get("id", |c: &mut Cust| -> ImmutableString { c.0.customer.id.as_str().into() })
+        .register_get("id", |c: &mut Cust| -> ImmutableString {
+            c.0.customer.id.as_str().into()
+        })
         .register_get("name", |c: &mut Cust| text(&c.0.customer.name))
-        .register_get("kind", |c: &mut Cust| -> ImmutableString { c.0.customer.kind.as_str().into() })
-        .register_get("segment", |c: &mut Cust| -> ImmutableString { c.0.customer.segment.as_str().into() })
+        .register_get("kind", |c: &mut Cust| -> ImmutableString {
+            c.0.customer.kind.as_str().into()
+        })
+        .register_get("segment", |c: &mut Cust| -> ImmutableString {
+            c.0.customer.segment.as_str().into()
+        })
         .register_get("age", |c: &mut Cust| -> Dynamic {
-            c.0.customer.age.map_or(Dynamic::UNIT, |a| Dynamic::from_int(INT::from(a)))
+            c.0.customer
+                .age
+                .map_or(Dynamic::UNIT, |a| Dynamic::from_int(INT::from(a)))
         })
         .register_get("risk_rating", |c: &mut Cust| -> Dynamic {
             c.0.customer
@@ -138,7 +149,9 @@ fn register_properties(engine: &mut Engine) {
         .register_get("lobby_busy", |c: &mut Cust| {
             c.0.customer.visit.as_ref().is_some_and(|v| v.lobby_busy)
         })
-        .register_get("channel", |c: &mut Cust| -> ImmutableString { c.0.channel.as_ref().into() })
+        .register_get("channel", |c: &mut Cust| -> ImmutableString {
+            c.0.channel.as_ref().into()
+        })
         .register_get("marketing_consent", |c: &mut Cust| c.0.customer.consent.marketing)
         .register_get("record_consent", |c: &mut Cust| c.0.customer.consent.record)
         .register_get("high_value", |c: &mut Cust| c.0.high_value.get())
@@ -178,10 +191,13 @@ fn register_methods(engine: &mut Engine) {
             charge(c, accounts(c))?;
             Ok(c.0.has_account(kind))
         })
-        .register_fn("account_tier", move |c: &mut Cust, kind: &str| -> Res<ImmutableString> {
-            charge(c, accounts(c))?;
-            Ok(c.0.account_tier(kind).into())
-        })
+        .register_fn(
+            "account_tier",
+            move |c: &mut Cust, kind: &str| -> Res<ImmutableString> {
+                charge(c, accounts(c))?;
+                Ok(c.0.account_tier(kind).into())
+            },
+        )
         .register_fn("account_balance", move |c: &mut Cust, kind: &str| -> Res<f64> {
             charge(c, accounts(c))?;
             Ok(c.0.account_balance(kind))
@@ -194,10 +210,13 @@ fn register_methods(engine: &mut Engine) {
             charge(c, holdings(c))?;
             Ok(c.0.holding_amount(what))
         })
-        .register_fn("matures_within", move |c: &mut Cust, what: &str, days: INT| -> Res<bool> {
-            charge(c, holdings(c))?;
-            Ok(c.0.matures_within(what, days))
-        })
+        .register_fn(
+            "matures_within",
+            move |c: &mut Cust, what: &str, days: INT| -> Res<bool> {
+                charge(c, holdings(c))?;
+                Ok(c.0.matures_within(what, days))
+            },
+        )
         .register_fn("applies", |c: &mut Cust, what: &str| -> Res<bool> {
             charge(c, c.0.customer.applications.len())?;
             Ok(c.0.applies(what))

@@ -90,7 +90,8 @@ impl Budget {
         self.next_clock.set(CLOCK_EVERY);
         self.stopped.set(None);
         let now = now_ms();
-        self.rule_deadline.set((now + self.rule_ms).min(self.customer_deadline.get()));
+        self.rule_deadline
+            .set((now + self.rule_ms).min(self.customer_deadline.get()));
     }
 
     /// Operations the running rule used.

@@ -59,8 +59,8 @@ impl Default for Options {
 
 struct CompiledRule {
     meta: RuleMeta,
-    /// `meta.id`, shared with every trace line.
-    id: Rc<str>,
+    /// `meta.id`, shared with every trace line (an `Arc` so an evaluation can be sent to another thread).
+    id: std::sync::Arc<str>,
     ast: AST,
     triggers: Bits,
     /// Where a rule's final value stands, for errors about that value.
@@ -279,6 +279,20 @@ impl Engine {
                 continue;
             }
             if out_of_time || !self.budget.customer_time_left() {
+                if !out_of_time {
+                    // Never silent: the first rule left out says why.
+                    errors.push(RuleError {
+                        rule: rule.meta.id.clone(),
+                        file: rule.meta.file.clone(),
+                        stage: Stage::Run,
+                        line: 0,
+                        column: 0,
+                        message: format!(
+                            "this customer's evaluation passed {} ms (pack.json budgets.customer_ms); this rule and the rules after it were not run",
+                            self.budget.customer_ms()
+                        ),
+                    });
+                }
                 out_of_time = true;
                 trace.push(TraceEntry {
                     rule: rule.id.clone(),
@@ -349,7 +363,11 @@ fn evaluation_time(customer: &Customer, options: &Options) -> Result<i64, Error>
         ));
     };
     let last_contact = customer.contact_history.iter().map(|c| c.at.unix).max();
-    let now = [Some(asked), visit_at, last_contact].into_iter().flatten().max().unwrap_or(asked);
+    let now = [Some(asked), visit_at, last_contact]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(asked);
     if time::OffsetDateTime::from_unix_timestamp(now).is_err() {
         return Err(Error::input(
             "now",
@@ -432,7 +450,11 @@ impl Out {
                 t
             }
             Out::Route(r) => vec![("reason_zh", r.reason_zh.as_str()), ("reason_en", r.reason_en.as_str())],
-            Out::Signal(s) => vec![("signal", s.signal.as_str()), ("zh", s.zh.as_str()), ("en", s.en.as_str())],
+            Out::Signal(s) => vec![
+                ("signal", s.signal.as_str()),
+                ("zh", s.zh.as_str()),
+                ("en", s.en.as_str()),
+            ],
             Out::Note(n) => vec![("zh", n.zh.as_str()), ("en", n.en.as_str())],
         }
     }

@@ -5,7 +5,7 @@
 //! version. Everything that depends on those types stays in this file, so a
 //! rhai upgrade is a change here and nowhere else.
 
-use rhai::{ASTNode, Expr, Stmt, AST};
+use rhai::{ASTNode, Dynamic, Expr, FnPtr, Stmt, AST};
 
 /// A function or method a rule calls, where it calls it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +26,22 @@ pub fn calls(ast: &AST) -> Vec<Call> {
     ast.walk(&mut |path: &[ASTNode]| {
         let Some(node) = path.last() else { return true };
         let (x, pos, method) = match node {
+            // `Fn("name")` with a literal is folded into a function pointer
+            // while parsing: it names a function as surely as a call does.
+            ASTNode::Expr(Expr::DynamicConstant(value, pos)) => {
+                let mut names = Vec::new();
+                fn_pointers(value, &mut names);
+                for name in names {
+                    out.push(Call {
+                        name,
+                        args: 0,
+                        method: false,
+                        line: pos.line().unwrap_or(0),
+                        column: pos.position().unwrap_or(0),
+                    });
+                }
+                return true;
+            }
             ASTNode::Expr(Expr::FnCall(x, pos)) => (x, *pos, false),
             ASTNode::Expr(Expr::MethodCall(x, pos)) => (x, *pos, true),
             ASTNode::Stmt(Stmt::FnCall(x, pos)) => (x, *pos, false),
@@ -47,6 +63,23 @@ pub fn calls(ast: &AST) -> Vec<Call> {
     out.sort_by_key(|c| (c.line, c.column));
     out.dedup();
     out
+}
+
+/// The functions that pointers inside a constant name (arrays and maps too).
+fn fn_pointers(value: &Dynamic, out: &mut Vec<String>) {
+    if value.is_fnptr() {
+        if let Some(f) = value.clone().try_cast::<FnPtr>() {
+            out.push(f.fn_name().to_owned());
+        }
+    } else if value.is_array() {
+        if let Ok(a) = value.as_array_ref() {
+            a.iter().for_each(|v| fn_pointers(v, out));
+        }
+    } else if value.is_map() {
+        if let Ok(m) = value.as_map_ref() {
+            m.values().for_each(|v| fn_pointers(v, out));
+        }
+    }
 }
 
 /// The names of the functions the rule defines itself (`fn name(...) { }`).
