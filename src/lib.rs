@@ -15,6 +15,7 @@
 //! assert_eq!(out.customer, "c1");
 //! ```
 
+mod contract;
 mod error;
 mod eval;
 mod explain;
@@ -25,6 +26,7 @@ mod policy;
 #[cfg(feature = "cli")]
 pub mod samples;
 mod signals;
+pub mod strict_json;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 

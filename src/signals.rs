@@ -353,10 +353,22 @@ fn parse_unix(text: &str) -> Option<i64> {
 }
 
 impl Customer {
-    /// Reads a customer from JSON text; errors name the field path.
+    /// Reads a customer from JSON text, strictly (duplicate keys, unknown
+    /// fields inside the contract's objects and too-deep nesting are errors);
+    /// errors name the field path. [`crate::Engine::read_customer`] also
+    /// accepts the fields its pack declares.
     pub fn from_json(text: &str) -> Result<Customer, Error> {
-        let de = &mut serde_json::Deserializer::from_str(text);
-        Customer::from_deserializer(de)
+        Customer::from_json_with(text, &BTreeMap::new())
+    }
+
+    /// [`Customer::from_json`] accepting the pack's declared `extra_fields`.
+    pub fn from_json_with(text: &str, extra: &BTreeMap<String, Vec<String>>) -> Result<Customer, Error> {
+        let mut value = crate::strict_json::parse(text).map_err(|e| {
+            let path = if e.path.is_empty() { "customer".to_owned() } else { e.path };
+            Error::input(path, format!("{} (line {}, column {})", e.message, e.line, e.column))
+        })?;
+        crate::contract::check_value(&mut value, extra)?;
+        Customer::from_deserializer(value)
     }
 
     /// Reads a customer from any serde deserializer (JSON text, a JS object).
@@ -372,8 +384,19 @@ impl Customer {
         })
     }
 
-    /// Reads a customer from a JSON value (fixtures, sample files).
+    /// Reads a customer from a JSON value (fixtures, sample files), with
+    /// the contract's checks.
     pub fn from_value(value: &serde_json::Value) -> Result<Customer, Error> {
+        Customer::from_value_with(value, &BTreeMap::new())
+    }
+
+    /// [`Customer::from_value`] accepting the pack's declared `extra_fields`.
+    pub fn from_value_with(
+        value: &serde_json::Value,
+        extra: &BTreeMap<String, Vec<String>>,
+    ) -> Result<Customer, Error> {
+        let mut value = value.clone();
+        crate::contract::check_value(&mut value, extra)?;
         Customer::from_deserializer(value)
     }
 }

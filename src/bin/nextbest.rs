@@ -143,9 +143,9 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             let (source, _) = load_pack(&pack)?;
             let engine = Engine::new(&source)?;
             let text = read_input(&customer)?;
-            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Input {
-                path: customer.clone(),
-                message: format!("not JSON: {e}"),
+            let value = nextbest::strict_json::parse(&text).map_err(|e| Error::Input {
+                path: if e.path.is_empty() { customer.clone() } else { e.path },
+                message: format!("{} ({customer}:{}:{})", e.message, e.line, e.column),
             })?;
             let mut options = Options { now: None, channel };
             if let Some(now) = now {
@@ -159,7 +159,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 );
             }
             let eval_one = |v: &serde_json::Value, prefix: &str| -> Result<Evaluation, Error> {
-                let c = nextbest::Customer::from_value(v).map_err(|e| prefix_path(e, prefix))?;
+                let c = engine.customer_from_value(v).map_err(|e| prefix_path(e, prefix))?;
                 let mut opts = options.clone();
                 if opts.now.is_none() && c.visit.as_ref().and_then(|v| v.at.as_ref()).is_none() {
                     opts.now = Some(now_unix());

@@ -224,7 +224,18 @@ impl Engine {
 
     /// Reads a customer from JSON text and evaluates it.
     pub fn evaluate_json(&self, customer: &str, options: &Options) -> Result<Evaluation, Error> {
-        self.evaluate(Customer::from_json(customer)?, options)
+        self.evaluate(self.read_customer(customer)?, options)
+    }
+
+    /// Reads a customer from JSON text under this pack's contract (its
+    /// declared `extra_fields`); errors name the field.
+    pub fn read_customer(&self, text: &str) -> Result<Customer, Error> {
+        Customer::from_json_with(text, &self.manifest.extra_fields)
+    }
+
+    /// Reads a customer from a JSON value under this pack's contract.
+    pub fn customer_from_value(&self, value: &serde_json::Value) -> Result<Customer, Error> {
+        Customer::from_value_with(value, &self.manifest.extra_fields)
     }
 
     /// Runs the rules over one customer, then policy. Never panics; a failing
@@ -238,9 +249,11 @@ impl Engine {
         self.run(Cow::Owned(customer.clone()), options)
     }
 
-    fn run(&self, customer: Cow<'static, Customer>, options: &Options) -> Result<Evaluation, Error> {
+    fn run(&self, mut customer: Cow<'static, Customer>, options: &Options) -> Result<Evaluation, Error> {
+        crate::contract::check_vocabulary(&mut customer, &self.manifest)?;
         let now = evaluation_time(&customer, options)?;
-        if !self.manifest.policy.max_pitches.contains_key(&options.channel) {
+        let channel = crate::contract::fold(&options.channel).into_owned();
+        if !self.manifest.policy.max_pitches.contains_key(&channel) {
             let known: Vec<&str> = self.manifest.policy.max_pitches.keys().map(String::as_str).collect();
             return Err(Error::input(
                 "channel",
@@ -251,7 +264,7 @@ impl Engine {
         let facts = Rc::new(Facts::new(
             customer,
             now,
-            Cow::Owned(options.channel.clone()),
+            Cow::Owned(channel.clone()),
             &self.manifest.fx_rates,
             self.budget.clone(),
         )?);
@@ -334,7 +347,7 @@ impl Engine {
         Ok(Evaluation {
             customer: facts.customer.id.clone(),
             today: policy::date_text(facts.today),
-            channel: options.channel.clone(),
+            channel,
             suggestions: decided.suggestions,
             route: decided.route,
             high_value: HighValue {

@@ -31,6 +31,12 @@ pub struct Manifest {
     /// What one rule and one customer may cost: operations, time, output.
     #[serde(default)]
     pub budgets: Budgets,
+    /// Fields a branch system sends inside the contract's objects that this
+    /// pack accepts (ignored, not read), by object: `transaction`, `account`,
+    /// `holding`, `visit`, `consent`, `contact`. Any other unknown field there
+    /// is refused.
+    #[serde(default)]
+    pub extra_fields: BTreeMap<String, Vec<String>>,
 }
 
 /// The sandbox's budgets. Operations and output bound every rule the same
@@ -181,6 +187,12 @@ impl Manifest {
             ));
         }
         m.budgets.check().map_err(|msg| Error::pack(file, msg))?;
+        for object in m.extra_fields.keys() {
+            if !crate::contract::OBJECT_FIELDS.iter().any(|(o, ..)| o == object) {
+                let known: Vec<&str> = crate::contract::OBJECT_FIELDS.iter().map(|(o, ..)| *o).collect();
+                return err(format!("extra_fields.{object}: not an object of the customer contract ({})", known.join(", ")));
+            }
+        }
         if !(1..=5).contains(&m.policy.unrated_max_risk) {
             return err("policy.unrated_max_risk: must be 1 to 5".into());
         }
@@ -220,6 +232,14 @@ pub fn parse_products(file: &str, text: &str) -> Result<Vec<Product>, Error> {
 
 /// Parses JSON with the failing field's path and the text position.
 pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, Error> {
+    // Duplicate keys, too-deep nesting and a BOM first: serde would keep the last duplicate.
+    crate::strict_json::parse(text).map_err(|e| Error::Pack {
+        file: file.to_owned(),
+        line: e.line,
+        column: e.column,
+        message: if e.path.is_empty() { e.message } else { format!("{}: {}", e.path, e.message) },
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let de = &mut serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -235,15 +255,4 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(file: &str, text: &str)
     })
 }
 
-/// serde_json counts columns in bytes; editors and people count characters,
-/// which differ on any line with Chinese before the error.
-fn char_column(text: &str, line: usize, byte_column: usize) -> usize {
-    let Some(l) = text.lines().nth(line.saturating_sub(1)) else {
-        return byte_column;
-    };
-    let mut end = byte_column.saturating_sub(1).min(l.len());
-    while !l.is_char_boundary(end) {
-        end -= 1;
-    }
-    l[..end].chars().count() + 1
-}
+use crate::strict_json::char_column;

@@ -1,0 +1,203 @@
+//! The customer contract, enforced: what a branch system sends is read
+//! exactly or refused with the field named, never guessed at.
+//!
+//! - Inside the objects the contract names (transaction, account, holding,
+//!   visit, consent, contact), a field it does not name is an error with a
+//!   did-you-mean: `"currency_code": "USD"` once read as an amount in CNY.
+//!   A pack that expects such a field declares it in `pack.json`
+//!   `extra_fields`. Unknown top-level fields stay readable (`c.field`).
+//! - Enumerated values are matched after trimming and case folding
+//!   (`" COMPLAINT "` is a complaint) or refused, listing the known values.
+//!   The pack's `vocabulary` is the list for visit purposes and transaction
+//!   kinds (refused when unknown); account types, applications and needs are
+//!   folded and kept (an unknown need is what gets logged as unmet).
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::eval::helpers::edit_distance;
+use crate::pack::Manifest;
+use crate::signals::Customer;
+
+/// The fields of each object the contract names, by the name a pack's
+/// `extra_fields` uses for it. A test holds these to the JSON Schema.
+pub const OBJECT_FIELDS: &[(&str, &str, &[&str])] = &[
+    ("transaction", "transactions[]", &["kind", "amount", "currency", "at", "channel"]),
+    ("account", "accounts[]", &["type", "tier", "opened_on", "balance"]),
+    ("holding", "holdings[]", &["product", "amount", "matures_on"]),
+    ("visit", "visit", &["purpose", "at", "waiting", "lobby_busy"]),
+    ("consent", "consent", &["marketing", "record"]),
+    ("contact", "contact_history[]", &["product", "at", "outcome", "by"]),
+];
+
+/// Enumerated text fields folded before they are read: (object, field).
+const FOLDED: &[(&str, &str)] = &[
+    ("", "kind"),
+    ("", "segment"),
+    ("transaction", "kind"),
+    ("account", "type"),
+    ("account", "tier"),
+    ("visit", "purpose"),
+    ("contact", "outcome"),
+    ("contact", "by"),
+];
+
+/// Trimmed and lower-cased: how enumerated values are compared.
+pub fn fold(s: &str) -> Cow<'_, str> {
+    let t = s.trim();
+    if t.chars().any(|c| c.is_uppercase()) {
+        Cow::Owned(t.to_lowercase())
+    } else {
+        Cow::Borrowed(t)
+    }
+}
+
+/// Checks a customer's JSON value against the contract and folds its
+/// enumerated values in place. `extra` is the pack's `extra_fields`.
+pub fn check_value(v: &mut Value, extra: &BTreeMap<String, Vec<String>>) -> Result<(), Error> {
+    let Value::Object(top) = v else {
+        return Err(Error::input("customer", "expected a JSON object with the customer's fields"));
+    };
+    fold_fields(top, "", "");
+    for (object, at, fields) in OBJECT_FIELDS {
+        let (key, is_list) = match at.strip_suffix("[]") {
+            Some(k) => (k, true),
+            None => (*at, false),
+        };
+        let Some(value) = top.get_mut(key) else { continue };
+        let declared = extra.get(*object).map(Vec::as_slice).unwrap_or(&[]);
+        let check = |path: String, item: &mut Value| -> Result<(), Error> {
+            let Value::Object(map) = item else {
+                return Ok(()); // the typed read names the wrong type
+            };
+            for name in map.keys() {
+                if !fields.contains(&name.as_str()) && !declared.iter().any(|d| d == name) {
+                    return Err(Error::input(format!("{path}.{name}"), unknown_field(object, name, fields)));
+                }
+            }
+            // Declared extras are accepted and not read.
+            map.retain(|k, _| fields.contains(&k.as_str()));
+            fold_fields(map, object, &path);
+            Ok(())
+        };
+        if is_list {
+            if let Value::Array(items) = value {
+                for (i, item) in items.iter_mut().enumerate() {
+                    check(format!("{key}[{i}]"), item)?;
+                }
+            }
+        } else {
+            check(key.to_owned(), value)?;
+        }
+    }
+    Ok(())
+}
+
+fn fold_fields(map: &mut serde_json::Map<String, Value>, object: &str, _path: &str) {
+    for (o, field) in FOLDED {
+        if *o != object {
+            continue;
+        }
+        if let Some(Value::String(s)) = map.get_mut(*field) {
+            if let Cow::Owned(f) = fold(s) {
+                *s = f;
+            } else if s.trim().len() != s.len() {
+                *s = s.trim().to_owned();
+            }
+        }
+    }
+    if object == "transaction" {
+        if let Some(Value::String(s)) = map.get_mut("currency") {
+            *s = s.trim().to_uppercase();
+        }
+    }
+}
+
+fn unknown_field(object: &str, name: &str, fields: &[&str]) -> String {
+    let near = fields
+        .iter()
+        .map(|f| (edit_distance(name, f), *f))
+        .filter(|(d, f)| *d <= 3.max(f.len() / 3) || name.contains(*f) || f.contains(name))
+        .min()
+        .map_or(String::new(), |(_, f)| format!("did you mean {f:?}? "));
+    format!(
+        "unknown field {name:?} in a {object}: {near}(known: {}; a pack that expects it declares it in pack.json extra_fields.{object})",
+        fields.join(", ")
+    )
+}
+
+/// Folds the customer's vocabulary values and checks them against the
+/// pack's `vocabulary`; a value the pack does not know is refused, listing
+/// the known ones, so no rule ever meets it. Copies the customer only when
+/// a value needs folding.
+pub fn check_vocabulary<'c>(customer: &mut Cow<'c, Customer>, manifest: &Manifest) -> Result<(), Error> {
+    let vocab = &manifest.vocabulary;
+    // Purposes and transaction kinds drive rules directly: one the pack does
+    // not know is refused. Account types, applications and needs are folded
+    // but kept when unknown: an unknown need is exactly what R14 logs.
+    let lookup = |kind: &str, path: &str, what: &str, value: &str| -> Result<Option<String>, Error> {
+        let Some(words) = vocab.get(kind) else { return Ok(None) };
+        if words.iter().any(|w| w == value) {
+            return Ok(None);
+        }
+        let folded = fold(value);
+        if words.iter().any(|w| *w == folded) || !matches!(kind, "purpose" | "txn") {
+            return Ok((folded != value).then(|| folded.into_owned()));
+        }
+        Err(Error::input(
+            path,
+            format!("unknown {what} {value:?} (known: {}; pack.json vocabulary.{kind})", words.join(", ")),
+        ))
+    };
+    // First pass on the borrowed customer: most records need no change.
+    let mut changes: Vec<(usize, usize, String)> = Vec::new();
+    {
+        let c: &Customer = customer;
+        if let Some(p) = c.visit.as_ref().and_then(|v| v.purpose.as_deref()) {
+            if let Some(f) = lookup("purpose", "visit.purpose", "visit purpose", p)? {
+                changes.push((0, 0, f));
+            }
+        }
+        for (i, t) in c.transactions.iter().enumerate() {
+            if let Some(f) = lookup("txn", &format!("transactions[{i}].kind"), "transaction kind", &t.kind)? {
+                changes.push((1, i, f));
+            }
+        }
+        for (i, a) in c.accounts.iter().enumerate() {
+            if let Some(f) = lookup("account", &format!("accounts[{i}].type"), "account type", &a.kind)? {
+                changes.push((2, i, f));
+            }
+        }
+        for (i, a) in c.applications.iter().enumerate() {
+            if let Some(f) = lookup("app", &format!("applications[{i}]"), "application", a)? {
+                changes.push((3, i, f));
+            }
+        }
+        for (i, n) in c.stated_needs.iter().enumerate() {
+            if let Some(f) = lookup("need", &format!("stated_needs[{i}]"), "stated need", n)? {
+                changes.push((4, i, f));
+            }
+        }
+    }
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let c = customer.to_mut();
+    for (what, i, value) in changes {
+        match what {
+            0 => {
+                if let Some(v) = c.visit.as_mut() {
+                    v.purpose = Some(value);
+                }
+            }
+            1 => c.transactions[i].kind = value,
+            2 => c.accounts[i].kind = value,
+            3 => c.applications[i] = value,
+            _ => c.stated_needs[i] = value,
+        }
+    }
+    Ok(())
+}
