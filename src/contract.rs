@@ -25,7 +25,11 @@ use crate::signals::Customer;
 /// The fields of each object the contract names, by the name a pack's
 /// `extra_fields` uses for it. A test holds these to the JSON Schema.
 pub const OBJECT_FIELDS: &[(&str, &str, &[&str])] = &[
-    ("transaction", "transactions[]", &["kind", "amount", "currency", "at", "channel"]),
+    (
+        "transaction",
+        "transactions[]",
+        &["kind", "amount", "currency", "at", "channel"],
+    ),
     ("account", "accounts[]", &["type", "tier", "opened_on", "balance"]),
     ("holding", "holdings[]", &["product", "amount", "matures_on"]),
     ("visit", "visit", &["purpose", "at", "waiting", "lobby_busy"]),
@@ -59,7 +63,10 @@ pub fn fold(s: &str) -> Cow<'_, str> {
 /// enumerated values in place. `extra` is the pack's `extra_fields`.
 pub fn check_value(v: &mut Value, extra: &BTreeMap<String, Vec<String>>) -> Result<(), Error> {
     let Value::Object(top) = v else {
-        return Err(Error::input("customer", "expected a JSON object with the customer's fields"));
+        return Err(Error::input(
+            "customer",
+            "expected a JSON object with the customer's fields",
+        ));
     };
     fold_fields(top, "", "");
     for (object, at, fields) in OBJECT_FIELDS {
@@ -75,7 +82,10 @@ pub fn check_value(v: &mut Value, extra: &BTreeMap<String, Vec<String>>) -> Resu
             };
             for name in map.keys() {
                 if !fields.contains(&name.as_str()) && !declared.iter().any(|d| d == name) {
-                    return Err(Error::input(format!("{path}.{name}"), unknown_field(object, name, fields)));
+                    return Err(Error::input(
+                        format!("{path}.{name}"),
+                        unknown_field(object, name, fields),
+                    ));
                 }
             }
             // Declared extras are accepted and not read.
@@ -149,7 +159,10 @@ pub fn check_vocabulary<'c>(customer: &mut Cow<'c, Customer>, manifest: &Manifes
         }
         Err(Error::input(
             path,
-            format!("unknown {what} {value:?} (known: {}; pack.json vocabulary.{kind})", words.join(", ")),
+            format!(
+                "unknown {what} {value:?} (known: {}; pack.json vocabulary.{kind})",
+                words.join(", ")
+            ),
         ))
     };
     // First pass on the borrowed customer: most records need no change.

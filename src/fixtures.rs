@@ -101,6 +101,14 @@ pub struct FixtureReport {
 /// Runs every fixture of `source` against `engine` (compiled from it).
 pub fn run_fixtures(engine: &Engine, source: &PackSource) -> FixtureReport {
     let mut cases = Vec::new();
+    for (file, why) in &source.unreadable {
+        cases.push(CaseResult {
+            file: file.clone(),
+            name: "(file)".to_owned(),
+            passed: false,
+            failures: vec![format!("{file}: {why}")],
+        });
+    }
     for (file, text) in source.fixtures() {
         let parsed: FixtureFile = match parse_json(file, text) {
             Ok(f) => f,

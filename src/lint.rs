@@ -95,15 +95,22 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
         }
     }
     out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    let products_text = source.files.get("products.json").map_or("", String::as_str);
     for p in catalogue.values() {
+        // The product's own line: where its id is written.
+        let (line, column) = products_text.find(&format!("\"{}\"", p.id)).map_or((0, 0), |at| {
+            let line = products_text[..at].matches('\n').count() + 1;
+            let start = products_text[..at].rfind('\n').map_or(0, |i| i + 1);
+            (line, products_text[start..at].chars().count() + 1)
+        });
         let mut problem = |message: String| {
             out.push(RuleError {
                 rule: p.id.clone(),
                 file: "products.json".into(),
                 stage: Stage::Lint,
-                line: 0,
-                column: 0,
-                message: format!("product {}: {message}", p.id),
+                line,
+                column,
+                message: format!("product {} ({}): {message}", p.id, p.zh),
             })
         };
         for phrase in &engine.manifest().policy.forbidden_phrases {

@@ -364,7 +364,11 @@ impl Customer {
     /// [`Customer::from_json`] accepting the pack's declared `extra_fields`.
     pub fn from_json_with(text: &str, extra: &BTreeMap<String, Vec<String>>) -> Result<Customer, Error> {
         let mut value = crate::strict_json::parse(text).map_err(|e| {
-            let path = if e.path.is_empty() { "customer".to_owned() } else { e.path };
+            let path = if e.path.is_empty() {
+                "customer".to_owned()
+            } else {
+                e.path
+            };
             Error::input(path, format!("{} (line {}, column {})", e.message, e.line, e.column))
         })?;
         crate::contract::check_value(&mut value, extra)?;

@@ -170,3 +170,170 @@ fn pack_json_errors_count_columns_in_characters() {
         Ok(_) => panic!("expected a pack error"),
     }
 }
+
+// ---- Strict input (issue 9): each of these was once read silently wrong. ----
+
+fn engine() -> Engine {
+    Engine::new(&PackSource::bundled()).expect("bundled")
+}
+
+fn input_error(text: &str) -> (String, String) {
+    match engine().evaluate_json(text, &Options::default()) {
+        Err(Error::Input { path, message }) => (path, message),
+        other => panic!("expected an input error for {text}, got {other:?}"),
+    }
+}
+
+const VISIT: &str = r#""visit": {"purpose": "cash_withdrawal", "at": "2026-11-24T10:00:00"}"#;
+
+#[test]
+fn a_duplicate_key_is_an_error_naming_it_not_the_last_one_silently() {
+    let (path, msg) = input_error(&format!(
+        r#"{{"id": "D", "risk_rating": 1, "risk_rating": 5, {VISIT}}}"#
+    ));
+    assert_eq!(path, "risk_rating");
+    assert!(msg.contains("twice"), "{msg}");
+    let (path, _) = input_error(&format!(
+        r#"{{"id": "D", "consent": {{"marketing": false, "marketing": true}}, {VISIT}}}"#
+    ));
+    assert_eq!(path, "consent.marketing");
+}
+
+#[test]
+fn an_unknown_field_inside_a_transaction_is_refused_with_a_did_you_mean() {
+    let (path, msg) = input_error(&format!(
+        r#"{{"id": "D", "transactions": [{{"kind": "fx_exchange", "amount": 5000, "currency_code": "USD", "at": "2026-11-24"}}], {VISIT}}}"#
+    ));
+    assert_eq!(path, "transactions[0].currency_code");
+    assert!(msg.contains("did you mean \"currency\""), "{msg}");
+    assert!(msg.contains("extra_fields.transaction"), "{msg}");
+}
+
+#[test]
+fn a_field_the_pack_declares_is_accepted() {
+    let mut pack = PackSource::bundled();
+    let mut m: serde_json::Value = serde_json::from_str(&pack.files["pack.json"]).expect("json");
+    m["extra_fields"] = serde_json::json!({"transaction": ["branch_code"]});
+    pack.files.insert("pack.json".into(), m.to_string());
+    let engine = Engine::new(&pack).expect("loads");
+    let text = format!(
+        r#"{{"id": "D", "transactions": [{{"kind": "cash_deposit", "amount": 5, "at": "2026-11-24", "branch_code": "0451"}}], {VISIT}}}"#
+    );
+    assert!(engine.evaluate_json(&text, &Options::default()).is_ok());
+    assert!(Engine::new(&PackSource::bundled())
+        .expect("bundled")
+        .evaluate_json(&text, &Options::default())
+        .is_err());
+}
+
+#[test]
+fn enumerated_values_are_trimmed_and_case_folded() {
+    // "COMPLAINT" once was not a complaint, so the customer got three pitches.
+    let text = r#"{"id": "C", "segment": " Affluent ", "risk_rating": 5, "aum": 900000,
+        "transactions": [{"kind": "CASH_WITHDRAWAL", "amount": 90000, "currency": " usd ", "at": "2026-11-24"}],
+        "visit": {"purpose": "COMPLAINT", "at": "2026-11-24T10:00:00"},
+        "consent": {"marketing": true, "record": true}}"#;
+    let out = engine().evaluate_json(text, &Options::default()).expect("valid");
+    assert!(out.suggestions.is_empty(), "{:#?}", out.suggestions);
+    assert!(out
+        .suppressed
+        .iter()
+        .all(|s| s.reason == nextbest::HoldReason::Complaint));
+    assert!(!out.suppressed.is_empty());
+    let opts = Options {
+        now: None,
+        channel: " Teller ".into(),
+    };
+    assert_eq!(engine().evaluate_json(text, &opts).expect("valid").channel, "teller");
+}
+
+#[test]
+fn an_unknown_purpose_or_transaction_kind_is_refused_listing_the_known_ones() {
+    let (path, msg) = input_error(r#"{"id": "U", "visit": {"purpose": "shopping", "at": "2026-11-24T10:00:00"}}"#);
+    assert_eq!(path, "visit.purpose");
+    assert!(
+        msg.contains("cash_deposit") && msg.contains("vocabulary.purpose"),
+        "{msg}"
+    );
+    let (path, _) = input_error(&format!(
+        r#"{{"id": "U", "transactions": [{{"kind": "teleport", "amount": 5, "at": "2026-11-24"}}], {VISIT}}}"#
+    ));
+    assert_eq!(path, "transactions[0].kind");
+}
+
+#[test]
+fn an_unknown_need_or_application_is_kept_and_never_makes_a_rule_throw() {
+    let text = r#"{"id": "N", "risk_rating": 3, "applications": ["Pension_Card", "FX_ACCOUNT"],
+        "stated_needs": ["overseas_property"],
+        "visit": {"purpose": "safe_deposit_box", "at": "2026-11-24T10:00:00"},
+        "consent": {"marketing": true, "record": true}}"#;
+    let out = engine().evaluate_json(text, &Options::default()).expect("valid");
+    assert!(out.errors.is_empty(), "{:#?}", out.errors);
+    assert_eq!(out.unmet_needs, vec!["overseas_property".to_owned()]);
+    assert!(
+        out.high_value.signals.iter().any(|s| s.signal == "account_opening"),
+        "FX_ACCOUNT folds to fx_account"
+    );
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted() {
+    let text = format!("\u{feff}{{\"id\": \"B\", {VISIT}}}");
+    assert!(engine().evaluate_json(&text, &Options::default()).is_ok());
+}
+
+#[test]
+fn nesting_is_limited_with_the_path() {
+    let deep = format!(
+        r#"{{"id": "D", "extra": {}1{}, {VISIT}}}"#,
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    let (path, msg) = input_error(&deep);
+    assert!(path.starts_with("extra[0][0]"), "{path}");
+    assert!(msg.contains("levels deep"), "{msg}");
+}
+
+#[test]
+fn a_decline_recorded_after_the_visit_time_still_holds_the_product_back() {
+    // The teller records the decline at 10:05; the record says the visit began at 10:00.
+    let text = r#"{"id": "P", "risk_rating": 3,
+        "transactions": [{"kind": "cash_withdrawal", "amount": 80000, "at": "2026-11-24"}],
+        "contact_history": [{"product": "wm.product", "at": "2026-11-24T10:05:00", "outcome": "declined", "by": "teller"}],
+        "visit": {"purpose": "cash_withdrawal", "at": "2026-11-24T10:00:00"},
+        "consent": {"marketing": true, "record": true}}"#;
+    let out = engine().evaluate_json(text, &Options::default()).expect("valid");
+    assert!(
+        out.suggestions.iter().all(|s| s.product != "wm.product"),
+        "{:#?}",
+        out.suggestions
+    );
+    assert!(out
+        .suppressed
+        .iter()
+        .any(|s| s.product == "wm.product" && s.reason == nextbest::HoldReason::Pacing));
+}
+
+#[test]
+fn duplicate_keys_in_pack_files_name_the_file_line_and_column() {
+    let mut pack = PackSource::bundled();
+    let text = pack.files["pack.json"].replace(
+        "\"max_pitches\": { \"teller\": 1,",
+        "\"max_pitches\": { \"teller\": 1, \"teller\": 9,",
+    );
+    assert_ne!(text, pack.files["pack.json"], "the edit applied");
+    pack.files.insert("pack.json".into(), text);
+    match Engine::new(&pack) {
+        Err(Error::Pack {
+            file,
+            line,
+            column,
+            message,
+        }) => {
+            assert_eq!(file, "pack.json");
+            assert!(line > 1 && column > 1, "{line}:{column}");
+            assert!(message.contains("policy.max_pitches.teller"), "{message}");
+        }
+        other => panic!("expected a pack error, got {:?}", other.err()),
+    }
+}

@@ -179,18 +179,21 @@ impl Manifest {
     /// Reads and checks `pack.json`.
     pub fn parse(file: &str, text: &str) -> Result<Manifest, Error> {
         let m: Manifest = parse_json(file, text)?;
-        let err = |msg: String| Err(Error::pack(file, msg));
+        let err = |msg: String| Err(at_path(file, text, msg));
         if !m.destinations.contains_key(&m.default_route.destination) {
             return err(format!(
                 "default_route.destination: {:?} is not in destinations",
                 m.default_route.destination
             ));
         }
-        m.budgets.check().map_err(|msg| Error::pack(file, msg))?;
+        m.budgets.check().map_err(|msg| at_path(file, text, msg))?;
         for object in m.extra_fields.keys() {
             if !crate::contract::OBJECT_FIELDS.iter().any(|(o, ..)| o == object) {
                 let known: Vec<&str> = crate::contract::OBJECT_FIELDS.iter().map(|(o, ..)| *o).collect();
-                return err(format!("extra_fields.{object}: not an object of the customer contract ({})", known.join(", ")));
+                return err(format!(
+                    "extra_fields.{object}: not an object of the customer contract ({})",
+                    known.join(", ")
+                ));
             }
         }
         if !(1..=5).contains(&m.policy.unrated_max_risk) {
@@ -221,10 +224,18 @@ pub fn parse_products(file: &str, text: &str) -> Result<Vec<Product>, Error> {
     let mut seen = std::collections::BTreeSet::new();
     for (i, p) in products.iter().enumerate() {
         if !seen.insert(p.id.as_str()) {
-            return Err(Error::pack(file, format!("[{i}].id: {:?} is listed twice", p.id)));
+            return Err(at_path(
+                file,
+                text,
+                format!("[{i}].id: product {:?} is listed twice", p.id),
+            ));
         }
         if !(1..=5).contains(&p.risk) {
-            return Err(Error::pack(file, format!("[{i}].risk: must be 1 to 5, got {}", p.risk)));
+            return Err(at_path(
+                file,
+                text,
+                format!("[{i}].risk: product {}: risk must be 1 to 5, got {}", p.id, p.risk),
+            ));
         }
     }
     Ok(products)
@@ -237,7 +248,11 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(file: &str, text: &str)
         file: file.to_owned(),
         line: e.line,
         column: e.column,
-        message: if e.path.is_empty() { e.message } else { format!("{}: {}", e.path, e.message) },
+        message: if e.path.is_empty() {
+            e.message
+        } else {
+            format!("{}: {}", e.path, e.message)
+        },
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let de = &mut serde_json::Deserializer::from_str(text);
@@ -256,3 +271,93 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(file: &str, text: &str)
 }
 
 use crate::strict_json::char_column;
+
+/// A validation error whose message starts with the path it is about
+/// (`policy.pacing_days.maybe: …`, `[3].risk: …`), placed at that path's
+/// line and column in the file.
+pub(crate) fn at_path(file: &str, text: &str, message: String) -> Error {
+    let path = message.split(": ").next().unwrap_or("");
+    let (line, column) = locate(text, path);
+    Error::Pack {
+        file: file.to_owned(),
+        line,
+        column,
+        message,
+    }
+}
+
+/// The 1-based line and column of a path's last key in a JSON text, found
+/// by walking its keys in order (`[i]` counts the i-th object of a top-level
+/// array by its first key); (0, 0) when it cannot be found.
+pub(crate) fn locate(text: &str, path: &str) -> (usize, usize) {
+    let mut from = 0usize;
+    let mut found = None;
+    let mut rest = path;
+    if let Some(stripped) = rest.strip_prefix('[') {
+        let (n, tail) = stripped.split_once(']').unwrap_or((stripped, ""));
+        let Ok(n) = n.parse::<usize>() else { return (0, 0) };
+        // The n-th object of the array: count `{` at depth 1, outside strings.
+        let (mut depth, mut in_str, mut esc, mut seen) = (0i32, false, false, 0usize);
+        for (i, ch) in text.char_indices() {
+            if in_str {
+                match (esc, ch) {
+                    (true, _) => esc = false,
+                    (false, '\\') => esc = true,
+                    (false, '"') => in_str = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match ch {
+                '"' => in_str = true,
+                '[' | '{' => {
+                    depth += 1;
+                    if ch == '{' && depth == 2 {
+                        if seen == n {
+                            from = i;
+                            found = Some(i);
+                            break;
+                        }
+                        seen += 1;
+                    }
+                }
+                ']' | '}' => depth -= 1,
+                _ => {}
+            }
+        }
+        if found.is_none() {
+            return (0, 0);
+        }
+        rest = tail.trim_start_matches('.');
+    }
+    for key in rest.split('.').filter(|k| !k.is_empty()) {
+        let quoted = format!("\"{key}\"");
+        let mut search = from;
+        let hit = loop {
+            let Some(i) = text[search..].find(&quoted) else {
+                break None;
+            };
+            let at = search + i;
+            let after = text[at + quoted.len()..].trim_start();
+            if after.starts_with(':') {
+                break Some(at);
+            }
+            search = at + quoted.len();
+        };
+        match hit {
+            Some(at) => {
+                from = at + quoted.len();
+                found = Some(at);
+            }
+            None => break,
+        }
+    }
+    match found {
+        Some(at) => {
+            let line = text[..at].matches('\n').count() + 1;
+            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            (line, text[line_start..at].chars().count() + 1)
+        }
+        None => (0, 0),
+    }
+}

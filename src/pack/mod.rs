@@ -27,6 +27,10 @@ use crate::error::Error;
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PackSource {
     pub files: BTreeMap<String, String>,
+    /// Fixture files that could not be read as text, with the reason: the
+    /// pack still loads and evaluates; `nextbest test` fails those files.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unreadable: BTreeMap<String, String>,
 }
 
 /// The pack compiled into the binary (`rules/` at build time).
@@ -45,20 +49,25 @@ impl PackSource {
             .filter(|(name, _)| is_pack_file(name))
             .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
             .collect();
-        PackSource { files }
+        PackSource {
+            files,
+            unreadable: BTreeMap::new(),
+        }
     }
 
     /// Reads a pack folder from disk.
     pub fn from_dir(dir: &Path) -> Result<PackSource, Error> {
-        let mut files = BTreeMap::new();
-        read_dir(dir, dir, &mut files)?;
+        let mut pack = PackSource::default();
+        read_dir(dir, dir, &mut pack)?;
+        let files = pack.files;
+        let unreadable = pack.unreadable;
         if files.is_empty() {
             return Err(Error::pack(
                 dir.display().to_string(),
                 "no pack here: expected pack.json, products.json and *.rhai rules",
             ));
         }
-        Ok(PackSource { files })
+        Ok(PackSource { files, unreadable })
     }
 
     /// The rule files, in id order: `(rule id, file name, source)`.
@@ -87,13 +96,45 @@ pub fn bundled_samples() -> &'static str {
         .map_or("[]", |(_, text)| text)
 }
 
+/// A pack file's text. Only regular files (a symlink is followed, then
+/// checked): a FIFO would block the read forever and a device such as
+/// /dev/zero would never end.
+fn read_text(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() {
+        return Err("not a regular file (a pipe, device or socket): refused".to_owned());
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "{} bytes: larger than the {} MiB a pack file may be",
+            meta.len(),
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("cannot read: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (the first bad byte is at offset {}): save it as UTF-8",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
 fn is_pack_file(name: &str) -> bool {
     matches!(name, "pack.json" | "products.json")
         || (name.ends_with(".rhai") && !name.contains('/'))
         || (name.starts_with("fixtures/") && name.ends_with(".json"))
 }
 
-fn read_dir(base: &Path, dir: &Path, out: &mut BTreeMap<String, String>) -> Result<(), Error> {
+/// The largest pack file read: far above any real rule or catalogue, far
+/// below what would exhaust memory.
+const MAX_FILE_BYTES: u64 = 4 << 20;
+
+fn read_dir(base: &Path, dir: &Path, out: &mut PackSource) -> Result<(), Error> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::pack(dir.display().to_string(), e.to_string()))?;
     for entry in entries {
         let path = entry
@@ -109,9 +150,15 @@ fn read_dir(base: &Path, dir: &Path, out: &mut BTreeMap<String, String>) -> Resu
                 read_dir(base, &path, out)?;
             }
         } else if is_pack_file(&rel) {
-            let text =
-                std::fs::read_to_string(&path).map_err(|e| Error::pack(path.display().to_string(), e.to_string()))?;
-            out.insert(rel, text);
+            match read_text(&path) {
+                Ok(text) => {
+                    out.files.insert(rel, text);
+                }
+                Err(message) if rel.starts_with("fixtures/") => {
+                    out.unreadable.insert(rel, message);
+                }
+                Err(message) => return Err(Error::pack(path.display().to_string(), message)),
+            }
         }
     }
     Ok(())

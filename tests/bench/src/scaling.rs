@@ -56,7 +56,10 @@ pub fn replicate(source: &PackSource, n: usize) -> PackSource {
         };
         files.insert(name, text.clone());
     }
-    PackSource { files }
+    PackSource {
+        files,
+        ..Default::default()
+    }
 }
 
 /// The pack plus `extra` copies of its rules whose only trigger is
@@ -82,7 +85,10 @@ pub fn with_untriggered(source: &PackSource, extra: usize) -> Result<PackSource,
         lines.insert(header, format!("//! triggers: need:{NEVER}"));
         files.insert(format!("{id}__never{}.rhai", k + 1), lines.join("\n") + "\n");
     }
-    Ok(PackSource { files })
+    Ok(PackSource {
+        files,
+        ..Default::default()
+    })
 }
 
 fn engine(source: &PackSource, what: &str) -> Result<Engine, String> {
