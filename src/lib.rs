@@ -29,6 +29,7 @@ mod signals;
 pub mod strict_json;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
+mod wording;
 
 pub use error::{Error, RuleError, Stage};
 pub use eval::helpers::{self, Helper, HelperKind, HELPERS};

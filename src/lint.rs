@@ -20,6 +20,7 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
     let catalogue = engine.catalogue();
     let metas: std::collections::BTreeMap<&str, &crate::pack::RuleMeta> =
         engine.rules().iter().map(|m| (m.id.as_str(), m)).collect();
+    let phrases = crate::wording::prepare(&engine.manifest().policy.forbidden_phrases);
     for (id, file, text) in source.rules() {
         let mut push = |line: usize, column: usize, message: String| {
             out.push(RuleError {
@@ -71,9 +72,10 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
                     );
                 }
             }
-            for phrase in &engine.manifest().policy.forbidden_phrases {
-                if let Some(i) = line.find(phrase.as_str()) {
-                    let col = line[..i].chars().count() + 1;
+            for (phrase, folded) in &phrases {
+                // Matched as policy matches at run time (case, width, gaps).
+                if crate::wording::contains(&crate::wording::fold(line), folded) {
+                    let col = line.find(phrase.as_str()).map_or(1, |i| line[..i].chars().count() + 1);
                     push(n + 1, col, format!("{phrase:?} is a forbidden phrase (policy.forbidden_phrases): no promises the bank cannot keep"));
                 }
             }
@@ -113,13 +115,8 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
                 message: format!("product {} ({}): {message}", p.id, p.zh),
             })
         };
-        for phrase in &engine.manifest().policy.forbidden_phrases {
-            if [&p.pitch_zh, &p.pitch_en, &p.zh, &p.en]
-                .iter()
-                .any(|t| t.contains(phrase.as_str()))
-            {
-                problem(format!("{phrase:?} is a forbidden phrase (policy.forbidden_phrases)"));
-            }
+        if let Some(phrase) = crate::wording::find_forbidden(&[&p.pitch_zh, &p.pitch_en, &p.zh, &p.en], &phrases) {
+            problem(format!("{phrase:?} is a forbidden phrase (policy.forbidden_phrases)"));
         }
         for role in p.sold_by.iter().filter(|r| !ROLES.contains(&r.as_str())) {
             problem(format!("sold_by {role:?} is not a role ({})", ROLES.join(", ")));

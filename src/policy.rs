@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 
 use crate::eval::{Facts, Proposal, RouteProposal};
-use crate::explain::{HoldReason, Reason, Route, Suggestion, Suppressed};
-use crate::pack::{Manifest, Product, RuleKind};
+use crate::explain::{HoldReason, Note, Reason, Route, Signal, Suggestion, Suppressed};
+use crate::pack::{Manifest, Product, RuleKind, RuleMeta};
 use crate::signals::Outcome;
+use crate::wording::Wording;
 
 /// One product proposal with the rule that made it.
 #[derive(Debug, Clone)]
@@ -24,18 +25,37 @@ pub(crate) struct Decided {
     pub route: Route,
     pub suppressed: Vec<Suppressed>,
     pub unmet_needs: Vec<String>,
+    pub notes: Vec<Note>,
+    pub signals: Vec<Signal>,
+    /// Texts policy took out, as (rule, message) for the rule's author.
+    pub withheld: Vec<(String, String)>,
+}
+
+/// What the rules said besides products, for policy to check.
+pub(crate) struct Said {
+    pub routes: Vec<(i64, String, RouteProposal)>,
+    pub notes: Vec<Note>,
+    pub signals: Vec<Signal>,
 }
 
 /// Merges, holds back, ranks and limits the proposals, and picks the route.
 pub(crate) fn decide(
     manifest: &Manifest,
     catalogue: &BTreeMap<String, Product>,
+    wording: &Wording,
+    rules: &[RuleMeta],
     facts: &Facts<'_>,
     mut proposals: Vec<Proposed>,
-    mut routes: Vec<(i64, String, RouteProposal)>,
+    said: Said,
 ) -> Decided {
     let customer = &facts.customer;
     let policy = &manifest.policy;
+    let Said {
+        mut routes,
+        notes,
+        mut signals,
+    } = said;
+    let mut withheld = Vec::new();
 
     // Needs first: a need is unmet when no rule proposed anything that serves
     // it, whatever policy then does with the proposal.
@@ -115,7 +135,7 @@ pub(crate) fn decide(
     let mut suppressed = Vec::new();
     let mut kept = Vec::new();
     for s in candidates {
-        match hold_reason(manifest, facts, &s) {
+        match hold_reason(manifest, wording, facts, &s) {
             Some((reason, zh, en)) => suppressed.push(Suppressed {
                 product: s.product,
                 rules: s.rules,
@@ -159,9 +179,60 @@ pub(crate) fn decide(
         }
     }
 
+    // Every other text staff read is held to the same wording policy, and
+    // without marketing consent may not name a product for sale: a note or
+    // a reason must not carry the pitch that consent withholds.
+    let consent = customer.consent.marketing;
+    let mut check = |rule: &str, what: &str, texts: &[&str]| -> bool {
+        if let Some(phrase) = wording.forbidden(texts) {
+            withheld.push((
+                rule.to_owned(),
+                format!("its {what} uses the forbidden phrase {phrase:?} (policy.forbidden_phrases), so policy withheld the text"),
+            ));
+            return false;
+        }
+        if !consent {
+            if let Some(product) = wording.names_product(texts) {
+                withheld.push((
+                    rule.to_owned(),
+                    format!("its {what} names the product {product} to a customer without marketing consent, so policy withheld the text"),
+                ));
+                return false;
+            }
+        }
+        true
+    };
+    let notes: Vec<Note> = notes
+        .into_iter()
+        .filter(|n| check(&n.rule, "note", &[&n.zh, &n.en]))
+        .collect();
+    for s in &mut signals {
+        if !check(&s.rule, "high-value signal text", &[&s.zh, &s.en]) {
+            // The rule's own description (linted at load) instead: staff never see ids.
+            let meta = rules.iter().find(|m| m.id == s.rule);
+            s.zh = meta.map_or_else(|| "高价值客户".to_owned(), |m| m.zh.clone());
+            s.en = meta.map_or_else(|| "High-value customer".to_owned(), |m| m.en.clone());
+        }
+    }
+
     routes.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let route = match routes.into_iter().next() {
-        Some((_, rule, r)) => make_route(manifest, &r.destination, r.reason_zh, r.reason_en, Some(rule)),
+        Some((_, rule, r)) => {
+            // The customer is still routed; only the words are replaced.
+            let (zh, en) = if check(&rule, "route reason", &[&r.reason_zh, &r.reason_en]) {
+                (r.reason_zh, r.reason_en)
+            } else {
+                let d = manifest.destinations.get(&r.destination);
+                (
+                    format!("请引导至{}", d.map_or(r.destination.as_str(), |d| d.zh.as_str())),
+                    format!(
+                        "Please take the customer to: {}",
+                        d.map_or(r.destination.as_str(), |d| d.en.as_str())
+                    ),
+                )
+            };
+            make_route(manifest, &r.destination, zh, en, Some(rule))
+        }
         None => {
             let d = &manifest.default_route;
             make_route(manifest, &d.destination, d.zh.clone(), d.en.clone(), None)
@@ -173,6 +244,9 @@ pub(crate) fn decide(
         route,
         suppressed,
         unmet_needs,
+        notes,
+        signals,
+        withheld,
     }
 }
 
@@ -193,7 +267,12 @@ fn make_route(manifest: &Manifest, dest: &str, reason_zh: String, reason_en: Str
 
 /// The first reason policy holds this suggestion back, in the order a
 /// compliance officer would ask: complaint, consent, suitability, pacing.
-fn hold_reason(manifest: &Manifest, facts: &Facts<'_>, s: &Suggestion) -> Option<(HoldReason, String, String)> {
+fn hold_reason(
+    manifest: &Manifest,
+    wording: &Wording,
+    facts: &Facts<'_>,
+    s: &Suggestion,
+) -> Option<(HoldReason, String, String)> {
     let c = &facts.customer;
     let policy = &manifest.policy;
     if let Some(purpose) = c.visit.as_ref().and_then(|v| v.purpose.as_deref()) {
@@ -236,13 +315,9 @@ fn hold_reason(manifest: &Manifest, facts: &Facts<'_>, s: &Suggestion) -> Option
             "A referral hands the customer on, which needs record consent: not given".into(),
         ));
     }
-    let texts = [&s.pitch_zh, &s.pitch_en];
-    let reasons = s.reasons.iter().flat_map(|r| [&r.zh, &r.en]);
-    if let Some(phrase) = policy
-        .forbidden_phrases
-        .iter()
-        .find(|p| texts.into_iter().chain(reasons.clone()).any(|t| t.contains(p.as_str())))
-    {
+    let mut texts: Vec<&str> = vec![&s.pitch_zh, &s.pitch_en];
+    texts.extend(s.reasons.iter().flat_map(|r| [r.zh.as_str(), r.en.as_str()]));
+    if let Some(phrase) = wording.forbidden(&texts) {
         return Some((
             HoldReason::Wording,
             format!("话术含禁用语「{phrase}」，不得承诺"),

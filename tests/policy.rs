@@ -93,13 +93,123 @@ fn without_marketing_consent_nothing_is_pitched_but_routing_stays() {
 }
 
 #[test]
-fn without_record_consent_no_lead_may_be_recorded() {
+fn without_record_consent_no_lead_may_be_recorded_and_no_referral_is_made() {
+    // A referral hands the customer on: without record consent policy holds
+    // it back, whatever the rule says. (Not just the copied consent flag.)
+    let mut pack = greedy_pack(&[]);
+    pack.files.insert(
+        "greedy.rhai".into(),
+        "//! kind: referral\n//! priority: 50\n//! zh: 转介\n//! en: refer\nsuggest(\"loan.loan\", \"转介\", \"refer\").to(\"relationship_manager\")\n".into(),
+    );
+    let consenting = run(&pack, customer(serde_json::json!({"risk_rating": 5})), "lobby");
+    assert_eq!(products(&consenting), vec!["loan.loan"]);
+    assert!(consenting.lead_allowed);
     let out = run(
-        &PackSource::bundled(),
-        customer(serde_json::json!({"consent": {"marketing": true, "record": false}})),
+        &pack,
+        customer(serde_json::json!({"risk_rating": 5, "consent": {"marketing": true, "record": false}})),
         "lobby",
     );
     assert!(!out.lead_allowed);
+    assert!(out.suggestions.is_empty(), "{:?}", products(&out));
+    assert_eq!(held(&out, "loan.loan"), Some(HoldReason::RecordConsent));
+}
+
+fn pack_with_rule(kind: &str, body: &str) -> PackSource {
+    let mut pack = PackSource::bundled();
+    pack.files.insert(
+        "zz_words.rhai".into(),
+        format!("//! kind: {kind}\n//! priority: 99\n//! zh: 话术\n//! en: words\n{body}\n"),
+    );
+    pack
+}
+
+#[test]
+fn forbidden_wording_is_caught_however_it_is_written() {
+    for pitch in [
+        "Guaranteed",
+        "GUARANTEED",
+        "保\u{200b}本",
+        "保 本，零 风险",
+        "ＧＵＡＲＡＮＴＥＥＤ",
+        "risk free",
+    ] {
+        let pack = pack_with_rule(
+            "cross_sell",
+            &format!("suggest(\"dep.deposit\", \"理由\", \"reason\").pitch(\"{pitch}\", \"ok\")"),
+        );
+        let out = run(&pack, customer(serde_json::json!({})), "lobby");
+        assert_eq!(
+            held(&out, "dep.deposit"),
+            Some(HoldReason::Wording),
+            "{pitch:?} got through: {:?}",
+            products(&out)
+        );
+    }
+}
+
+#[test]
+fn notes_route_reasons_and_signal_texts_are_held_to_the_wording_policy() {
+    let pack = pack_with_rule(
+        "signal",
+        "[high_value(\"x\", \"稳 赚\", \"sure win\"), note(\"零风险，放心\", \"no risk\")]",
+    );
+    let out = run(&pack, customer(serde_json::json!({})), "lobby");
+    assert!(out.notes.iter().all(|n| n.rule != "zz_words"), "{:?}", out.notes);
+    let s = out
+        .high_value
+        .signals
+        .iter()
+        .find(|s| s.rule == "zz_words")
+        .expect("signal kept");
+    assert!(!s.zh.contains('稳'), "{s:?}");
+    assert!(out
+        .errors
+        .iter()
+        .any(|e| e.rule == "zz_words" && e.message.contains("forbidden")));
+
+    let pack = pack_with_rule(
+        "route",
+        "route(\"vip_area\", \"保本理财，请到VIP区\", \"guaranteed returns\")",
+    );
+    let out = run(&pack, customer(serde_json::json!({})), "lobby");
+    assert_eq!(out.route.destination, "vip_area", "the customer is still routed");
+    assert!(!out.route.reason_zh.contains("保本"), "{:?}", out.route);
+}
+
+#[test]
+fn without_marketing_consent_no_note_or_reason_names_a_product() {
+    let pack = pack_with_rule(
+        "route",
+        "[route(\"vip_area\", \"请到VIP区了解理财产品\", \"see our wealth management product\"), note(\"推荐定期存款\", \"offer a time deposit\")]",
+    );
+    let names = |p: &PackSource| {
+        let engine = Engine::new(p).expect("loads");
+        engine
+            .catalogue()
+            .values()
+            .map(|x| (x.zh.clone(), x.en.clone()))
+            .collect::<Vec<_>>()
+    };
+    let catalogue = names(&pack);
+    let no_consent = customer(serde_json::json!({"consent": {"marketing": false, "record": true}}));
+    let out = run(&pack, no_consent, "lobby");
+    for text in out
+        .notes
+        .iter()
+        .flat_map(|n| [&n.zh, &n.en])
+        .chain([&out.route.reason_zh, &out.route.reason_en])
+    {
+        for (zh, en) in &catalogue {
+            assert!(
+                !text.contains(zh.as_str()) && !text.to_lowercase().contains(&en.to_lowercase()),
+                "{text:?} names {zh}"
+            );
+        }
+    }
+    assert_eq!(out.route.destination, "vip_area");
+    // With consent the same words stand.
+    let out = run(&pack, customer(serde_json::json!({})), "lobby");
+    assert_eq!(out.route.reason_zh, "请到VIP区了解理财产品");
 }
 
 #[test]

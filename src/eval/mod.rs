@@ -80,6 +80,8 @@ pub struct Engine {
     triggers: TriggerIndex,
     params: Params,
     budget: Rc<Budget>,
+    /// Forbidden phrases and product names, folded once (wording.rs).
+    wording: crate::wording::Wording,
 }
 
 /// Names rules may use without declaring them.
@@ -125,6 +127,7 @@ impl Engine {
             current_kind: std::cell::Cell::new(RuleKind::Signal),
             max_boost: manifest.policy.max_boost,
         });
+        let wording = crate::wording::Wording::new(&manifest.policy.forbidden_phrases, &ctx.catalogue);
         let budget = Rc::new(Budget::new(
             limits.max_operations,
             manifest.budgets.rule_ms,
@@ -199,6 +202,7 @@ impl Engine {
             triggers,
             params,
             budget,
+            wording,
         })
     }
 
@@ -343,7 +347,36 @@ impl Engine {
         }
         drop(scope);
 
-        let decided = policy::decide(&self.manifest, &self.ctx.catalogue, &facts, out.proposals, out.routes);
+        let said = policy::Said {
+            routes: out.routes,
+            notes: out.notes,
+            signals: out.signals,
+        };
+        let flag = !said.signals.is_empty();
+        let decided = policy::decide(
+            &self.manifest,
+            &self.ctx.catalogue,
+            &self.wording,
+            &self.metas,
+            &facts,
+            out.proposals,
+            said,
+        );
+        for (rule, message) in decided.withheld {
+            let file = self
+                .metas
+                .iter()
+                .find(|m| m.id == rule)
+                .map_or_else(|| format!("{rule}.rhai"), |m| m.file.clone());
+            errors.push(RuleError {
+                rule,
+                file,
+                stage: Stage::Run,
+                line: 0,
+                column: 0,
+                message,
+            });
+        }
         Ok(Evaluation {
             customer: facts.customer.id.clone(),
             today: policy::date_text(facts.today),
@@ -351,12 +384,12 @@ impl Engine {
             suggestions: decided.suggestions,
             route: decided.route,
             high_value: HighValue {
-                flag: !out.signals.is_empty(),
-                signals: out.signals,
+                flag,
+                signals: decided.signals,
             },
             suppressed: decided.suppressed,
             unmet_needs: decided.unmet_needs,
-            notes: out.notes,
+            notes: decided.notes,
             lead_allowed: facts.customer.consent.record,
             errors,
             trace,
