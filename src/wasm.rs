@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::{lint, run_fixtures, Customer, Engine, Error, Options, PackSource, Stamp};
 
@@ -69,8 +70,8 @@ fn pack_from_js(pack: JsValue) -> Result<PackSource, JsValue> {
     if pack.is_undefined() || pack.is_null() {
         return Ok(PackSource::bundled());
     }
-    serde_wasm_bindgen::from_value(pack)
-        .map_err(|e| input_error("pack", format!("expected {{files: {{name: text}}}}: {e}")))
+    let text = json_text(&pack, "pack")?;
+    serde_json::from_str(&text).map_err(|e| input_error("pack", format!("expected {{files: {{name: text}}}}: {e}")))
 }
 
 #[wasm_bindgen]
@@ -85,10 +86,10 @@ impl NextBest {
         Ok(NextBest { engine, source })
     }
 
-    /// Evaluates one customer object; options `{now, channel}`.
+    /// Evaluates one customer (an object, or its JSON text); options `{now, channel}`.
     pub fn evaluate(&self, customer: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-        let customer =
-            Customer::from_deserializer(serde_wasm_bindgen::Deserializer::from(customer)).map_err(|e| js_error(&e))?;
+        let text = json_text(&customer, "customer")?;
+        let customer = self.engine.read_customer(&text).map_err(|e| js_error(&e))?;
         let opts = options_from_js(options, &customer)?;
         let out = self.engine.evaluate_ref(&customer, &opts).map_err(|e| js_error(&e))?;
         to_js(&out)
@@ -117,6 +118,31 @@ pub struct Customers {
     list: Vec<Customer>,
 }
 
+/// A JS value as JSON text, through `JSON.stringify`: a cycle or a
+/// structure too deep for the browser is a JS exception caught here, not a
+/// trap in the module (serde-wasm-bindgen would recurse without limit).
+/// Text is taken as it is. The strict reader then limits depth with a path.
+fn json_text(value: &JsValue, what: &str) -> Result<String, JsValue> {
+    if let Some(text) = value.as_string() {
+        return Ok(text);
+    }
+    match js_sys::JSON::stringify(value) {
+        Ok(s) => s
+            .as_string()
+            .ok_or_else(|| input_error(what, "cannot be written as JSON")),
+        Err(e) => {
+            let why = e
+                .dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+                .unwrap_or_default();
+            Err(input_error(
+                what,
+                format!("cannot be read: it refers to itself (a cycle) or nests too deep ({why})"),
+            ))
+        }
+    }
+}
+
 #[wasm_bindgen]
 impl Customers {
     /// Reads an array of customer objects; a bad one is an error naming its
@@ -128,7 +154,8 @@ impl Customers {
             .map_err(|_| input_error("customers", "expected an array of customers"))?;
         let mut list = Vec::with_capacity(array.length() as usize);
         for (i, value) in array.iter().enumerate() {
-            let c = Customer::from_deserializer(serde_wasm_bindgen::Deserializer::from(value)).map_err(|e| {
+            let text = json_text(&value, &format!("[{i}]"))?;
+            let c = Customer::from_json(&text).map_err(|e| {
                 js_error(&match e {
                     Error::Input { path, message } => Error::Input {
                         path: format!("[{i}].{path}"),
@@ -156,7 +183,8 @@ fn options_from_js(options: JsValue, customer: &Customer) -> Result<Options, JsV
         let js: JsOptions = if options.is_undefined() || options.is_null() {
             JsOptions::default()
         } else {
-            serde_wasm_bindgen::from_value(options).map_err(|e| input_error("options", e.to_string()))?
+            let text = json_text(&options, "options")?;
+            serde_json::from_str(&text).map_err(|e| input_error("options", e.to_string()))?
         };
         let mut opts = Options::default();
         if let Some(ch) = js.channel {

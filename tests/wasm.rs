@@ -222,3 +222,78 @@ fn loaded_customers_evaluate_like_objects() {
     let path = get(&err, "path").as_string().unwrap_or_default();
     assert!(path.starts_with("[1].transactions[0].amount"), "{path}");
 }
+
+/// A customer nested 5,000 deep or referring to itself once trapped the
+/// module ("memory access out of bounds") and every later call failed.
+#[wasm_bindgen_test]
+fn deep_or_cyclic_customers_are_refused_and_the_module_keeps_working() {
+    let nb = NextBest::new(JsValue::UNDEFINED).expect("bundled");
+    let cyclic = js(customer());
+    Reflect::set(&cyclic, &JsValue::from_str("self"), &cyclic).expect("set");
+    let err = nb.evaluate(cyclic, options()).expect_err("a cycle is refused");
+    assert_eq!(get(&err, "path").as_string().as_deref(), Some("customer"));
+    // Built in JS: serde_json's own nesting limit would stop a json! value.
+    let c = js(customer());
+    let mut inner: JsValue = JsValue::from_f64(1.0);
+    for _ in 0..5000 {
+        let a = Array::new();
+        a.push(&inner);
+        inner = a.into();
+    }
+    Reflect::set(&c, &JsValue::from_str("extra"), &inner).expect("set");
+    let err = nb.evaluate(c, options()).expect_err("too deep is refused");
+    let path = get(&err, "path").as_string().unwrap_or_default();
+    assert!(path.starts_with("extra[0][0]") || path == "customer", "{path}");
+    // The module still answers.
+    let out = json_of(&nb.evaluate(js(customer()), options()).expect("still works"));
+    assert_eq!(out["customer"], "w1");
+    let list = Array::new();
+    let cyc = js(customer());
+    Reflect::set(&cyc, &JsValue::from_str("self"), &cyc).expect("set");
+    list.push(&cyc);
+    assert!(Customers::new(list.into()).is_err());
+}
+
+/// `sleep` once trapped the module; closures called back by native array
+/// methods once froze the tab for minutes.
+#[wasm_bindgen_test]
+fn sleep_is_refused_and_closure_loops_are_stopped_in_wasm() {
+    let sleep = "//! kind: signal\n//! priority: 50\n//! zh: 睡\n//! en: sleep\nsleep(10);\n";
+    let closures = "//! kind: signal\n//! priority: 50\n//! zh: 闭包\n//! en: closures\nlet a = []; for i in 0..1000 { a.push(i); } let b = a; let d = a;\na.index_of(|x| b.index_of(|y| d.index_of(|z| z == -1) == -2) == -3);\n";
+    let pack = pack_with(&[
+        ("always.rhai", ALWAYS),
+        ("sleepy.rhai", sleep),
+        ("closures.rhai", closures),
+    ]);
+    let nb = NextBest::new(pack).expect("pack");
+    let problems = json_of(&nb.problems().expect("problems"));
+    assert!(problems.to_string().contains("sleep() is not available"), "{problems}");
+    let out = json_of(&nb.evaluate(js(customer()), options()).expect("evaluate"));
+    let e = out["errors"]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["rule"] == "closures"))
+        .unwrap_or_else(|| panic!("the closures rule is stopped: {out}"));
+    // Stopped by its operations, or (in this unoptimised test build) by its time first.
+    let m = e["message"].as_str().unwrap_or("");
+    assert!(m.contains("operations") || m.contains("rule_ms"), "{e}");
+    assert_eq!(out["high_value"]["flag"], true);
+}
+
+/// The wall-clock budget reads `performance.now()` in the browser.
+#[wasm_bindgen_test]
+fn the_time_budget_holds_in_the_browser() {
+    let slow =
+        "//! kind: signal\n//! priority: 50\n//! zh: 慢\n//! en: slow\nlet n = 0; for i in 0..15000 { n += i; }\n";
+    let bundled = json_of(&bundled_pack().expect("bundledPack"));
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(bundled["files"]["pack.json"].as_str().expect("text")).expect("json");
+    manifest["budgets"] = json!({"rule_ms": 0.001, "customer_ms": 10000});
+    let pack = js(json!({"files": {
+        "pack.json": manifest.to_string(),
+        "products.json": bundled["files"]["products.json"],
+        "slow.rhai": slow,
+    }}));
+    let nb = NextBest::new(pack).expect("pack");
+    let out = json_of(&nb.evaluate(js(customer()), options()).expect("evaluate"));
+    assert!(out["errors"].to_string().contains("rule_ms"), "{out}");
+}
