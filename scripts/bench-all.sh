@@ -9,7 +9,12 @@
 # (unless --no-scaling) target/bench/scaling.json and scaling.svg.
 #
 #   scripts/bench-all.sh [--customers N] [--seed N] [--passes N] [--warmup N] [--txns N]
-#                        [--no-scaling] [--save] [other nextbest-bench flags]
+#                        [--no-scaling] [--save] [--nextbest-only] [other nextbest-bench flags]
+#
+# --nextbest-only: nextbest (native, wasm in Chromium and Node) and the
+# hand-written baseline, with the same mismatch check, but no peers: the bench
+# crate is built without zen-engine (~380 crates) and json-rules-engine is not
+# run. The test suite's smoke uses it.
 #
 # Defaults: 1,000 customers from seed 7, 1 warm-up and 10 timed passes per
 # engine, scaling on. --save copies summary.json, scaling.svg and table.md into
@@ -23,7 +28,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 die() { echo "bench-all: ERROR: $*" >&2; exit 2; }
 say() { echo; echo "== bench-all: $*"; }
 
-customers=1000 seed=7 passes=10 warmup=1 txns="" scaling=--scaling save=0
+customers=1000 seed=7 passes=10 warmup=1 txns="" scaling=--scaling save=0 peers=1
 rust=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,7 +42,8 @@ while [ $# -gt 0 ]; do
     --no-scaling) scaling=--no-scaling; shift ;;
     --scaling) scaling=--scaling; shift ;;
     --save) save=1; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    --nextbest-only) peers=0; shift ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) rust+=("$1"); shift ;;
   esac
 done
@@ -48,14 +54,18 @@ command -v npm >/dev/null || die "npm not found: run scripts/setup.sh --browser"
 
 started=$SECONDS
 say "build (release): nextbest-bench, nextbest CLI (the JS scripts' reference), wasm module"
-cargo build --release -p nextbest-bench -p nextbest --bins
+features=()
+[ "$peers" = 1 ] || features=(--no-default-features)
+[ "$peers" = 1 ] || [ "$save" = 0 ] || die "--save needs the peers: drop --nextbest-only"
+cargo build --release -p nextbest-bench ${features[@]+"${features[@]}"} --bins
+cargo build --release -p nextbest --bins
 scripts/build-wasm.sh
 if [ ! -d tests/bench/js/node_modules ]; then
   say "npm ci --prefix tests/bench/js"
   npm ci --prefix tests/bench/js --silent --no-audit --no-fund || die "npm ci in tests/bench/js failed"
 fi
 
-bench() { cargo run --release --quiet -p nextbest-bench -- "$@"; }
+bench() { cargo run --release --quiet -p nextbest-bench ${features[@]+"${features[@]}"} -- "$@"; }
 common=(--customers "$customers" --seed "$seed" --passes "$passes" --warmup "$warmup")
 [ -z "$txns" ] || common+=(--txns "$txns")
 
@@ -66,7 +76,9 @@ bench "${common[@]}" --write-customers "$file"
 rm -f target/bench/engines/*.json
 
 failed=()
-for script in jre chromium node-wasm; do
+scripts=(chromium node-wasm)
+[ "$peers" = 0 ] || scripts=(jre "${scripts[@]}")
+for script in "${scripts[@]}"; do
   say "node tests/bench/js/$script.mjs"
   node "tests/bench/js/$script.mjs" --customers "$file" --passes "$passes" --warmup "$warmup" || failed+=("$script.mjs")
 done

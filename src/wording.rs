@@ -27,28 +27,48 @@ fn is_invisible(c: char) -> bool {
 
 /// Folds a text for matching.
 pub fn fold(text: &str) -> Folded {
-    let mut words: Vec<char> = Vec::with_capacity(text.len());
+    use unicode_normalization::{is_nfkc_quick, IsNormalized};
+    // Most texts (ASCII, plain Chinese) are NFKC already: skip the
+    // normaliser's buffering for them.
+    let normalized: std::borrow::Cow<str> = if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.nfkc().collect())
+    };
+    let mut spaced = String::with_capacity(normalized.len());
+    let mut compact = String::with_capacity(normalized.len());
     let mut gap = false;
-    for c in text.nfkc().flat_map(char::to_lowercase) {
+    let mut prev: Option<char> = None;
+    let mut push = |c: char, gap: &mut bool, prev: &mut Option<char>| {
+        if *gap && prev.is_some_and(|p| !is_cjk(p)) && !is_cjk(c) {
+            // No gap next to a Chinese character: "保 本" is "保本".
+            spaced.push(' ');
+        }
+        spaced.push(c);
+        compact.push(c);
+        *gap = false;
+        *prev = Some(c);
+    };
+    for c in normalized.chars() {
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                push(c.to_ascii_lowercase(), &mut gap, &mut prev);
+            } else {
+                gap = prev.is_some();
+            }
+            continue;
+        }
         if is_invisible(c) {
             continue;
         }
         if c.is_alphanumeric() {
-            if gap {
-                let prev = words.last().copied();
-                // No gap next to a Chinese character: "保 本" is "保本".
-                if prev.is_some_and(|p| !is_cjk(p)) && !is_cjk(c) {
-                    words.push(' ');
-                }
+            for l in c.to_lowercase() {
+                push(l, &mut gap, &mut prev);
             }
-            words.push(c);
-            gap = false;
         } else {
-            gap = !words.is_empty();
+            gap = prev.is_some();
         }
     }
-    let spaced: String = words.iter().collect();
-    let compact: String = words.iter().filter(|c| **c != ' ').collect();
     Folded { spaced, compact }
 }
 
@@ -129,38 +149,147 @@ mod tests {
     }
 }
 
-/// What the wording policy checks against, folded once per pack.
+/// Folded phrases in one Aho-Corasick automaton (word boundaries checked
+/// on each hit), plus one over the compact forms of the long one-word ones.
+#[derive(Debug, Default)]
+pub struct Matcher {
+    phrases: Vec<(String, Folded)>,
+    spaced: Option<aho_corasick::AhoCorasick>,
+    /// (automaton, index into `phrases` of each pattern)
+    compact: Option<(aho_corasick::AhoCorasick, Vec<usize>)>,
+}
+
+impl Matcher {
+    pub fn new(phrases: &[String]) -> Matcher {
+        let phrases: Vec<(String, Folded)> = prepare(phrases)
+            .into_iter()
+            .filter(|(_, f)| !f.compact.is_empty())
+            .collect();
+        let spaced = aho_corasick::AhoCorasick::new(phrases.iter().map(|(_, f)| f.spaced.as_str())).ok();
+        let long: Vec<usize> = (0..phrases.len())
+            .filter(|&i| !phrases[i].1.spaced.contains(' ') && phrases[i].1.compact.chars().count() >= 6)
+            .collect();
+        let compact = aho_corasick::AhoCorasick::new(long.iter().map(|&i| phrases[i].1.compact.as_str()))
+            .ok()
+            .map(|a| (a, long));
+        Matcher {
+            phrases,
+            spaced,
+            compact,
+        }
+    }
+
+    /// The index of the first listed phrase found in the folded text.
+    fn first_in(&self, text: &Folded) -> Option<usize> {
+        let mut best: Option<usize> = None;
+        let mut note = |i: usize| best = Some(best.map_or(i, |b| b.min(i)));
+        if let Some(ac) = &self.spaced {
+            let t = &text.spaced;
+            for m in ac.find_overlapping_iter(t.as_str()) {
+                let i = m.pattern().as_usize();
+                let p = &self.phrases[i].1.spaced;
+                let before = p.starts_with(|c: char| c.is_alphanumeric() && !is_cjk(c));
+                let after = p.ends_with(|c: char| c.is_alphanumeric() && !is_cjk(c));
+                let ok_before = !before
+                    || t[..m.start()]
+                        .chars()
+                        .next_back()
+                        .is_none_or(|c| !c.is_alphanumeric() || is_cjk(c));
+                let ok_after = !after
+                    || t[m.end()..]
+                        .chars()
+                        .next()
+                        .is_none_or(|c| !c.is_alphanumeric() || is_cjk(c));
+                if ok_before && ok_after {
+                    note(i);
+                }
+            }
+        }
+        if let Some((ac, index)) = &self.compact {
+            for m in ac.find_overlapping_iter(text.compact.as_str()) {
+                note(index[m.pattern().as_usize()]);
+            }
+        }
+        best
+    }
+
+    /// The first listed phrase found in any of the texts.
+    pub fn find(&self, texts: &[&str]) -> Option<&str> {
+        if self.phrases.is_empty() {
+            return None;
+        }
+        texts
+            .iter()
+            .filter_map(|t| self.first_in(&fold(t)))
+            .min()
+            .map(|i| self.phrases[i].0.as_str())
+    }
+}
+
+/// What the wording policy checks against, built once per pack.
 #[derive(Debug, Default)]
 pub struct Wording {
     /// `policy.forbidden_phrases`.
-    pub phrases: Vec<(String, Folded)>,
-    /// Each catalogue product's names and id: without marketing consent no
-    /// note or reason may name one.
-    pub products: Vec<(String, Vec<Folded>)>,
+    forbidden: Matcher,
+    /// Every catalogue product's names and id: without marketing consent no
+    /// note or reason may name one. Patterns are "id", "zh", "en" per product.
+    products: Matcher,
+    product_ids: Vec<String>,
+    /// Texts already checked: branch texts repeat across customers.
+    cache: std::cell::RefCell<std::collections::HashMap<String, Option<String>>>,
 }
+
+/// Texts remembered at most; past it the memo starts again.
+const CACHE_LIMIT: usize = 8192;
 
 impl Wording {
     pub fn new(phrases: &[String], catalogue: &std::collections::BTreeMap<String, crate::pack::Product>) -> Wording {
+        let mut names = Vec::new();
+        let mut product_ids = Vec::new();
+        for p in catalogue.values() {
+            for n in [&p.zh, &p.en, &p.id] {
+                if fold(n).compact.is_empty() {
+                    continue; // kept aligned with `product_ids`
+                }
+                names.push(n.clone());
+                product_ids.push(p.id.clone());
+            }
+        }
         Wording {
-            phrases: prepare(phrases),
-            products: catalogue
-                .values()
-                .map(|p| (p.id.clone(), vec![fold(&p.zh), fold(&p.en), fold(&p.id)]))
-                .collect(),
+            forbidden: Matcher::new(phrases),
+            products: Matcher::new(&names),
+            product_ids,
+            cache: Default::default(),
         }
     }
 
     /// The first forbidden phrase in any of the texts.
-    pub fn forbidden(&self, texts: &[&str]) -> Option<&str> {
-        find_forbidden(texts, &self.phrases)
+    pub fn forbidden(&self, texts: &[&str]) -> Option<String> {
+        let mut cache = self.cache.borrow_mut();
+        let mut found: Option<String> = None;
+        for t in texts {
+            let hit = match cache.get(*t) {
+                Some(hit) => hit.clone(),
+                None => {
+                    let hit = self.forbidden.find(&[t]).map(str::to_owned);
+                    if cache.len() >= CACHE_LIMIT {
+                        cache.clear();
+                    }
+                    cache.insert((*t).to_owned(), hit.clone());
+                    hit
+                }
+            };
+            if hit.is_some() && found.is_none() {
+                found = hit;
+            }
+        }
+        found
     }
 
     /// The first catalogue product any of the texts names.
     pub fn names_product(&self, texts: &[&str]) -> Option<&str> {
-        let folded: Vec<Folded> = texts.iter().map(|t| fold(t)).collect();
-        self.products
-            .iter()
-            .find(|(_, names)| names.iter().any(|n| folded.iter().any(|t| contains(t, n))))
-            .map(|(id, _)| id.as_str())
+        let name = self.products.find(texts)?;
+        let i = self.products.phrases.iter().position(|(raw, _)| raw == name)?;
+        self.product_ids.get(i).map(String::as_str)
     }
 }

@@ -15,6 +15,7 @@ mod external;
 mod handwritten;
 mod report;
 mod scaling;
+#[cfg(feature = "zen")]
 mod zen;
 
 use std::hint::black_box;
@@ -217,9 +218,12 @@ fn run(args: Args) -> Result<bool, String> {
     let baseline = Baseline::new(&manifest)?;
     let baseline_setup = t.elapsed();
 
-    let t = Instant::now();
-    let zen = zen::Zen::new(&args.zen, &manifest)?;
-    let zen_setup = t.elapsed();
+    #[cfg(feature = "zen")]
+    let (zen, zen_setup) = {
+        let t = Instant::now();
+        let zen = zen::Zen::new(&args.zen, &manifest)?;
+        (zen, t.elapsed())
+    };
 
     let pack_rules: Vec<&str> = bench.rules().iter().map(|r| r.id.as_str()).collect();
     if pack_rules != handwritten::RULES {
@@ -289,31 +293,37 @@ fn run(args: Args) -> Result<bool, String> {
     }
 
     // zen-engine: inputs prepared outside the timing, then the same check.
-    let zen_inputs: Vec<zen::ZenInput> = customers
-        .iter()
-        .zip(&today)
-        .map(|(c, &d)| zen.input(c, d))
-        .collect::<Result<_, _>>()?;
-    let mut zen_mismatches = 0usize;
-    for (i, input) in zen_inputs.iter().enumerate() {
-        let theirs = zen
-            .evaluate(input)
-            .map_err(|e| format!("zen-engine, customer {}: {e}", customers[i].id))?;
-        let ours = expected[i];
-        for (k, rule) in handwritten::RULES.iter().enumerate() {
-            if theirs.contains(k) != ours.contains(k) {
-                zen_mismatches += 1;
-                if zen_mismatches <= args.show {
-                    println!(
-                        "  MISMATCH customer {} rule {rule}: zen-engine {}, hand-written {}",
-                        customers[i].id,
-                        says(theirs.contains(k)),
-                        says(ours.contains(k)),
-                    );
+    #[cfg(not(feature = "zen"))]
+    let zen_mismatches = 0usize;
+    #[cfg(feature = "zen")]
+    let (zen_inputs, zen_mismatches) = {
+        let zen_inputs: Vec<zen::ZenInput> = customers
+            .iter()
+            .zip(&today)
+            .map(|(c, &d)| zen.input(c, d))
+            .collect::<Result<_, _>>()?;
+        let mut zen_mismatches = 0usize;
+        for (i, input) in zen_inputs.iter().enumerate() {
+            let theirs = zen
+                .evaluate(input)
+                .map_err(|e| format!("zen-engine, customer {}: {e}", customers[i].id))?;
+            let ours = expected[i];
+            for (k, rule) in handwritten::RULES.iter().enumerate() {
+                if theirs.contains(k) != ours.contains(k) {
+                    zen_mismatches += 1;
+                    if zen_mismatches <= args.show {
+                        println!(
+                            "  MISMATCH customer {} rule {rule}: zen-engine {}, hand-written {}",
+                            customers[i].id,
+                            says(theirs.contains(k)),
+                            says(ours.contains(k)),
+                        );
+                    }
                 }
             }
         }
-    }
+        (zen_inputs, zen_mismatches)
+    };
 
     // Engines measured by tests/bench/js on the customers this binary wrote.
     let ids: Vec<String> = customers.iter().map(|c| c.id.clone()).collect();
@@ -361,24 +371,31 @@ fn run(args: Args) -> Result<bool, String> {
         ns,
     );
     s_hand.mismatches = Some(0);
-    let mut zen_error = None;
-    let ns = measure(n, args.warmup, args.passes, |i| {
-        let t = Instant::now();
-        let f = zen.evaluate(black_box(&zen_inputs[i]));
-        let d = t.elapsed();
-        if let Err(e) = black_box(f) {
-            zen_error.get_or_insert(e);
+    #[cfg(not(feature = "zen"))]
+    let zen_row: Option<Row> = None;
+    #[cfg(feature = "zen")]
+    let zen_row = {
+        let mut zen_error = None;
+        let ns = measure(n, args.warmup, args.passes, |i| {
+            let t = Instant::now();
+            let f = zen.evaluate(black_box(&zen_inputs[i]));
+            let d = t.elapsed();
+            if let Err(e) = black_box(f) {
+                zen_error.get_or_insert(e);
+            }
+            d
+        });
+        if let Some(e) = zen_error {
+            return Err(format!("zen-engine: {e}"));
         }
-        d
-    });
-    if let Some(e) = zen_error {
-        return Err(format!("zen-engine: {e}"));
-    }
-    let mut s_zen = Row::measured("zen-engine", "", "bench", handwritten::RULES.len(), zen_setup, ns);
-    s_zen.runtime = format!("Rust (release), zen-engine {}", zen_version());
-    s_zen.mismatches = Some(zen_mismatches);
+        let mut s_zen = Row::measured("zen-engine", "", "bench", handwritten::RULES.len(), zen_setup, ns);
+        s_zen.runtime = format!("Rust (release), zen-engine {}", zen_version());
+        s_zen.mismatches = Some(zen_mismatches);
+        Some(s_zen)
+    };
 
-    let mut rows = vec![s_bundled, s_bench, s_hand, s_zen];
+    let mut rows = vec![s_bundled, s_bench, s_hand];
+    rows.extend(zen_row);
     let ext_mismatches: usize = externals.iter().map(|e| e.row.mismatches.unwrap_or(0)).sum();
     let ext_sources: Vec<String> = externals.iter().map(|e| e.path.display().to_string()).collect();
     rows.extend(externals.into_iter().map(|e| e.row));
@@ -553,6 +570,7 @@ fn run(args: Args) -> Result<bool, String> {
 }
 
 /// zen-engine's version, from Cargo.lock at build time.
+#[cfg(feature = "zen")]
 fn zen_version() -> &'static str {
     const LOCK: &str = include_str!("../../../Cargo.lock");
     LOCK.split("[[package]]")
