@@ -24,6 +24,8 @@ mod pack;
 mod policy;
 #[cfg(feature = "cli")]
 pub mod samples;
+#[cfg(all(feature = "server", not(target_arch = "wasm32")))]
+pub mod server;
 mod signals;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
