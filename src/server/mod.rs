@@ -116,23 +116,30 @@ pub fn run(config: &Config) -> Result<(), ServeError> {
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener)?;
         // The URL is the line scripts and tests wait for.
-        println!(
+        say(&format!(
             "nextbest serve: http://{local}/  (www: {}; Ctrl-C stops)",
             root.display()
-        );
+        ));
         if !config.frame_ancestors.is_empty() {
             let list: Vec<&str> = config.frame_ancestors.iter().map(Origin::as_str).collect();
-            println!(
+            say(&format!(
                 "nextbest serve: may be framed by {} (CSP frame-ancestors and /config.js allowedOrigins)",
                 list.join(" ")
-            );
+            ));
         }
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await?;
-        println!("nextbest serve: stopped");
+        say("nextbest serve: stopped");
         Ok(())
     })
+}
+
+/// A line on stdout, flushed; a closed stdout (`nextbest serve | head -1`) does not stop the server.
+fn say(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
 }
 
 fn warn_about(config: &Config, root: &Path, local: SocketAddr) {
