@@ -9,8 +9,17 @@
 //! - `worker-src 'self'`, `connect-src 'self'`: workers and fetches only to this origin,
 //!   so customer data cannot be sent anywhere else even by injected markup.
 //! - `img-src 'self' data:`: the favicon is `data:,`.
-//! - `style-src 'self'`: the stylesheet; CodeMirror's styles are constructed
-//!   stylesheets (`adoptedStyleSheets`), which style-src does not govern.
+//! - `style-src 'self'`: the stylesheet; no `style="..."` attribute applies (the
+//!   page and CodeMirror set styles through `el.style`, which CSP allows).
+//! - `style-src-elem 'self' 'unsafe-inline'`: the one allowance for the page's own
+//!   code. The studio's editor (CodeMirror 6, through style-mod) writes its theme
+//!   into a `<style>` element in the document head and rewrites that element's text
+//!   as extensions load (lint gutter, tooltips), so no hash can name it; without it
+//!   the editor draws unstyled and the lint markers have no size. It covers
+//!   `<style>` elements only: style attributes stay refused, and since every fetch
+//!   directive is 'self', injected CSS could not send anything to another origin.
+//!   The narrower fix, a per-response nonce handed to `EditorView.cspNonce`, needs
+//!   the HTML generated per request; it belongs with the branch server's templating.
 //! - `object-src 'none'; base-uri 'none'; form-action 'self'`: no plugins, no `<base>`
 //!   rewriting every relative URL, forms post only here.
 //! - `frame-ancestors`: who may show the page in a frame: `'none'`, or `'self'` and
@@ -29,10 +38,12 @@ use super::origin::Origin;
 
 /// The policy's fixed part; `frame-ancestors` is appended from the config.
 pub const CSP_BASE: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; \
-connect-src 'self'; img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'";
+connect-src 'self'; img-src 'self' data:; style-src 'self'; style-src-elem 'self' 'unsafe-inline'; \
+object-src 'none'; base-uri 'none'; form-action 'self'";
 
 /// Browser features the page never uses, turned off for it and any frame in it.
-pub const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(), bluetooth=(), camera=(), display-capture=(), \
+/// Only names Chromium knows: an unknown one (e.g. `bluetooth`) logs a console error.
+pub const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(), camera=(), display-capture=(), \
 geolocation=(), gyroscope=(), hid=(), magnetometer=(), microphone=(), midi=(), payment=(), \
 publickey-credentials-get=(), screen-wake-lock=(), serial=(), usb=(), xr-spatial-tracking=()";
 
