@@ -42,7 +42,7 @@ pub struct Config {
 pub enum ServeError {
     #[error("--www {path}: {message}")]
     Www { path: String, message: String },
-    #[error("--addr {addr}: the address is already in use (another server, or another nextbest serve, is listening there; stop it or pick another port with --addr)")]
+    #[error("--addr {addr}: the address is already in use (another server, or another nextbest serve, is listening there; stop it or pick another port)")]
     AddrInUse { addr: SocketAddr },
     #[error("--addr {addr}: cannot listen there: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
