@@ -59,7 +59,7 @@ setup_wasm_bindgen() {
 }
 
 setup_serve() {
-  command -v python3 >/dev/null || apt_install python3   # serves www/
+  command -v python3 >/dev/null || apt_install python3   # the page tests' plain static server (tests/e2e/harness.mjs)
   # The studio's editor is bundled from npm packages at build time (scripts/build-web.sh).
   command -v node >/dev/null || apt_install nodejs
   command -v npm >/dev/null || apt_install npm

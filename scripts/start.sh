@@ -2,23 +2,25 @@
 # Sets up everything and starts nextbest on its embedded default pack:
 # installs the toolchain, builds the CLI, the wasm module and the studio's editor,
 # checks the bundled pack, runs the demo over the sample customers, then serves
-# the page in www/.
+# the page in www/ with `nextbest serve` (loopback, security headers on every response).
 #
-#   scripts/start.sh [--no-serve] [--port N]
+#   scripts/start.sh [--no-serve] [--port N] [--frame-ancestor ORIGIN ...]
 #
 # NEXTBEST_NO_SERVE=1 is the same as --no-serve; NEXTBEST_PORT sets the port (default 8080).
+# --frame-ancestor (repeatable) lets the teller system at ORIGIN embed the page (see README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-serve=1
+serve=1 frame=()
 [ "${NEXTBEST_NO_SERVE:-0}" = 1 ] && serve=0
 port=${NEXTBEST_PORT:-8080}
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-serve) serve=0; shift ;;
     --port) port=$2; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    --frame-ancestor) frame+=(--frame-ancestor "$2"); shift 2 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "start: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -50,6 +52,5 @@ if [ "$serve" = 0 ]; then
 fi
 
 step "serve www/"
-# Loopback only; http.server serves .wasm as application/wasm, which init() needs.
-echo "start: open http://127.0.0.1:$port/  (Ctrl-C stops)"
-exec python3 -m http.server "$port" --bind 127.0.0.1 --directory www
+# Loopback only. nextbest serve prints the URL, refuses a port in use, and stops on Ctrl-C.
+exec "$nextbest" serve --addr "127.0.0.1:$port" --www www "${frame[@]}"

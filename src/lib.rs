@@ -25,6 +25,8 @@ mod pack;
 mod policy;
 #[cfg(feature = "cli")]
 pub mod samples;
+#[cfg(all(feature = "server", not(target_arch = "wasm32")))]
+pub mod server;
 mod signals;
 pub mod strict_json;
 #[cfg(target_arch = "wasm32")]

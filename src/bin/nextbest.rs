@@ -91,6 +91,24 @@ enum Command {
         #[arg(long)]
         customers: Option<PathBuf>,
     },
+    /// Serve the branch page (www/) with a strict security policy on every response.
+    #[cfg(feature = "server")]
+    Serve(ServeArgs),
+}
+
+#[cfg(feature = "server")]
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Where to listen (loopback by default; port 0 picks a free port).
+    #[arg(long, value_name = "IP:PORT", default_value = nextbest::server::DEFAULT_ADDR)]
+    addr: std::net::SocketAddr,
+    /// The page's folder.
+    #[arg(long, value_name = "DIR", default_value = "www")]
+    www: PathBuf,
+    /// An origin (scheme://host[:port]) allowed to show the page in a frame and send it
+    /// customers; repeat for more. Sets CSP frame-ancestors and the served /config.js.
+    #[arg(long = "frame-ancestor", value_name = "ORIGIN")]
+    frame_ancestors: Vec<nextbest::server::Origin>,
 }
 
 fn main() -> ExitCode {
@@ -275,6 +293,21 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 None => nextbest::bundled_samples().to_owned(),
             };
             bench(&source, &text, seconds)
+        }
+        #[cfg(feature = "server")]
+        Command::Serve(args) => {
+            let config = nextbest::server::Config {
+                addr: args.addr,
+                www: args.www,
+                frame_ancestors: args.frame_ancestors,
+            };
+            match nextbest::server::run(&config) {
+                Ok(()) => Ok(ExitCode::SUCCESS),
+                Err(e) => {
+                    eprintln!("nextbest serve: {e}");
+                    Ok(ExitCode::from(2))
+                }
+            }
         }
     }
 }
