@@ -85,7 +85,9 @@ done
 
 say "nextbest native, hand-written Rust, zen-engine; merge, check and report"
 rc=0
-bench "${common[@]}" --customers-file "$file" --engines target/bench/engines "$scaling" ${rust[@]+"${rust[@]}"} || rc=$?
+worst=()
+[ "$peers" = 0 ] || worst=(--worst-case)
+bench "${common[@]}" --customers-file "$file" --engines target/bench/engines "$scaling" ${worst[@]+"${worst[@]}"} ${rust[@]+"${rust[@]}"} || rc=$?
 
 if [ "$save" = 1 ]; then
   [ "$rc" = 0 ] && [ ${#failed[@]} -eq 0 ] || die "not saving the results of a failed run"

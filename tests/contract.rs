@@ -67,7 +67,11 @@ fn every_customer_field_broken_in_turn_is_named() {
         ("accounts/0", Some(json!(5)), "accounts[0]"),
         ("accounts/0/type", None, "accounts[0]"),
         ("accounts/0/tier", Some(json!("diamond")), "accounts[0].tier"),
-        ("accounts/0/opened_on", Some(json!("last year")), "accounts[0].opened_on"),
+        (
+            "accounts/0/opened_on",
+            Some(json!("last year")),
+            "accounts[0].opened_on",
+        ),
         ("accounts/0/balance", Some(json!(-1)), "accounts[0].balance"),
         ("accounts/0/balanse", Some(json!(1)), "accounts[0].balanse"),
         ("holdings/0/product", None, "holdings[0]"),
@@ -78,10 +82,18 @@ fn every_customer_field_broken_in_turn_is_named() {
         ("transactions/0/kind", Some(json!("teleport")), "transactions[0].kind"),
         ("transactions/0/amount", None, "transactions[0]"),
         ("transactions/0/amount", Some(json!("100")), "transactions[0].amount"),
-        ("transactions/0/currency", Some(json!("XYZ")), "transactions[0].currency"),
+        (
+            "transactions/0/currency",
+            Some(json!("XYZ")),
+            "transactions[0].currency",
+        ),
         ("transactions/0/at", Some(json!("yesterday")), "transactions[0].at"),
         ("transactions/0/channel", Some(json!(5)), "transactions[0].channel"),
-        ("transactions/0/currency_code", Some(json!("USD")), "transactions[0].currency_code"),
+        (
+            "transactions/0/currency_code",
+            Some(json!("USD")),
+            "transactions[0].currency_code",
+        ),
         ("applications", Some(json!("fx_account")), "applications"),
         ("applications/0", Some(json!(5)), "applications[0]"),
         ("stated_needs/0", Some(json!(null)), "stated_needs[0]"),
@@ -96,9 +108,17 @@ fn every_customer_field_broken_in_turn_is_named() {
         ("consent/sms", Some(json!(true)), "consent.sms"),
         ("contact_history/0/product", None, "contact_history[0]"),
         ("contact_history/0/at", Some(json!("then")), "contact_history[0].at"),
-        ("contact_history/0/outcome", Some(json!("maybe")), "contact_history[0].outcome"),
+        (
+            "contact_history/0/outcome",
+            Some(json!("maybe")),
+            "contact_history[0].outcome",
+        ),
         ("contact_history/0/by", Some(json!(5)), "contact_history[0].by"),
-        ("contact_history/0/result", Some(json!("declined")), "contact_history[0].result"),
+        (
+            "contact_history/0/result",
+            Some(json!("declined")),
+            "contact_history[0].result",
+        ),
     ];
     let mut failures = Vec::new();
     for (path, value, expected) in &cases {
@@ -111,10 +131,18 @@ fn every_customer_field_broken_in_turn_is_named() {
             Err(Error::Input { path: p, message }) if p == *expected => {
                 assert!(!message.is_empty());
             }
-            other => failures.push(format!("{path} = {value:?}: expected an error at {expected}, got {other:?}")),
+            other => failures.push(format!(
+                "{path} = {value:?}: expected an error at {expected}, got {other:?}"
+            )),
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 /// Applies a JSON edit to one pack file and expects a pack error naming it.
@@ -122,15 +150,15 @@ fn pack_case(file: &str, path: &str, value: Option<Value>, mention: &str) -> Res
     let mut pack = PackSource::bundled();
     let mut v: Value = serde_json::from_str(&pack.files[file]).expect("json");
     edit(&mut v, path, value.clone());
-    pack.files.insert(file.into(), serde_json::to_string_pretty(&v).expect("json"));
+    pack.files
+        .insert(file.into(), serde_json::to_string_pretty(&v).expect("json"));
     match Engine::new(&pack) {
         Err(Error::Pack {
-            file: f,
-            line,
-            message,
-            ..
+            file: f, line, message, ..
         }) if f == file && message.contains(mention) && line > 0 => Ok(()),
-        Err(e) => Err(format!("{file} {path} = {value:?}: expected a positioned error mentioning {mention:?}, got {e}")),
+        Err(e) => Err(format!(
+            "{file} {path} = {value:?}: expected a positioned error mentioning {mention:?}, got {e}"
+        )),
         Ok(_) => Err(format!("{file} {path} = {value:?}: accepted")),
     }
 }
@@ -146,18 +174,38 @@ fn every_pack_json_field_broken_in_turn_is_named_with_its_line() {
         ("fx_rates/USD", Some(json!("7")), "fx_rates.USD"),
         ("destinations", None, "destinations"),
         ("destinations/vip_area/zh", None, "destinations.vip_area"),
-        ("default_route/destination", Some(json!("nowhere")), "default_route.destination"),
+        (
+            "default_route/destination",
+            Some(json!("nowhere")),
+            "default_route.destination",
+        ),
         ("default_route/zh", Some(json!(5)), "default_route.zh"),
         ("policy/unrated_max_risk", Some(json!(9)), "policy.unrated_max_risk"),
         ("policy/pacing_days/maybe", Some(json!(3)), "policy.pacing_days.maybe"),
-        ("policy/pacing_days/declined", Some(json!(-3)), "policy.pacing_days.declined"),
-        ("policy/max_pitches/teller", Some(json!(-1)), "policy.max_pitches.teller"),
-        ("policy/segment_weight/mass", Some(json!("x")), "policy.segment_weight.mass"),
+        (
+            "policy/pacing_days/declined",
+            Some(json!(-3)),
+            "policy.pacing_days.declined",
+        ),
+        (
+            "policy/max_pitches/teller",
+            Some(json!(-1)),
+            "policy.max_pitches.teller",
+        ),
+        (
+            "policy/segment_weight/mass",
+            Some(json!("x")),
+            "policy.segment_weight.mass",
+        ),
         ("policy/max_boost", Some(json!("x")), "policy.max_boost"),
         ("policy/forbidden_phrases", Some(json!(5)), "policy.forbidden_phrases"),
         ("policy/unknown_rule", Some(json!(5)), "unknown_rule"),
         ("vocabulary", Some(json!(5)), "vocabulary"),
-        ("budgets/operations_per_rule", Some(json!(0)), "budgets.operations_per_rule"),
+        (
+            "budgets/operations_per_rule",
+            Some(json!(0)),
+            "budgets.operations_per_rule",
+        ),
         ("budgets/rule_ms", Some(json!(0)), "budgets.rule_ms"),
         ("budgets/customer_ms", Some(json!(1)), "budgets.customer_ms"),
         ("budgets/results_per_rule", Some(json!(0)), "budgets.results_per_rule"),
@@ -199,14 +247,19 @@ fn every_product_field_broken_in_turn_is_named_with_its_line() {
 
 #[test]
 fn every_rule_header_field_broken_in_turn_is_reported_with_its_line() {
-    let good = "//! kind: cross_sell\n//! priority: 50\n//! zh: 测试\n//! en: test\n//! triggers: txn:cash_deposit\n()\n";
+    let good =
+        "//! kind: cross_sell\n//! priority: 50\n//! zh: 测试\n//! en: test\n//! triggers: txn:cash_deposit\n()\n";
     let cases = [
         ("//! kind: cross_sell\n", "//! kind: sideways_sell\n", "kind"),
         ("//! kind: cross_sell\n", "", "kind"),
         ("//! priority: 50\n", "//! priority: high\n", "priority"),
         ("//! zh: 测试\n", "", "zh"),
         ("//! en: test\n", "", "en"),
-        ("//! triggers: txn:cash_deposit\n", "//! triggers: txn:cash_depositt\n", "cash_depositt"),
+        (
+            "//! triggers: txn:cash_deposit\n",
+            "//! triggers: txn:cash_depositt\n",
+            "cash_depositt",
+        ),
     ];
     for (from, to, mention) in cases {
         let mut pack = PackSource::bundled();

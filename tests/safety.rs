@@ -170,8 +170,7 @@ fn rule_output_is_deterministic_across_engines_and_orders() {
     // Two engines built separately, fed the samples in opposite orders: any
     // state carried from one customer to the next (caches, budgets, params),
     // or any order that depends on hashing, shows up as a difference.
-    let customers: Vec<serde_json::Value> =
-        serde_json::from_str(nextbest::bundled_samples()).expect("samples");
+    let customers: Vec<serde_json::Value> = serde_json::from_str(nextbest::bundled_samples()).expect("samples");
     let run = |order: Vec<usize>| {
         let engine = Engine::new(&PackSource::bundled()).expect("bundled");
         let mut out = vec![String::new(); customers.len()];

@@ -80,7 +80,10 @@ impl Limits {
 
     pub(crate) fn apply(&self, engine: &mut rhai::Engine) {
         engine
-            .set_max_operations(self.max_operations)
+            // One more than the budget: the engine's own count (budget.rs),
+            // which also counts closures and helper walks, stops a rule
+            // first, with the budget's name in its message; rhai's is the backstop.
+            .set_max_operations(self.max_operations.saturating_add(1))
             .set_max_call_levels(self.max_call_levels)
             .set_max_expr_depths(self.max_expr_depth, self.max_function_expr_depth)
             .set_max_string_size(self.max_string_size)

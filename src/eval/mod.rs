@@ -667,7 +667,7 @@ fn run_error(rule: &CompiledRule, e: &EvalAltResult, stopped: Option<Stop>, budg
         ),
         None => match e {
             EvalAltResult::ErrorTooManyOperations(..) => format!(
-                "the rule used more than {} operations and was stopped (an endless loop?)",
+                "the rule used more than {} operations and was stopped (an endless loop?); pack.json budgets.operations_per_rule",
                 budget.max_operations()
             ),
             EvalAltResult::ErrorRuntime(msg, ..) => msg.to_string(),

@@ -15,6 +15,7 @@ mod external;
 mod handwritten;
 mod report;
 mod scaling;
+mod worst;
 #[cfg(feature = "zen")]
 mod zen;
 
@@ -74,6 +75,9 @@ struct Args {
     /// zen-engine's JDM decision for the benchmark pack.
     #[arg(long, value_name = "FILE", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/zen/bench.json"))]
     zen: PathBuf,
+    /// Also measure the worst case the bundled pack's budgets allow (hostile rules that spend every budget).
+    #[arg(long)]
+    worst_case: bool,
     /// Also measure cost against rules and transactions; writes scaling.json and scaling.svg next to --out.
     #[arg(long, overrides_with = "no_scaling")]
     scaling: bool,
@@ -493,6 +497,12 @@ fn run(args: Args) -> Result<bool, String> {
         None
     };
 
+    let worst_case = if args.worst_case {
+        Some(worst::run(&customers, 20)?)
+    } else {
+        None
+    };
+
     let summary = json!({
         "generated_unix": std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -535,6 +545,7 @@ fn run(args: Args) -> Result<bool, String> {
         })),
         "engine_files": ext_sources,
         "scaling": scaling,
+        "worst_case": worst_case,
     });
     let text = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())? + "\n";
     write(&args.out, &text)?;
