@@ -19,6 +19,7 @@ import { notify } from "./notices.js";
 import { createCore, customerBudget, DEFAULT_CUSTOMER_MS, isTrap, plainError } from "./core.js";
 
 const HOOKS = new URLSearchParams(location.search).has("test-hooks"); // tests/e2e only
+const hookArgs = { live: {}, studio: {} }; // test hooks, given to every worker started after they are set
 const MIN_DEADLINE = 2000;
 const START_DEADLINE = 20000; // loading the module and compiling a pack, on a busy machine
 export const deadlineFor = (customerMs) => Math.max(MIN_DEADLINE, 8 * (customerMs || DEFAULT_CUSTOMER_MS));
@@ -58,7 +59,7 @@ class Host {
   /** (Re)starts with `pack` (null: bundled; false: none); requests wait behind it. */
   start(pack) {
     this.stop();
-    this.startArgs = { pack, hooks: HOOKS };
+    this.startArgs = { pack, hooks: HOOKS && { ...hookArgs[this.name] } };
     if (!this.inline) {
       try {
         this.worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: `nextbest-${this.name}` });
@@ -403,7 +404,9 @@ export async function evaluate(customer, { channel = "lobby", purpose, now } = {
   }
   if (r.error) return { error: r.error };
   if (r.stopped) return evaluate(customer, { channel, purpose, now }); // the pack changed under it: again, with the new one
-  const error = r.timeout ? engineError("timeout", json === liveJson ? STOPPED_SAME : STOPPED) : engineError("trap", TRAPPED);
+  if (r.trap) return { error: engineError("trap", TRAPPED) }; // tried again next time, in the new worker
+  const error = engineError("timeout", json === liveJson ? STOPPED_SAME : STOPPED);
+  // A rule that ran too long on this customer with this pack would again: not run twice.
   if (poisoned.size > 200) poisoned.clear();
   poisoned.set(key, error);
   return { error };
@@ -460,8 +463,15 @@ function fixtureCount(pack) {
 
 if (HOOKS) {
   window.__nextbest = {
-    /** {hang: "evaluate" | "run"} or {trap: "evaluate" | "run"} in the live (or studio) worker. */
-    hook: async (args, which = "live") => (await (which === "live" ? live : studioHost()).call("hook", args)).ok,
+    /**
+     * {hang: "evaluate" | "run", rule?} or {trap: "evaluate" | "run"} in the live (or studio)
+     * worker, now and in every worker started after (not after a trap: that one is spent).
+     */
+    hook: async (args, which = "live") => {
+      hookArgs[which] = { ...args };
+      if (args.trap) delete hookArgs[which].trap;
+      return (await (which === "live" ? live : studioHost()).call("hook", args)).ok;
+    },
     ready: () => ready,
     deadline: () => deadlineFor(budgetMs()),
   };

@@ -44,7 +44,9 @@ let drawn = 0; // bumps per draw: only the latest draw's answers are shown
 async function draw() {
   const seq = ++drawn;
   const customers = store.get().queue.map((id) => engine.findCustomer(id)).filter(Boolean);
-  root.querySelector(".lobby")?.setAttribute("aria-busy", "true");
+  const shown = root.querySelector(".lobby");
+  shown?.setAttribute("aria-busy", "true");
+  if (!shown) clear(root).append(h("div", { class: "card busy", "data-testid": "evaluating" }, bi("正在评估大厅客户…", "Evaluating the hall…")));
   const entries = await Promise.all(customers.map(async (c) => ({ c, ...(await engine.evaluate(c, { channel: "lobby" })) })));
   if (seq !== drawn) return;
   let s = store.get();

@@ -13,16 +13,18 @@ let core = null;
 // Test hooks (tests/e2e): only when the page was opened with ?test-hooks,
 // which it says in "init". Otherwise "hook" does nothing.
 let hooks = null;
+let ruleFiles = []; // the loaded pack's files, for a hook that hangs only with a given rule
 
 const ops = {
   async init({ module, pack, hooks: enable }) {
     // The page compiles the module from its preload and sends it; without it, fetch it here.
     await init({ module_or_path: module ?? new URL("../pkg/nextbest_bg.wasm", import.meta.url) });
     core = createCore(glue);
-    hooks = enable ? {} : null;
+    hooks = enable ? { ...enable } : null;
+    ruleFiles = Object.keys(pack?.files ?? {});
     return pack === false ? { version: glue.version() } : core.load(pack);
   },
-  load: ({ pack }) => core.load(pack),
+  load: ({ pack }) => ((ruleFiles = Object.keys(pack?.files ?? {})), core.load(pack)),
   evaluate: (args) => (testHook("evaluate"), core.evaluate(args)),
   bundledBudget: () => core.bundledBudget(),
   runDraft: (args) => (testHook("run"), core.runDraft(args)),
@@ -30,12 +32,17 @@ const ops = {
   hook: (args) => (hooks ? (Object.assign(hooks, args), true) : false),
 };
 
-/** hang: runs forever, as a rule that defeats the operation limit would; trap: throws what a trapped module throws. */
+/**
+ * hang: runs forever, as a rule that defeats the operation limit would (with
+ * `rule`: only while the pack has that rule). trap: throws what a trapped
+ * module throws, and every call after it too, as a module whose memory is
+ * no longer sound would: only a new worker answers again.
+ */
 function testHook(kind) {
   if (!hooks) return;
-  if (hooks.hang === kind) for (;;);
-  if (hooks.trap === kind) {
-    hooks.trap = null;
+  if (hooks.hang === kind && (!hooks.rule || ruleFiles.includes(`${hooks.rule}.rhai`))) for (;;);
+  if (hooks.trap === kind || hooks.trapped) {
+    hooks.trapped = true;
     throw new WebAssembly.RuntimeError("unreachable (test hook)");
   }
 }
