@@ -87,8 +87,10 @@ test("a rule that runs forever: stopped within the deadline, the screen stays us
   await page.reload();
   await paste(page, CASH);
   assert.equal(await page.getByTestId("pitch-zh").textContent(), "A版话术：稳健理财");
-  const deadline = await page.evaluate(() => window.__nextbest.deadline());
-  assert.ok(deadline >= 2000, `deadline ${deadline} ms`);
+  // The deadline the pack's budget gives: max(2 s, 8 × budgets.customer_ms), 250 ms when absent.
+  const customerMs = JSON.parse(a.files["pack.json"]).budgets?.customer_ms ?? 250;
+  const deadline = Math.max(2000, 8 * customerMs);
+  assert.equal(await page.evaluate(() => window.__nextbest.deadline()), deadline);
   // From here on, any worker whose pack has zz_loop hangs in evaluate, as a rule past the operation limit would.
   await page.evaluate(() => window.__nextbest.hook({ hang: "evaluate", rule: "zz_loop" }));
 
@@ -186,6 +188,31 @@ test("stored data that is not JSON: set aside as it was, never written over, and
   assert.equal(now.schema, 2);
   assert.equal(now.outcomes.F1.length, 1);
   assert.equal(await page.evaluate((k) => JSON.parse(localStorage.getItem(k)).raw, key), raw);
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
+test("stored data that cannot be read nor copied aside is never written over", async () => {
+  const { ctx, page, errors } = await device({
+    init: () => {
+      const setItem = Storage.prototype.setItem;
+      Storage.prototype.setItem = function (k, v) {
+        if (String(k).startsWith("nextbest:quarantine:")) throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+        return setItem.call(this, k, v);
+      };
+    },
+  });
+  const raw = "not json at all {";
+  await seed(page, raw);
+  await page.goto(`${env.base}#teller`);
+  await page.getByTestId("pitch").waitFor();
+  const notice = page.getByTestId("notice-save");
+  await notice.waitFor();
+  assert.match(await notice.textContent(), /为免覆盖，本页暂不保存.*to avoid overwriting it/);
+  await paste(page, CASH);
+  await page.getByTestId("record-accepted").click();
+  await page.getByTestId("recorded").filter({ hasText: "接受" }).waitFor();
+  assert.equal(await page.evaluate((k) => localStorage.getItem(k), KEY), raw, "the unreadable blob is still there, untouched");
   assert.deepEqual(errors, []);
   await ctx.close();
 });
