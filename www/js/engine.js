@@ -49,7 +49,8 @@ class Host {
     this.name = name;
     this.onFail = onFail; // (what, request) after the worker was stopped
     this.queue = [];
-    this.current = null;
+    this.current = null; // the request the worker is on, with its deadline running
+    this.next = null; // one request sent right behind "init", so the first pitch waits for no round trip
     this.worker = null;
     this.inline = null; // the in-page core, when there is no worker
     this.seq = 0;
@@ -78,6 +79,7 @@ class Host {
   stop() {
     this.worker?.terminate();
     this.worker = null;
+    this.requeueNext();
     const req = this.current;
     this.current = null;
     if (req) {
@@ -97,7 +99,21 @@ class Host {
     });
   }
 
+  /** The request sent behind "init" never ran when that worker is gone: it waits for the next one. */
+  requeueNext() {
+    if (this.next) this.queue.unshift(this.next);
+    this.next = null;
+  }
+
   async pump() {
+    const cur = this.current;
+    if (cur && cur.op === "init" && cur.posted && !this.next && this.worker && this.queue[0] && this.queue[0].op !== "init") {
+      // The worker takes messages in order: this one starts the moment "init" ends. Its deadline starts then too.
+      const req = (this.next = this.queue.shift());
+      req.id = ++this.seq;
+      this.worker.postMessage({ id: req.id, op: req.op, args: req.args });
+      return;
+    }
     if (this.current || !this.queue.length) return;
     const req = (this.current = this.queue.shift());
     req.id = ++this.seq;
@@ -116,12 +132,19 @@ class Host {
       if (req.op !== "init" || !args.module) throw e;
       this.worker.postMessage({ id: req.id, op: req.op, args: { ...args, module: null } });
     }
+    req.posted = true;
+    if (req.op === "init") this.pump();
   }
 
   finish(req, answer) {
     if (req.op === "init" && answer.ok) this.startedOnce = true; // a worker answered: workers work here
     clearTimeout(req.timer);
-    if (this.current === req) this.current = null;
+    if (this.current === req) {
+      this.current = this.next;
+      this.next = null;
+      const now = this.current;
+      if (now) now.timer = setTimeout(() => this.timedOut(now), now.deadline);
+    }
     req.resolve(answer);
     queueMicrotask(() => this.pump());
   }
@@ -134,6 +157,7 @@ class Host {
       console.error(`nextbest: the module trapped in ${req.op}; replacing the worker`, data.trap);
       this.worker.terminate();
       this.worker = null;
+      this.requeueNext();
       this.finish(req, { trap: data.trap });
       this.onFail(TRAP, req);
       return;
@@ -146,6 +170,7 @@ class Host {
     console.error(`nextbest: ${req.op} ran past its ${req.deadline} ms deadline; stopping the worker`);
     this.worker?.terminate();
     this.worker = null;
+    this.requeueNext();
     this.finish(req, { timeout: true });
     this.onFail(TIMEOUT, req);
   }
@@ -157,6 +182,7 @@ class Host {
     const started = this.startedOnce;
     this.worker?.terminate();
     this.worker = null;
+    this.requeueNext();
     if (!started) {
       // It never answered "init": no worker here (not built, not allowed). Evaluate in the page.
       this.inline = inPageCore();

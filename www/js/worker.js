@@ -47,11 +47,16 @@ function testHook(kind) {
   }
 }
 
-self.onmessage = async ({ data: { id, op, args } }) => {
-  try {
-    if (!Object.hasOwn(ops, op)) throw new Error(`unknown op ${op}`);
-    self.postMessage({ id, ok: await ops[op](args ?? {}) });
-  } catch (e) {
-    self.postMessage(isTrap(e) ? { id, trap: plainError(e) } : { id, error: plainError(e) });
-  }
+// One at a time, in order: the page may send a request right behind "init",
+// which must wait for the module to be ready.
+let chain = Promise.resolve();
+self.onmessage = ({ data: { id, op, args } }) => {
+  chain = chain.then(async () => {
+    try {
+      if (!Object.hasOwn(ops, op)) throw new Error(`unknown op ${op}`);
+      self.postMessage({ id, ok: await ops[op](args ?? {}) });
+    } catch (e) {
+      self.postMessage(isTrap(e) ? { id, trap: plainError(e) } : { id, error: plainError(e) });
+    }
+  });
 };
