@@ -335,3 +335,27 @@ test("under the server's Content-Security-Policy: the worker starts, the teller 
   assert.deepEqual(errors, []);
   await ctx.close();
 });
+
+test("the studio's run of a draft that runs forever is stopped and said; the next run works", async () => {
+  const { ctx, page, errors } = await device();
+  await page.goto(`${env.base}?test-hooks#studio`);
+  await page.getByTestId("run").waitFor();
+  assert.equal(await page.evaluate(() => window.__nextbest.hook({ hang: "run" }, "studio")), true);
+  const t0 = Date.now();
+  await page.getByTestId("run").click();
+  await page.getByTestId("run-busy").waitFor();
+  // The editor still takes keys while the run spins.
+  await page.locator(".cm-content").click();
+  await page.keyboard.press("Control+End");
+  await page.keyboard.type("\n// x");
+  await page.locator(".cm-content", { hasText: "// x" }).waitFor({ timeout: 1000 });
+  const stopped = page.locator("[data-testid=run-error][data-kind=timeout]");
+  await stopped.waitFor({ timeout: 5000 });
+  assert.ok(Date.now() - t0 < 5000);
+  assert.match(await stopped.textContent(), /规则运行超时，已停止.*A rule ran too long/);
+  await page.evaluate(() => window.__nextbest.hook({}, "studio"));
+  await page.getByTestId("run").click();
+  await page.getByTestId("trace").waitFor();
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});

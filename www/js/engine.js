@@ -265,6 +265,7 @@ let liveGen = 0; // bumps whenever the live pack changes
 let info = { custom: !!livePack, products: [], manifest: { destinations: {} }, version: "" };
 let bundledMs = null; // the bundled pack's budget, asked for once the first pitch is out
 let lastGood = null; // {json, pack}: the last pack that evaluated without being stopped
+const stoppedPacks = new Set(); // packs (as JSON) the watchdog stopped: not made live again in this page
 const poisoned = new Map(); // `${gen}|request` -> the error it ended with: not run again
 
 const live = new Host("live", (what) => recover(what));
@@ -302,6 +303,7 @@ function recover(what) {
     ready = startLive();
     return;
   }
+  if (livePack) stoppedPacks.add(liveJson);
   const next = lastGood && lastGood.json !== liveJson ? lastGood : { json: "null", pack: null };
   if (next.json !== liveJson) {
     notify({ id: "engine", kind: "error", ...STOPPED });
@@ -338,6 +340,11 @@ export function version() {
 
 export function liveIsCustom() {
   return !!info.custom;
+}
+
+/** Whether the watchdog stopped this pack here: the studio does not make it live again unchanged. */
+export function wasStopped(pack) {
+  return !!pack && stoppedPacks.size > 0 && stoppedPacks.has(JSON.stringify({ files: pack.files }));
 }
 
 /** Makes `pack` the live pack (null: the bundled one). */

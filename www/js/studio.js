@@ -506,6 +506,7 @@ function liveChange() {
   const d = draft();
   if (problems.length) return null;
   if (sameFiles(d.files, bundled.files)) return engine.liveIsCustom() ? { pack: null } : null;
+  if (engine.wasStopped(d)) return null; // the watchdog stopped this very draft: not again until it is edited
   if (!engine.liveIsCustom() || !sameFiles(store.get().live?.files, d.files)) return { pack: copy(d) }; // a copy: the draft keeps changing under the editor
   return null;
 }
@@ -524,6 +525,9 @@ function showStatus() {
   } else if (d && sameFiles(d.files, bundled.files)) {
     line = bi("草稿与内置规则相同", "Draft is the bundled pack");
     el.status.dataset.state = "bundled";
+  } else if (d && engine.wasStopped(d)) {
+    line = bi("草稿运行超时被停止，柜员和大堂使用上一版规则；修改后再试", "The draft ran too long and was stopped; teller and lobby use the last good pack. Edit it to try again");
+    el.status.dataset.state = "stopped";
   } else {
     line = bi("草稿已通过编译，柜员和大堂正在使用", "Draft compiles; teller and lobby use it");
     el.status.dataset.state = "live";

@@ -29,7 +29,7 @@ const ops = {
   bundledBudget: () => core.bundledBudget(),
   runDraft: (args) => (testHook("run"), core.runDraft(args)),
   runFixtures: (args) => (testHook("run"), core.runFixtures(args)),
-  hook: (args) => (hooks ? (Object.assign(hooks, args), true) : false),
+  hook: (args) => (hooks ? ((hooks = { ...args }), true) : false),
 };
 
 /**
