@@ -38,6 +38,7 @@ try {
   };
   showPack();
   engine.onLiveChange(showPack);
+  engine.onInfo(showPack);
   document.getElementById("boot").remove();
   window.addEventListener("hashchange", show);
   await show();

@@ -259,6 +259,7 @@ function engineError(kind, text) {
 }
 
 const listeners = new Set();
+const infoListeners = new Set();
 let livePack = store.get().live ?? null;
 let liveJson = JSON.stringify(livePack);
 let liveGen = 0; // bumps whenever the live pack changes
@@ -289,7 +290,9 @@ function took(i) {
     // Off the first pitch's path: the bundled pack's budget reads the whole pack.
     setTimeout(() => live.call("bundledBudget", {}, { deadline: START_DEADLINE }).then((r) => r.ok && (bundledMs = r.ok)), 500);
   }
-  for (const l of listeners) l();
+  // Not a change of pack: what was queued behind the load already ran with it. Screens
+  // need not draw again (the teller's first pitch would wait for a second evaluation).
+  for (const l of infoListeners) l();
 }
 
 function budgetMs() {
@@ -355,6 +358,11 @@ export function setLive(pack) {
 
 export function onLiveChange(fn) {
   listeners.add(fn);
+}
+
+/** Called when a pack has loaded (its version, catalogue, whether the stored pack compiled). */
+export function onInfo(fn) {
+  infoListeners.add(fn);
 }
 
 // The studio in another tab may have made a new pack live.
