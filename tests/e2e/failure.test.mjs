@@ -359,3 +359,30 @@ test("the studio's run of a draft that runs forever is stopped and said; the nex
   assert.deepEqual(errors, []);
   await ctx.close();
 });
+
+test("no worker can be made: the page evaluates in itself", async () => {
+  const { ctx, page, errors } = await device({
+    init: () => {
+      window.Worker = function () {
+        throw new DOMException("Workers are not allowed here", "SecurityError");
+      };
+    },
+  });
+  await page.goto(`${env.base}#teller`);
+  await paste(page, CASH);
+  await page.locator('[data-testid=pitch][data-product="wm.product"]').waitFor();
+  await page.goto(`${env.base}#lobby`);
+  await page.getByTestId("queue-card").first().waitFor();
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
+test("the worker's script does not load: the page evaluates in itself", async () => {
+  const { ctx, page, errors } = await device();
+  await ctx.route(/\/worker\.js$/, (route) => route.fulfill({ status: 404, body: "" }));
+  await page.goto(`${env.base}#teller`);
+  await paste(page, CASH);
+  await page.locator('[data-testid=pitch][data-product="wm.product"]').waitFor();
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
