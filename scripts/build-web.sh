@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bundles the page's scripts with esbuild (pinned in www/editor/package-lock.json):
 #   www/dist/editor.js   the rule studio's editor, CodeMirror 6 (from www/editor/entry.js)
+#   www/dist/worker.js   the engine's worker (from www/js/worker.js, with the wasm glue)
 #   www/dist/app.js      the page itself (from www/js/app.js and what it imports), one
 #                        file instead of eight requests; index.html loads it, or
 #                        www/js/app.js unbundled when it is missing. The wasm glue
@@ -16,4 +17,8 @@ npm ci --silent --no-audit --no-fund
 npx --no-install esbuild entry.js --bundle --format=esm --minify --log-level=warning --outfile=../dist/editor.js
 npx --no-install esbuild ../js/app.js --bundle --format=esm --minify --log-level=warning \
   --external:../pkg/nextbest.js --external:../config.js --external:../dist/editor.js --outfile=../dist/app.js
-echo "build-web: www/dist/editor.js $(du -k ../dist/editor.js | cut -f1) KB, www/dist/app.js $(du -k ../dist/app.js | cut -f1) KB"
+# The engine's worker (www/js/worker.js, started by engine.js as ./worker.js beside
+# the script that starts it), with the wasm glue bundled in: one request, not two in
+# a row, before the worker can start.
+npx --no-install esbuild ../js/worker.js --bundle --format=esm --minify --log-level=warning --outfile=../dist/worker.js
+echo "build-web: www/dist/editor.js $(du -k ../dist/editor.js | cut -f1) KB, www/dist/app.js $(du -k ../dist/app.js | cut -f1) KB, www/dist/worker.js $(du -k ../dist/worker.js | cut -f1) KB"

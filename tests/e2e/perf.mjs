@@ -8,11 +8,12 @@
 // does (python3 -m http.server, loopback) and, over fresh page loads, takes
 // medians of:
 //
-// - cold start: from the moment engine.js starts init() to the live engine
-//   built: the rest of the module fetch (a preload may have started it
-//   earlier; its own time is wasm_fetch_ms), compile + instantiate, and the
-//   bundled pack's compile. From the page's performance marks
-//   (nextbest:init-start … nextbest:engine-end, www/js/engine.js).
+// - cold start: from the moment engine.js starts compiling the module to the
+//   live engine built in its worker: the rest of the module fetch (a preload
+//   may have started it earlier; its own time is wasm_fetch_ms), compile, the
+//   worker's start (in parallel), instantiate and the bundled pack's compile.
+//   From the page's performance marks (nextbest:init-start … nextbest:engine-end,
+//   www/js/engine.js; an older copy (--www) marks them around its in-page init).
 // - first pitch: navigation start to the first paint of the teller's pitch
 //   text (Element Timing: elementtiming="pitch" in www/js/teller.js). Shown
 //   beside it: when the pitch element with its text entered the DOM (a
@@ -348,7 +349,7 @@ console.log(`page speed, chromium ${result.chromium}: medians of ${RUNS} cold lo
 console.log(row("cold start (init → engine ready)", result.cold_start_ms, 60));
 console.log(row("  wasm fetch (own time)", result.cold.wasm_fetch_ms));
 console.log(row("  init (compile + instantiate)", result.cold.init_ms));
-console.log(row("  pack compile (new NextBest)", result.cold.pack_compile_ms));
+console.log(row("  pack compile (worker: start, load)", result.cold.pack_compile_ms));
 console.log(row("  engine ready since navigation", result.cold.engine_ready_ms));
 console.log(row("navigation → first pitch painted", result.first_pitch_ms, 150));
 console.log(row("  pitch in the DOM", result.cold.first_pitch_dom_ms));

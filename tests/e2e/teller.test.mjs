@@ -26,10 +26,12 @@ const CASH = {
   consent: { marketing: true, record: true },
 };
 
-async function paste(page, customer) {
+async function paste(page, customer, { valid = true } = {}) {
   await page.locator("details.paste").evaluate((d) => (d.open = true));
   await page.getByTestId("paste").fill(JSON.stringify(customer));
   await page.getByTestId("paste-go").click();
+  // The engine answers from its worker: wait for the screen drawn for this customer.
+  if (valid) await page.waitForFunction((id) => document.querySelector("[data-testid=customer]")?.value === id, customer.id);
 }
 
 test("navigation to the first pitch, measured", async () => {
@@ -86,8 +88,9 @@ test("call the lobby manager: the hand-off appears on the lobby tablet", async (
 
 test("a malformed customer names the field; markup in data is shown as text", async () => {
   const { page, ctx, errors } = await openPage(env, "teller");
-  await paste(page, { ...CASH, id: "E2E2", transactions: [{ kind: "cash_withdrawal", amount: "lots", at: "2026-11-24" }] });
-  assert.match(await page.getByTestId("paste-error").textContent(), /transactions\[0\]\.amount/);
+  await paste(page, { ...CASH, id: "E2E2", transactions: [{ kind: "cash_withdrawal", amount: "lots", at: "2026-11-24" }] }, { valid: false });
+  // The engine checks the record in its worker: the answer comes a moment later.
+  await page.getByTestId("paste-error").filter({ hasText: /transactions\[0\]\.amount/ }).waitFor();
 
   const evil = { ...CASH, id: "E2E3", name: '<img src=x onerror="window.__pwned=1">王<b>五</b>' };
   await paste(page, evil);
@@ -113,8 +116,9 @@ test("pitch text from a rule is shown as text, never as HTML", async () => {
   await page.getByTestId("pitch").waitFor();
   // A live pack whose rule pitches markup, as a rule author could write it.
   await page.evaluate(async () => {
-    const { bundledPack } = await import("./js/engine.js");
-    const pack = bundledPack();
+    const glue = await import("./pkg/nextbest.js");
+    await glue.default();
+    const pack = glue.bundledPack();
     const file = "xs_large_cash_wealth.rhai";
     pack.files[file] = pack.files[file].replace(
       'suggest("wm.product", "大额取现且无理财产品", "Large cash withdrawal, no wealth product")',
@@ -136,8 +140,9 @@ test("pitch text from a rule is shown as text, never as HTML", async () => {
   await ctx.close();
 });
 
-test("embedded in the bank's teller system: customer in and outcome out by postMessage, allowed origins only", async () => {
+test("embedded in the bank's teller system: customer in and outcome out by postMessage, allowed origins only", async (t) => {
   const ctx = await env.browser.newContext({ viewport: { width: 1366, height: 768 } });
+  t.after(() => ctx.close()); // also when an assertion fails: no server left running
   // The teller system's own page, embedding ours, served from another origin on loopback.
   const dir = mkdtempSync(path.join(tmpdir(), "nextbest-host-"));
   writeFileSync(
@@ -146,6 +151,7 @@ test("embedded in the bank's teller system: customer in and outcome out by postM
 <script>window.msgs = []; addEventListener("message", (e) => window.msgs.push({origin: e.origin, data: e.data}));</script>`,
   );
   const hostServer = await serveDir(dir);
+  t.after(() => hostServer.stop());
   const host = hostServer.base;
   const hostOrigin = new URL(host).origin;
   // The deployment's configuration lists the teller system's origin.
@@ -169,21 +175,47 @@ test("embedded in the bank's teller system: customer in and outcome out by postM
   assert.equal(out.product, "wm.product");
   assert.equal(out.outcome, "accepted");
 
-  // A message from an origin that is not listed is ignored.
-  await ctx.unroute(`${env.base}config.js`);
-  await ctx.route(`${env.base}config.js`, (route) =>
-    route.fulfill({ contentType: "text/javascript", body: "export default { allowedOrigins: [] };" }),
+  // A message from an origin that is not listed is ignored, even while the
+  // page is still loading (the module held back 1.5 s): a frame of another
+  // origin sends a customer, then the teller system sends another. The second
+  // is taken, so the page was listening when the first was dropped, and the
+  // page says (once, for IT) which origin it ignored.
+  const otherDir = mkdtempSync(path.join(tmpdir(), "nextbest-other-"));
+  writeFileSync(path.join(otherDir, "other.html"), `<!doctype html><link rel="icon" href="data:,"><p>another origin</p>`);
+  const otherServer = await serveDir(otherDir);
+  t.after(() => otherServer.stop());
+  const otherOrigin = new URL(otherServer.base).origin;
+  writeFileSync(
+    path.join(dir, "host2.html"),
+    `<!doctype html><link rel="icon" href="data:,"><iframe id="nb" src="${env.base}#teller" width="1300" height="600"></iframe>
+<iframe id="other" src="${otherServer.base}other.html" width="200" height="50"></iframe>
+<script>window.msgs = []; addEventListener("message", (e) => window.msgs.push({origin: e.origin, data: e.data}));</script>`,
   );
-  await page.reload();
-  await frame.getByTestId("pitch").waitFor();
+  await ctx.route(`${env.base}pkg/nextbest_bg.wasm`, async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue();
+  });
+  const warnings = [];
+  page.on("console", (m) => m.type() === "warning" && warnings.push(m.text()));
+  await page.goto(`${host}host2.html`);
+  await page.waitForFunction(() => window.msgs.some((m) => m.data.type === "nextbest:ready"));
+  const nbOrigin = new URL(env.base).origin;
+  const other = page.frames().find((f) => f.url().endsWith("/other.html"));
+  await other.evaluate(
+    ([c, target]) => parent.frames[0].postMessage({ type: "nextbest:customer", customer: c }, target),
+    [{ ...CASH, id: "E2E6", name: "不该出现" }, nbOrigin],
+  );
   await page.evaluate(
     ([c, target]) => document.getElementById("nb").contentWindow.postMessage({ type: "nextbest:customer", customer: c }, target),
-    [{ ...CASH, id: "E2E6", name: "不该出现" }, new URL(env.base).origin],
+    [{ ...CASH, id: "E2E8", name: "该出现" }, nbOrigin],
   );
-  await page.waitForTimeout(500);
-  assert.notEqual(await frame.locator(".who .name").textContent(), "不该出现");
-  await ctx.close();
-  hostServer.stop();
+  assert.equal(await frame.getByTestId("pitch").count(), 0, "sent while the page was still loading");
+  await frame.locator(".who .name", { hasText: "该出现" }).waitFor();
+  assert.equal(await frame.locator(".who .name").textContent(), "该出现");
+  assert.equal(await frame.locator('[data-testid=customer] option[value="E2E6"]').count(), 0, "the other origin's customer never arrived");
+  const nbFrame = page.frames().find((f) => f.url().startsWith(env.base));
+  assert.equal(await nbFrame.evaluate(() => JSON.parse(localStorage.getItem("nextbest.v1")).customers.E2E6), undefined);
+  assert.ok(warnings.some((w) => w.includes(`ignored a customer message from ${otherOrigin}`)), warnings.join("\n"));
 });
 
 test("nothing suitable is said plainly, with the reason", async () => {

@@ -3,6 +3,7 @@
 // mount(section) and draws itself; they share state through store.js.
 
 import { bi, clear } from "./dom.js";
+import "./embed.js"; // listens for the teller system's messages from the first moment
 
 // Literal imports, so scripts/build-web.sh can bundle them (www/dist/app.js).
 const screens = { teller: () => import("./teller.js"), lobby: () => import("./lobby.js"), studio: () => import("./studio.js") };
@@ -26,9 +27,9 @@ const parsed = new Promise((resolve) =>
 try {
   const engine = await import("./engine.js");
   await parsed;
-  document.getElementById("version").textContent = `nextbest ${engine.version()}`;
   const status = document.getElementById("pack-status");
   const showPack = () => {
+    document.getElementById("version").textContent = engine.version() ? `nextbest ${engine.version()}` : "";
     clear(status).append(
       engine.liveIsCustom()
         ? bi("规则包：草稿（已通过编译）", "Pack: studio draft")
@@ -37,6 +38,7 @@ try {
   };
   showPack();
   engine.onLiveChange(showPack);
+  engine.onInfo(showPack);
   document.getElementById("boot").remove();
   window.addEventListener("hashchange", show);
   await show();

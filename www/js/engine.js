@@ -1,9 +1,379 @@
-// One place that loads the wasm module and holds the live pack: the last
-// pack that compiled cleanly. Teller and lobby evaluate with it; the studio
-// compiles drafts separately and promotes one here only when it is clean.
+// One place that runs the engine and holds the live pack: the last pack that
+// compiled cleanly. Teller and lobby evaluate with it; the studio compiles
+// drafts and promotes one here only when it is clean.
+//
+// Evaluation runs in a dedicated module worker (worker.js) behind a watchdog:
+// each request has a deadline from the pack's budget (pack.json
+// budgets.customer_ms, 250 ms when absent; the deadline is max(2 s, 8 × it),
+// so a legitimate evaluation never meets it). A request past its deadline
+// gets the worker terminated and a new one started with the last good pack
+// (the last that evaluated without being stopped; else the bundled one), and
+// answers with a plain message. A trap in the module replaces the worker the
+// same way. When no worker can be made, the page evaluates in itself.
+//
+// The page's own thread loads the module only for the studio (checkPack on
+// every keystroke, bundledPack): inPage().
 
-import init, { NextBest, bundledPack, checkPack, version } from "../pkg/nextbest.js";
 import * as store from "./store.js";
+import { notify } from "./notices.js";
+import { createCore, customerBudget, DEFAULT_CUSTOMER_MS, isTrap, plainError } from "./core.js";
+
+const HOOKS = new URLSearchParams(location.search).has("test-hooks"); // tests/e2e only
+const hookArgs = { live: {}, studio: {} }; // test hooks, given to every worker started after they are set
+const MIN_DEADLINE = 2000;
+const START_DEADLINE = 20000; // loading the module and compiling a pack, on a busy machine
+export const deadlineFor = (customerMs) => Math.max(MIN_DEADLINE, 8 * (customerMs || DEFAULT_CUSTOMER_MS));
+
+// Marks for tests/e2e/perf.mjs (cold start = module compile + pack compile in the worker).
+performance.mark("nextbest:init-start");
+
+// The module, compiled once from index.html's preload while the worker
+// script loads; sent to every worker (and used in the page when it must).
+const wasmUrl = new URL("../pkg/nextbest_bg.wasm", import.meta.url);
+const wasmModule = WebAssembly.compileStreaming(fetch(wasmUrl))
+  .catch(async () => WebAssembly.compile(await (await fetch(wasmUrl)).arrayBuffer()))
+  .catch((e) => {
+    console.error("nextbest: could not compile the module here; the worker fetches it", e);
+    return null;
+  })
+  .finally(() => performance.mark("nextbest:init-end"));
+
+// ---------------------------------------------------------------------------
+// A worker behind a watchdog, one request at a time.
+
+const TIMEOUT = { kind: "timeout" };
+const TRAP = { kind: "trap" };
+
+class Host {
+  constructor(name, onFail) {
+    this.name = name;
+    this.onFail = onFail; // (what, request) after the worker was stopped
+    this.queue = [];
+    this.current = null; // the request the worker is on, with its deadline running
+    this.next = null; // one request sent right behind "init", so the first pitch waits for no round trip
+    this.worker = null;
+    this.inline = null; // the in-page core, when there is no worker
+    this.seq = 0;
+    this.startArgs = null;
+  }
+
+  /** (Re)starts with `pack` (null: bundled; false: none); requests wait behind it. */
+  start(pack) {
+    this.stop();
+    this.startArgs = { pack, hooks: HOOKS && { ...hookArgs[this.name] } };
+    if (!this.inline) {
+      try {
+        this.worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: `nextbest-${this.name}` });
+        this.worker.onmessage = (e) => this.answer(e.data);
+        this.worker.onerror = (e) => this.broken(e);
+        this.worker.onmessageerror = (e) => this.broken(e);
+      } catch (e) {
+        console.error("nextbest: no worker; evaluating in the page", e);
+        this.worker = null;
+        this.inline = inPageCore();
+      }
+    }
+    return this.call("init", this.startArgs, { deadline: START_DEADLINE, first: true });
+  }
+
+  stop() {
+    this.worker?.terminate();
+    this.worker = null;
+    this.requeueNext();
+    const req = this.current;
+    this.current = null;
+    if (req) {
+      clearTimeout(req.timer);
+      req.resolve({ stopped: true });
+    }
+    // A queued "init" is for the worker just stopped.
+    this.queue = this.queue.filter((r) => r.op !== "init" || (r.resolve({ stopped: true }), false));
+  }
+
+  call(op, args, { deadline = MIN_DEADLINE, first = false } = {}) {
+    return new Promise((resolve) => {
+      const req = { op, args, deadline, resolve };
+      if (first) this.queue.unshift(req);
+      else this.queue.push(req);
+      this.pump();
+    });
+  }
+
+  /** The request sent behind "init" never ran when that worker is gone: it waits for the next one. */
+  requeueNext() {
+    if (this.next) this.queue.unshift(this.next);
+    this.next = null;
+  }
+
+  async pump() {
+    const cur = this.current;
+    if (cur && cur.op === "init" && cur.posted && !this.next && this.worker && this.queue[0] && this.queue[0].op !== "init") {
+      // The worker takes messages in order: this one starts the moment "init" ends. Its deadline starts then too.
+      const req = (this.next = this.queue.shift());
+      req.id = ++this.seq;
+      this.worker.postMessage({ id: req.id, op: req.op, args: req.args });
+      return;
+    }
+    if (this.current || !this.queue.length) return;
+    const req = (this.current = this.queue.shift());
+    req.id = ++this.seq;
+    if (this.inline) return this.runInline(req);
+    let args = req.args;
+    if (req.op === "init") {
+      args = { ...args, module: await wasmModule };
+      if (this.current !== req || !this.worker) return; // stopped, or gone in-page, meanwhile
+      // tests/e2e/perf.mjs: engine-start → engine-end is the worker's instantiate and pack compile (and its start-up, if later).
+      if (this.name === "live") performance.mark("nextbest:engine-start");
+    }
+    req.timer = setTimeout(() => this.timedOut(req), req.deadline);
+    try {
+      this.worker.postMessage({ id: req.id, op: req.op, args });
+    } catch (e) {
+      // A module that cannot be sent (DataCloneError): the worker fetches its own.
+      if (req.op !== "init" || !args.module) throw e;
+      this.worker.postMessage({ id: req.id, op: req.op, args: { ...args, module: null } });
+    }
+    req.posted = true;
+    if (req.op === "init") this.pump();
+  }
+
+  finish(req, answer) {
+    if (req.op === "init" && answer.ok) this.startedOnce = true; // a worker answered: workers work here
+    clearTimeout(req.timer);
+    if (this.current === req) {
+      this.current = this.next;
+      this.next = null;
+      const now = this.current;
+      if (now) now.timer = setTimeout(() => this.timedOut(now), now.deadline);
+    }
+    req.resolve(answer);
+    queueMicrotask(() => this.pump());
+  }
+
+  answer(data) {
+    const req = this.current;
+    if (!req || data?.id !== req.id) return;
+    if (req.op === "init" && this.name === "live") performance.mark("nextbest:engine-end");
+    if (data.trap) {
+      console.error(`nextbest: the module trapped in ${req.op}; replacing the worker`, data.trap);
+      this.worker.terminate();
+      this.worker = null;
+      this.requeueNext();
+      this.finish(req, { trap: data.trap });
+      this.onFail(TRAP, req);
+      return;
+    }
+    this.finish(req, data);
+  }
+
+  timedOut(req) {
+    if (this.current !== req) return;
+    console.error(`nextbest: ${req.op} ran past its ${req.deadline} ms deadline; stopping the worker`);
+    this.worker?.terminate();
+    this.worker = null;
+    this.requeueNext();
+    this.finish(req, { timeout: true });
+    this.onFail(TIMEOUT, req);
+  }
+
+  /** The worker failed outside a request's answer (its script did not load, or it died). */
+  broken(e) {
+    console.error(`nextbest: the ${this.name} worker failed`, e?.message ?? e);
+    const req = this.current;
+    const started = this.startedOnce;
+    this.worker?.terminate();
+    this.worker = null;
+    this.requeueNext();
+    if (!started) {
+      // It never answered "init": no worker here (not built, not allowed). Evaluate in the page.
+      this.inline = inPageCore();
+      if (req) {
+        clearTimeout(req.timer);
+        this.current = null;
+        this.queue.unshift(req);
+      }
+      this.pump();
+      return;
+    }
+    if (req) this.finish(req, { trap: plainError(e) });
+    this.onFail(TRAP, req);
+  }
+
+  async runInline(req) {
+    let answer;
+    try {
+      const core = await this.inline;
+      if (req.op === "init") answer = { ok: req.args.pack === false ? {} : core.load(req.args.pack) };
+      else if (req.op === "hook") answer = { ok: false }; // no watchdog in the page: hooks would freeze it
+      else answer = { ok: core[req.op](req.args) };
+    } catch (e) {
+      answer = isTrap(e) ? { trap: plainError(e) } : { error: plainError(e) };
+    }
+    if (req.op === "init" && this.name === "live") performance.mark("nextbest:engine-end");
+    if (answer.trap) this.inline = inPageCore({ fresh: true });
+    this.finish(req, answer);
+    if (answer.trap) this.onFail(TRAP, req);
+  }
+}
+
+let inPageLoads = 0;
+/** The module in the page itself; `fresh` loads a new instance of the glue (after a trap). */
+function inPageCore({ fresh = false } = {}) {
+  return (async () => {
+    // A new URL is a new module instance, with a new wasm instance: the trapped one is left behind.
+    const again = new URL(`../pkg/nextbest.js?instance=${++inPageLoads}`, import.meta.url).href;
+    const glue = fresh ? await import(again) : await import("../pkg/nextbest.js");
+    await glue.default({ module_or_path: (await wasmModule) ?? undefined });
+    return createCore(glue);
+  })();
+}
+
+let pageGlue = null;
+/** The module in the page's own thread, for the studio's checks: {NextBest, checkPack, bundledPack, version}. */
+export function inPage() {
+  return (pageGlue ??= (async () => {
+    const glue = await import("../pkg/nextbest.js");
+    await glue.default({ module_or_path: (await wasmModule) ?? undefined });
+    return glue;
+  })());
+}
+
+// ---------------------------------------------------------------------------
+// The live pack
+
+const STOPPED = {
+  zh: "规则运行超时，已停止并恢复上一版规则",
+  en: "A rule ran too long; it was stopped and the last good pack restored",
+};
+const STOPPED_SAME = {
+  zh: "规则运行超时，已停止；本位客户未能评估",
+  en: "A rule ran too long and was stopped; this customer could not be evaluated",
+};
+const TRAPPED = {
+  zh: "规则引擎出错，已重新启动",
+  en: "The rule engine failed and was restarted",
+};
+
+/** An answer that is not about the customer's data: {kind, zh, en, message}. */
+function engineError(kind, text) {
+  return { kind, zh: text.zh, en: text.en, message: `${text.zh} / ${text.en}` };
+}
+
+const listeners = new Set();
+const infoListeners = new Set();
+let livePack = store.get().live ?? null;
+let liveJson = JSON.stringify(livePack);
+let liveGen = 0; // bumps whenever the live pack changes
+let info = { custom: !!livePack, products: [], manifest: { destinations: {} }, version: "" };
+let bundledMs = null; // the bundled pack's budget, asked for once the first pitch is out
+let lastGood = null; // {json, pack}: the last pack that evaluated without being stopped
+const stoppedPacks = new Set(); // packs (as JSON) the watchdog stopped: not made live again in this page
+const poisoned = new Map(); // `${gen}|request` -> the error it ended with: not run again
+
+const live = new Host("live", (what) => recover(what));
+
+/** Resolves once the live pack is loaded: {custom, version, products, manifest}. */
+export let ready = startLive();
+
+function startLive() {
+  const gen = liveGen;
+  return live.start(livePack).then((r) => {
+    if (r.ok && gen === liveGen) took(r.ok);
+    if (r.timeout || r.trap) console.error("nextbest: the live pack did not load", r);
+    return info;
+  });
+}
+
+function took(i) {
+  info = { ...i, custom: i.custom ?? false };
+  if (i.failed) console.error("nextbest: stored pack failed, using the bundled one", i.failed);
+  if (bundledMs == null && !i.custom) {
+    // Off the first pitch's path: the bundled pack's budget reads the whole pack.
+    setTimeout(() => live.call("bundledBudget", {}, { deadline: START_DEADLINE }).then((r) => r.ok && (bundledMs = r.ok)), 500);
+  }
+  // Not a change of pack: what was queued behind the load already ran with it. Screens
+  // need not draw again (the teller's first pitch would wait for a second evaluation).
+  for (const l of infoListeners) l();
+}
+
+function budgetMs() {
+  return (info.custom ? info.customerMs : bundledMs) ?? DEFAULT_CUSTOMER_MS;
+}
+
+/** After the watchdog stopped the worker (or the module trapped): restart, with the last good pack after a timeout. */
+function recover(what) {
+  if (what === TRAP) {
+    notify({ id: "engine", kind: "warn", ...TRAPPED });
+    ready = startLive();
+    return;
+  }
+  if (livePack) stoppedPacks.add(liveJson);
+  const next = lastGood && lastGood.json !== liveJson ? lastGood : { json: "null", pack: null };
+  if (next.json !== liveJson) {
+    notify({ id: "engine", kind: "error", ...STOPPED });
+    lastGood = next.pack ? next : null;
+    swapLive(next.pack);
+    store.update((s) => (s.live = next.pack));
+  } else {
+    // The bundled pack itself ran long (on this customer): nothing older to restore.
+    notify({ id: "engine", kind: "error", ...STOPPED_SAME });
+    lastGood = null;
+    ready = startLive();
+  }
+}
+
+function swapLive(pack) {
+  livePack = pack ?? null;
+  liveJson = JSON.stringify(livePack);
+  liveGen++;
+  info = { ...info, custom: !!livePack };
+  ready = startLive();
+  for (const l of listeners) l();
+}
+
+/** The live pack's catalogue and manifest (empty until it is loaded). */
+export function products() {
+  return info.products ?? [];
+}
+export function manifest() {
+  return info.manifest ?? { destinations: {} };
+}
+export function version() {
+  return info.version ?? "";
+}
+
+export function liveIsCustom() {
+  return !!info.custom;
+}
+
+/** Whether the watchdog stopped this pack here: the studio does not make it live again unchanged. */
+export function wasStopped(pack) {
+  return !!pack && stoppedPacks.size > 0 && stoppedPacks.has(JSON.stringify({ files: pack.files }));
+}
+
+/** Makes `pack` the live pack (null: the bundled one). */
+export function setLive(pack) {
+  store.update((s) => (s.live = pack));
+  swapLive(pack);
+}
+
+export function onLiveChange(fn) {
+  listeners.add(fn);
+}
+
+/** Called when a pack has loaded (its version, catalogue, whether the stored pack compiled). */
+export function onInfo(fn) {
+  infoListeners.add(fn);
+}
+
+// The studio in another tab may have made a new pack live.
+store.subscribe((s) => {
+  if (JSON.stringify(s.live ?? null) === liveJson) return;
+  swapLive(s.live ?? null);
+});
+
+// ---------------------------------------------------------------------------
+// Customers
 
 // The sample customers are a static file beside the module (same origin: no
 // customer data leaves the browser); fetched while the module compiles.
@@ -13,54 +383,8 @@ const samplesReady = fetch(new URL("../samples/customers.json", import.meta.url)
     console.error("nextbest: no sample customers", e);
     return [];
   });
-
-// Marks for tests/e2e/perf.mjs (cold start = fetch + instantiate + pack compile).
-performance.mark("nextbest:init-start");
-await init();
-performance.mark("nextbest:init-end");
-
-export { NextBest, checkPack, bundledPack, version };
-
-const listeners = new Set();
-performance.mark("nextbest:engine-start");
-let live = makeLive(store.get().live);
-performance.mark("nextbest:engine-end");
-
 export const samples = await samplesReady;
 performance.mark("nextbest:samples-end");
-let liveJson = JSON.stringify(store.get().live ?? null);
-
-function makeLive(pack) {
-  if (pack) {
-    try {
-      return { engine: new NextBest(pack), custom: true };
-    } catch (e) {
-      console.error("nextbest: stored pack failed, using the bundled one", e);
-    }
-  }
-  return { engine: new NextBest(undefined), custom: false };
-}
-
-/** The engine teller and lobby use. */
-export function liveEngine() {
-  return live.engine;
-}
-
-export function liveIsCustom() {
-  return live.custom;
-}
-
-/** Makes `pack` the live pack (null: the bundled one). */
-export function setLive(pack) {
-  live = makeLive(pack);
-  liveJson = JSON.stringify(pack ?? null);
-  store.update((s) => (s.live = pack));
-  for (const l of listeners) l();
-}
-
-export function onLiveChange(fn) {
-  listeners.add(fn);
-}
 
 /** Every customer the page knows: samples, then pasted or loaded ones. */
 export function allCustomers() {
@@ -91,11 +415,14 @@ export function withRecorded(customer, overrides = {}) {
 /**
  * Evaluates with the live pack, at the later of the visit time and the
  * latest outcome recorded here, so a recording made a moment ago counts.
- * Returns {out} or {error} (a JS Error with path/message), never throws.
+ * Resolves to {out} or {error}, never rejects. error is the engine's error
+ * (path, detail, message) for bad data, or {kind: "timeout" | "trap", zh, en,
+ * message} when the watchdog stopped the rules or the module failed.
  */
-export function evaluate(customer, { channel = "lobby", purpose, now } = {}) {
+export async function evaluate(customer, { channel = "lobby", purpose, now } = {}) {
+  let c, options;
   try {
-    const c = withRecorded(customer, purpose ? { visit: { purpose } } : {});
+    c = withRecorded(customer, purpose ? { visit: { purpose } } : {});
     const latest = recordedFor(customer.id)
       .map((r) => Date.parse(r.at))
       .filter(Number.isFinite)
@@ -103,11 +430,96 @@ export function evaluate(customer, { channel = "lobby", purpose, now } = {}) {
       .at(-1);
     const visitAt = Date.parse(c.visit?.at ?? "");
     const when = now ?? (latest && (!Number.isFinite(visitAt) || latest > visitAt) ? new Date(latest).toISOString() : undefined);
-    return { out: live.engine.evaluate(c, { channel, now: when }) };
+    options = { channel, now: when };
   } catch (error) {
-    return { error };
+    return { error: plainError(error) };
+  }
+  const gen = liveGen;
+  const key = `${gen}|${safeJson([c, options])}`;
+  if (poisoned.has(key)) return { error: poisoned.get(key) };
+  const json = liveJson;
+  const pack = livePack;
+  const r = await live.call("evaluate", { customer: c, options }, { deadline: deadlineFor(budgetMs()) });
+  if (r.ok) {
+    if (gen === liveGen) lastGood = { json, pack };
+    return { out: r.ok };
+  }
+  if (r.error) return { error: r.error };
+  if (r.stopped) return evaluate(customer, { channel, purpose, now }); // the pack changed under it: again, with the new one
+  if (r.trap) return { error: engineError("trap", TRAPPED) }; // tried again next time, in the new worker
+  const error = engineError("timeout", json === liveJson ? STOPPED_SAME : STOPPED);
+  // A rule that ran too long on this customer with this pack would again: not run twice.
+  if (poisoned.size > 200) poisoned.clear();
+  poisoned.set(key, error);
+  return { error };
+}
+
+function safeJson(v) {
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return String(Math.random());
   }
 }
+
+// ---------------------------------------------------------------------------
+// The studio's runs: a worker of their own, so a draft that runs forever
+// never stops the teller's.
+
+let studio = null;
+function studioHost() {
+  if (!studio) {
+    studio = new Host("studio", () => studio.start(false));
+    studio.start(false);
+  }
+  return studio;
+}
+
+/**
+ * Runs a draft pack: op "runDraft" ({pack, customer, options}) or
+ * "runFixtures" ({pack}). Resolves to {out} or {error} like evaluate().
+ */
+export async function runDraft(op, args) {
+  const ms = customerBudget(args.pack?.files?.["pack.json"]);
+  const cases = op === "runFixtures" ? fixtureCount(args.pack) : 1;
+  const r = await studioHost().call(op, args, { deadline: deadlineFor(ms) + 8 * ms * Math.max(0, cases - 1) });
+  if (r.ok) return { out: r.ok };
+  if (r.error) return { error: r.error };
+  if (r.timeout) return { error: engineError("timeout", { zh: "规则运行超时，已停止", en: "A rule ran too long; it was stopped" }) };
+  return { error: engineError("trap", TRAPPED) };
+}
+
+function fixtureCount(pack) {
+  let n = 0;
+  for (const [name, text] of Object.entries(pack?.files ?? {})) {
+    if (!name.startsWith("fixtures/")) continue;
+    try {
+      n += JSON.parse(text)?.cases?.length ?? 0;
+    } catch {}
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------------------
+// Test hooks: only with ?test-hooks in the address (tests/e2e).
+
+if (HOOKS) {
+  window.__nextbest = {
+    /**
+     * {hang: "evaluate" | "run", rule?} or {trap: "evaluate" | "run"} in the live (or studio)
+     * worker, now and in every worker started after (not after a trap: that one is spent).
+     */
+    hook: async (args, which = "live") => {
+      hookArgs[which] = { ...args };
+      if (args.trap) delete hookArgs[which].trap;
+      return (await (which === "live" ? live : studioHost()).call("hook", args)).ok;
+    },
+    ready: () => ready,
+    deadline: () => deadlineFor(budgetMs()),
+  };
+}
+
+// ---------------------------------------------------------------------------
 
 /** When something is recorded: now, as it really is. */
 export function stamp() {
@@ -119,11 +531,3 @@ export function localTime(iso) {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? String(iso ?? "") : d.toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" }).slice(0, -3);
 }
-
-// The studio in another tab may have made a new pack live.
-store.subscribe((s) => {
-  if (JSON.stringify(s.live ?? null) === liveJson) return;
-  live = makeLive(s.live);
-  liveJson = JSON.stringify(s.live ?? null);
-  for (const l of listeners) l();
-});

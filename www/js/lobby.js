@@ -29,7 +29,7 @@ export async function mount(section) {
       s.seen = [...s.queue];
     });
   }
-  draw();
+  await draw();
   store.subscribe(() => !root.hidden && draw());
   engine.onLiveChange(() => draw());
 }
@@ -38,12 +38,18 @@ export function refresh() {
   draw();
 }
 
-function draw() {
+let drawn = 0; // bumps per draw: only the latest draw's answers are shown
+
+/** Draws once the engine (in its worker) has answered for everyone in the hall; until then the screen stays as it was. */
+async function draw() {
+  const seq = ++drawn;
+  const customers = store.get().queue.map((id) => engine.findCustomer(id)).filter(Boolean);
+  const shown = root.querySelector(".lobby");
+  shown?.setAttribute("aria-busy", "true");
+  if (!shown) clear(root).append(h("div", { class: "card busy", "data-testid": "evaluating" }, bi("正在评估大厅客户…", "Evaluating the hall…")));
+  const entries = await Promise.all(customers.map(async (c) => ({ c, ...(await engine.evaluate(c, { channel: "lobby" })) })));
+  if (seq !== drawn) return;
   let s = store.get();
-  const entries = s.queue
-    .map((id) => engine.findCustomer(id))
-    .filter(Boolean)
-    .map((c) => ({ c, ...engine.evaluate(c, { channel: "lobby" }) }));
   // The day's picture records what was suggested when each customer was first
   // seen, so later answers or pack edits do not rewrite it.
   const unlogged = entries.filter(({ c, out }) => out && !(s.day?.date === today() && Object.hasOwn(s.day.customers, c.id)));
@@ -91,9 +97,9 @@ function card({ c, out, error }) {
   if (error) {
     return h(
       "div",
-      { class: "card lobby-card error", "data-testid": "queue-card", "data-customer": c.id },
+      { class: "card lobby-card error", "data-testid": "queue-card", "data-customer": c.id, "data-kind": error.kind ?? "data" },
       h("strong", {}, c.name ?? c.id),
-      h("p", {}, `${error.path ?? ""} ${error.detail ?? error.message}`),
+      error.kind ? bi(error.zh, error.en, "p") : h("p", {}, `${error.path ?? ""} ${error.detail ?? error.message}`),
       h("button", { onclick: () => leave(c) }, bi("离厅", "Left")),
     );
   }
@@ -323,7 +329,7 @@ function dayChart(s) {
     if (entry.destination) routes[entry.destination] = (routes[entry.destination] ?? 0) + 1;
     for (const p of entry.products ?? []) products[p] = (products[p] ?? 0) + 1;
   }
-  const names = Object.fromEntries(Object.entries(engine.liveEngine().manifest().destinations).map(([k, v]) => [k, v.zh]));
+  const names = Object.fromEntries(Object.entries(engine.manifest().destinations).map(([k, v]) => [k, v.zh]));
   return h(
     "section",
     { class: "card", "data-testid": "day-chart" },

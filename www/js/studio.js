@@ -41,6 +41,7 @@ const QUICK_CHECK = 30; // ms: slower than this three times in a row, checks wai
 const MAX_IMPORT = 1_500_000;
 const RULE_ID = /^[a-z][a-z0-9_]{0,63}$/;
 
+let wasm; // the module in the page's own thread: checkPack on every keystroke, bundledPack
 let bundled; // the bundled pack, for reset and "same as bundled"
 let ed; // the editor: CodeMirror, or a plain textarea when the bundle is missing
 let el = {}; // the screen's parts
@@ -56,7 +57,10 @@ let saving = false; // our own store writes, which fromStore() need not reload
 
 export async function mount(section) {
   try {
-    bundled = engine.bundledPack();
+    // Checks stay in the page: they answer within a keystroke, and a check
+    // compiles without running any rule. Runs go to a worker (engine.runDraft).
+    wasm = await engine.inPage();
+    bundled = wasm.bundledPack();
     draft(); // a first visit starts from the bundled pack
     clear(section).append(layout());
     ed = await loadEditor(el.editor);
@@ -219,10 +223,10 @@ function setUi(patch) {
 }
 
 /** store.update for the studio's own writes (fromStore() skips them). */
-function save(fn) {
+function save(fn, opts) {
   saving = true;
   try {
-    store.update(fn);
+    store.update(fn, opts);
   } finally {
     saving = false;
   }
@@ -291,10 +295,15 @@ function openFile(name) {
 /** A keystroke: keep it at once (a reload loses nothing), check a moment later. */
 function edited(text) {
   if (!open) return;
-  save((s) => {
-    s.draft.files[open] = text;
-    s.draftEdited = true;
-  });
+  const file = open; // this change may be replayed later (a save that failed): it names its file
+  save(
+    (s) => {
+      if (!s.draft?.files) s.draft = copy(bundled);
+      s.draft.files[file] = text;
+      s.draftEdited = true;
+    },
+    { as: `draft:${file}` },
+  );
   version++;
   clearTimeout(timer);
   const run = () => guard(() => version !== checked && (check(), ed.relint()));
@@ -327,7 +336,7 @@ function check() {
   const d = draft();
   const list = [];
   try {
-    list.push(...engine.checkPack(d).map((p) => ({ ...p })));
+    list.push(...wasm.checkPack(d).map((p) => ({ ...p })));
   } catch (e) {
     list.push(fromThrown(e, d.files));
   }
@@ -497,6 +506,7 @@ function liveChange() {
   const d = draft();
   if (problems.length) return null;
   if (sameFiles(d.files, bundled.files)) return engine.liveIsCustom() ? { pack: null } : null;
+  if (engine.wasStopped(d)) return null; // the watchdog stopped this very draft: not again until it is edited
   if (!engine.liveIsCustom() || !sameFiles(store.get().live?.files, d.files)) return { pack: copy(d) }; // a copy: the draft keeps changing under the editor
   return null;
 }
@@ -515,6 +525,9 @@ function showStatus() {
   } else if (d && sameFiles(d.files, bundled.files)) {
     line = bi("草稿与内置规则相同", "Draft is the bundled pack");
     el.status.dataset.state = "bundled";
+  } else if (d && engine.wasStopped(d)) {
+    line = bi("草稿运行超时被停止，柜员和大堂使用上一版规则；修改后再试", "The draft ran too long and was stopped; teller and lobby use the last good pack. Edit it to try again");
+    el.status.dataset.state = "stopped";
   } else {
     line = bi("草稿已通过编译，柜员和大堂正在使用", "Draft compiles; teller and lobby use it");
     el.status.dataset.state = "live";
@@ -610,22 +623,18 @@ function jump(file, line, column) {
 // ---------------------------------------------------------------------------
 // Running
 
-/** Compiles the draft as it is now (not the live pack) and frees it after. */
-function withDraftEngine(fn) {
-  let nb;
-  try {
-    nb = new engine.NextBest(copy(draft()));
-  } catch (e) {
-    showOutput(h("p", { class: "error", role: "alert" }, bi("规则包无法编译", `The draft does not compile: ${e?.message ?? e}`)));
-    return;
-  }
-  try {
-    return fn(nb);
-  } catch (e) {
-    showOutput(h("p", { class: "error", role: "alert" }, bi("运行失败", `Run failed: ${e?.message ?? e}`)));
-  } finally {
-    nb.free?.();
-  }
+/**
+ * Runs the draft as it is now (not the live pack) in the studio's worker,
+ * behind the same watchdog as the teller's: a rule that runs forever is
+ * stopped and said so, and the page never waits on it.
+ */
+async function runInWorker(op, args, draw) {
+  const pack = copy(draft());
+  showOutput(bi("运行中…", "Running…", "p", { class: "muted", "data-testid": "run-busy" }));
+  const { out, error } = await engine.runDraft(op, { pack, ...args });
+  if (error?.kind) return showOutput(h("p", { class: "error", role: "alert", "data-testid": "run-error", "data-kind": error.kind }, bi(error.zh, error.en)));
+  if (error) return showOutput(h("p", { class: "error", role: "alert", "data-testid": "run-error" }, bi("规则包无法编译或运行失败", `The draft does not compile or failed to run: ${error.detail ?? error.message}`)));
+  guard(() => draw(out));
 }
 
 function showOutput(...nodes) {
@@ -637,7 +646,7 @@ function runCustomer() {
   const customer = engine.allCustomers().find((c) => c.id === id);
   if (!customer) return say("error", "请选择客户", "Choose a customer");
   const channel = el.channel.value;
-  withDraftEngine((nb) => showOutput(...drawEvaluation(nb.evaluate(customer, { channel }))));
+  return runInWorker("runDraft", { customer, options: { channel } }, (out) => showOutput(...drawEvaluation(out)));
 }
 
 function drawEvaluation(out) {
@@ -748,8 +757,7 @@ function ruleLink(id) {
 }
 
 function runFixtures() {
-  withDraftEngine((nb) => {
-    const rep = nb.runFixtures();
+  return runInWorker("runFixtures", {}, (rep) => {
     const failed = rep.cases.filter((c) => !c.passed);
     const passed = rep.cases.filter((c) => c.passed);
     const fileLink = (f) => (f in draft().files ? h("button", { class: "link", onclick: () => guard(() => openFile(f)) }, f) : h("code", {}, f));

@@ -8,16 +8,15 @@ import { h, bi, clear, SEGMENT, OUTCOME } from "./dom.js";
 import * as engine from "./engine.js";
 import * as store from "./store.js";
 import { PURPOSES, CHANNELS, HOLD, NEEDS, label } from "./labels.js";
-import config from "../config.js";
+import { tellEmbedder } from "./embed.js";
 
 let root;
-let view = {};
-let embedOrigin = null; // the allowed origin that sent the current customer
+let drawn = 0; // bumps per draw: only the latest draw's answer is shown
+const SLOW_MS = 150; // an answer slower than this: the old pitch gives way to "evaluating"
 
 export async function mount(section) {
   root = section;
-  listenForEmbedder();
-  draw();
+  await draw();
   store.subscribe(() => {
     if (!root.hidden) draw();
   });
@@ -39,12 +38,28 @@ function setUi(patch) {
   store.update((s) => (s.teller = { ...s.teller, ...patch }));
 }
 
-function draw() {
+/**
+ * Draws the screen once the engine has answered (in its worker). Until then
+ * the screen stays as it was and works; the pitch on it is marked as not
+ * current, and after SLOW_MS gives way to "evaluating", so a pitch for the
+ * previous customer is never shown as if it were this one's.
+ */
+async function draw() {
+  const seq = ++drawn;
   const { id, purpose, channel } = ui();
   const customer = id ? engine.findCustomer(id) : null;
   const purposeNow = purpose ?? customer?.visit?.purpose ?? "";
+  const main = root.querySelector(".teller-main");
+  main?.classList.add("stale");
+  main?.setAttribute("aria-busy", "true");
+  const slow = setTimeout(() => {
+    if (seq === drawn && main?.isConnected) clear(main).append(h("div", { class: "card busy", "data-testid": "evaluating" }, bi("正在评估…", "Evaluating…")));
+  }, SLOW_MS);
+  const answer = customer ? await engine.evaluate(customer, { channel, purpose: purposeNow || undefined }) : null;
+  clearTimeout(slow);
+  if (seq !== drawn) return; // a later draw is on its way
   clear(root).append(
-    h("div", { class: "teller" }, controls(customer, purposeNow, channel), h("div", { class: "teller-main" }, result(customer, purposeNow, channel))),
+    h("div", { class: "teller" }, controls(customer, purposeNow, channel), h("div", { class: "teller-main" }, result(customer, answer, channel))),
   );
   // For tests/e2e/perf.mjs: navigation start to the first pitch in the DOM.
   if (!performance.getEntriesByName("nextbest:first-pitch").length && root.querySelector("[data-testid=pitch]")) {
@@ -96,21 +111,25 @@ function controls(customer, purpose, channel) {
 function pasteBox() {
   const area = h("textarea", { rows: 4, placeholder: '{"id": "…", "visit": {…}}', "data-testid": "paste", "aria-label": "客户 JSON" });
   area.value = ui().paste;
-  area.addEventListener("input", () => store.update((s) => (s.teller = { ...s.teller, paste: area.value }), { quiet: true }));
+  area.addEventListener("input", () => {
+    const text = area.value;
+    store.update((s) => (s.teller = { ...s.teller, paste: text }), { quiet: true, as: "teller.paste" });
+  });
   const msg = h("p", { class: "error", "data-testid": "paste-error", role: "alert" });
-  const take = (text) => {
+  const take = async (text) => {
     try {
       const c = JSON.parse(text);
       if (!c || typeof c !== "object" || Array.isArray(c)) throw Object.assign(new Error("expected one customer object"), { path: "customer" });
       if (!store.safeId(c.id)) throw Object.assign(new Error(`id ${JSON.stringify(c.id)} cannot be used`), { path: "id" });
-      const test = engine.evaluate(c, { channel: "teller" });
+      msg.textContent = "";
+      const test = await engine.evaluate(c, { channel: "teller" });
       if (test.error) throw test.error;
       store.update((s) => {
         s.customers[c.id] = c;
         s.teller = { ...s.teller, customer: c.id, purpose: null, paste: "" };
       });
     } catch (e) {
-      msg.textContent = e.path ? `${e.path}: ${e.detail ?? e.message}` : `JSON: ${e.message}`;
+      msg.textContent = e.kind ? e.message : e.path ? `${e.path}: ${e.detail ?? e.message}` : `JSON: ${e.message}`;
     }
   };
   const file = h("input", {
@@ -129,9 +148,18 @@ function pasteBox() {
   );
 }
 
-function result(customer, purpose, channel) {
+function result(customer, answer, channel) {
   if (!customer) return h("div", { class: "card" }, bi("请选择客户", "Pick a customer"));
-  const { out, error } = engine.evaluate(customer, { channel, purpose: purpose || undefined });
+  const { out, error } = answer;
+  if (error?.kind) {
+    // The rules ran too long or the engine failed: not the customer's record.
+    return h(
+      "div",
+      { class: "card error", role: "alert", "data-testid": "engine-error", "data-kind": error.kind },
+      bi(error.zh, error.en, "p"),
+      h("p", { class: "muted" }, bi("可重新选择客户再试，或改用人工判断", "Pick the customer again to retry, or use your own judgement")),
+    );
+  }
   if (error) {
     return h(
       "div",
@@ -140,7 +168,6 @@ function result(customer, purpose, channel) {
       h("p", {}, error.path ? `${error.path}: ${error.detail ?? error.message}` : error.message),
     );
   }
-  view = { customer, out, channel };
   const [seg, segEn] = label(SEGMENT, customer.segment ?? "mass");
   const head = h(
     "div",
@@ -265,61 +292,10 @@ function recorded(customer) {
       "ul",
       {},
       list.map((r) => {
-        const product = engine.liveEngine().products().find((p) => p.id === r.product);
+        const product = engine.products().find((p) => p.id === r.product);
         const [zh, en] = label(OUTCOME, r.outcome);
         return h("li", {}, `${engine.localTime(r.at)} · ${product?.zh ?? r.product} · ${zh} ${en} · ${label(CHANNELS, r.by)[0]}`, h("span", { class: "en" }, r.product));
       }),
     ),
   );
-}
-
-// --- Embedding ---------------------------------------------------------------
-// Parent → page: {type: "nextbest:customer", customer, purpose?, channel?}
-// Page → parent: {type: "nextbest:ready"}, {type: "nextbest:outcome", …},
-//                {type: "nextbest:handoff", …}, {type: "nextbest:error", path, message}
-
-/** Configured origins as the browser writes them; anything else is dropped. */
-function allowedOrigins() {
-  const out = new Set();
-  for (const o of config.allowedOrigins ?? []) {
-    try {
-      const origin = new URL(o).origin;
-      if (origin !== "null") out.add(origin);
-      else console.warn("nextbest: allowedOrigins entry has no origin:", o);
-    } catch {
-      console.warn("nextbest: allowedOrigins entry is not a URL:", o);
-    }
-  }
-  return out;
-}
-
-function listenForEmbedder() {
-  const allowed = allowedOrigins();
-  window.addEventListener("message", (e) => {
-    if (!allowed.has(e.origin) || e.source !== window.parent || e.data?.type !== "nextbest:customer") return;
-    embedOrigin = e.origin;
-    const { customer: c, purpose, channel } = e.data;
-    const fail = (path, message) => tellEmbedder({ type: "nextbest:error", path, message });
-    if (!c || typeof c !== "object" || Array.isArray(c)) return fail("customer", "expected one customer object");
-    if (!store.safeId(c.id)) return fail("customer.id", "expected a non-empty id string");
-    if (purpose != null && !Object.hasOwn(PURPOSES, purpose)) return fail("purpose", `unknown visit purpose ${JSON.stringify(purpose)}`);
-    if (channel != null && channel !== "teller" && channel !== "vip_teller") return fail("channel", "expected teller or vip_teller");
-    const test = engine.evaluate(c, { channel: channel ?? "teller" });
-    if (test.error) return fail(test.error.path ? `customer.${test.error.path}` : "customer", test.error.detail ?? test.error.message);
-    store.update((s) => {
-      s.customers[c.id] = c;
-      s.teller = { ...s.teller, customer: c.id, purpose: purpose ?? null, channel: channel ?? s.teller.channel ?? "teller" };
-    });
-    location.hash = "#teller";
-  });
-  if (window.parent !== window) {
-    // Tell each allowed parent we are ready; the browser delivers only to the real one.
-    for (const origin of allowed) window.parent.postMessage({ type: "nextbest:ready" }, origin);
-    const parentOrigin = location.ancestorOrigins?.[0];
-    if (parentOrigin && allowed.has(parentOrigin)) embedOrigin = parentOrigin;
-  }
-}
-
-function tellEmbedder(message) {
-  if (embedOrigin && window.parent !== window) window.parent.postMessage(message, embedOrigin);
 }

@@ -1,0 +1,88 @@
+// What the engine does with the wasm module, in one place: the worker
+// (worker.js) runs it, and so does the page itself when no worker can be
+// made (engine.js, in-page fallback). Plain data in, plain data out, so the
+// answers cross postMessage unchanged.
+
+/** Milliseconds one customer may take, from a pack's pack.json text: `budgets.customer_ms`, 250 when absent. */
+export const DEFAULT_CUSTOMER_MS = 250;
+export function customerBudget(packJsonText) {
+  try {
+    const ms = JSON.parse(packJsonText ?? "null")?.budgets?.customer_ms;
+    return typeof ms === "number" && Number.isFinite(ms) && ms > 0 ? ms : DEFAULT_CUSTOMER_MS;
+  } catch {
+    return DEFAULT_CUSTOMER_MS;
+  }
+}
+
+/** An Error as plain data: the fields the engine's errors carry (type, path, file, line, column, detail). */
+export function plainError(e) {
+  if (e === null || typeof e !== "object") return { message: String(e) };
+  const out = { name: e.name, message: e.message ?? String(e) };
+  for (const k of ["type", "path", "file", "line", "column", "detail", "kind"]) if (e[k] !== undefined) out[k] = e[k];
+  return out;
+}
+
+/** The module trapped (unreachable, out-of-bounds memory, a Rust panic): its state can no longer be trusted. */
+export function isTrap(e) {
+  return e instanceof WebAssembly.RuntimeError || (e?.name === "RuntimeError" && /unreachable|out of bounds|wasm/i.test(e?.message ?? ""));
+}
+
+/**
+ * The operations on one instance of the glue (../pkg/nextbest.js, initialised).
+ * `load(pack)` compiles the live pack (null: the bundled one; a stored pack
+ * that no longer compiles falls back to the bundled one, as before).
+ */
+export function createCore(glue) {
+  let live = null;
+  let info = null;
+
+  function load(pack) {
+    let nb = null;
+    let custom = false;
+    let failed = null;
+    if (pack) {
+      try {
+        nb = new glue.NextBest(pack);
+        custom = true;
+      } catch (e) {
+        failed = plainError(e);
+      }
+    }
+    nb ??= new glue.NextBest(undefined);
+    live?.free?.();
+    live = nb;
+    info = {
+      custom,
+      failed,
+      version: glue.version(),
+      products: nb.products(),
+      manifest: nb.manifest(),
+      customerMs: custom ? customerBudget(pack.files?.["pack.json"]) : null, // bundled: bundledBudget(), asked for after the first answer
+    };
+    return info;
+  }
+
+  return {
+    load,
+    evaluate: ({ customer, options }) => live.evaluate(customer, options),
+    /** The bundled pack's budget (reads the whole bundled pack, so not on the first pitch's path). */
+    bundledBudget: () => customerBudget(glue.bundledPack().files["pack.json"]),
+    /** The studio: a draft compiled for one run, then freed. */
+    runDraft({ pack, customer, options }) {
+      const nb = new glue.NextBest(pack);
+      try {
+        return nb.evaluate(customer, options);
+      } finally {
+        nb.free?.();
+      }
+    },
+    runFixtures({ pack }) {
+      const nb = new glue.NextBest(pack);
+      try {
+        return nb.runFixtures();
+      } finally {
+        nb.free?.();
+      }
+    },
+  };
+}
