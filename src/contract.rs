@@ -16,6 +16,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
+use unicode_normalization::UnicodeNormalization;
 
 use crate::error::Error;
 use crate::eval::helpers::edit_distance;
@@ -37,6 +38,67 @@ pub const OBJECT_FIELDS: &[(&str, &str, &[&str])] = &[
     ("contact", "contact_history[]", &["product", "at", "outcome", "by"]),
 ];
 
+/// The customer's own fields. A top-level field the contract does not name
+/// is kept for rules (`c.field`), unless it looks like one of these
+/// misspelt (`"Visit"`, `"contactHistory"`, `"contact_history "`): then the
+/// real field would silently be absent, so it is refused.
+pub const TOP_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "contact",
+    "kind",
+    "segment",
+    "age",
+    "risk_rating",
+    "aum",
+    "avg_daily_balance",
+    "registered_capital",
+    "occupation",
+    "address_area",
+    "accounts",
+    "holdings",
+    "transactions",
+    "applications",
+    "stated_needs",
+    "visit",
+    "consent",
+    "contact_history",
+];
+
+/// `contactHistory` → `contact_history`, ` Visit ` → `visit`, `risk-rating` → `risk_rating`.
+fn normalise_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    let mut prev_lower = false;
+    for c in key.trim().nfkc() {
+        if c.is_uppercase() {
+            if prev_lower {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+            prev_lower = false;
+        } else if c.is_alphanumeric() {
+            out.push(c);
+            prev_lower = true;
+        } else if c == '_' || c == '-' || c == ' ' {
+            out.push('_');
+            prev_lower = false;
+        }
+    }
+    out
+}
+
+/// The contract field `key` looks like a misspelling of, if any.
+fn near_miss(key: &str) -> Option<&'static str> {
+    if TOP_FIELDS.contains(&key) {
+        return None;
+    }
+    let k = normalise_key(key);
+    TOP_FIELDS
+        .iter()
+        .copied()
+        .find(|f| k == *f || (f.len() > 4 && edit_distance(&k, f) <= 2))
+}
+
 /// Enumerated text fields folded before they are read: (object, field).
 const FOLDED: &[(&str, &str)] = &[
     ("", "kind"),
@@ -47,6 +109,8 @@ const FOLDED: &[(&str, &str)] = &[
     ("visit", "purpose"),
     ("contact", "outcome"),
     ("contact", "by"),
+    ("contact", "product"),
+    ("holding", "product"),
 ];
 
 /// Trimmed and lower-cased: how enumerated values are compared.
@@ -68,6 +132,18 @@ pub fn check_value(v: &mut Value, extra: &BTreeMap<String, Vec<String>>) -> Resu
             "expected a JSON object with the customer's fields",
         ));
     };
+    let declared_top = extra.get("customer").map(Vec::as_slice).unwrap_or(&[]);
+    for key in top.keys() {
+        if declared_top.iter().any(|d| d == key) {
+            continue;
+        }
+        if let Some(field) = near_miss(key) {
+            return Err(Error::input(
+                key.as_str(),
+                format!("unknown field {key:?}: did you mean {field:?}? A field the contract names must be spelt exactly, or it would be read as absent (a pack that really sends {key:?} declares it in pack.json extra_fields.customer)"),
+            ));
+        }
+    }
     fold_fields(top, "", "");
     for (object, at, fields) in OBJECT_FIELDS {
         let (key, is_list) = match at.strip_suffix("[]") {

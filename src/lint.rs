@@ -96,6 +96,30 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
             }
         }
     }
+    // Pack texts staff read as written: destinations, the default route and
+    // rule headers are held to the same wording policy as rule output.
+    let manifest_text = source.files.get("pack.json").map_or("", String::as_str);
+    let mut pack_texts: Vec<(String, Vec<&str>)> = engine
+        .manifest()
+        .destinations
+        .iter()
+        .map(|(k, d)| (format!("destinations.{k}"), vec![d.zh.as_str(), d.en.as_str()]))
+        .collect();
+    let d = &engine.manifest().default_route;
+    pack_texts.push(("default_route".to_owned(), vec![d.zh.as_str(), d.en.as_str()]));
+    for (path, texts) in pack_texts {
+        if let Some(phrase) = crate::wording::find_forbidden(&texts, &phrases) {
+            let (line, column) = crate::pack::locate(manifest_text, &path);
+            out.push(RuleError {
+                rule: path.clone(),
+                file: "pack.json".into(),
+                stage: Stage::Lint,
+                line,
+                column,
+                message: format!("{path}: {phrase:?} is a forbidden phrase (policy.forbidden_phrases)"),
+            });
+        }
+    }
     out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     let products_text = source.files.get("products.json").map_or("", String::as_str);
     for p in catalogue.values() {

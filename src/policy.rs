@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::eval::{Facts, Proposal, RouteProposal};
 use crate::explain::{HoldReason, Note, Reason, Route, Signal, Suggestion, Suppressed};
-use crate::pack::{Manifest, Product, RuleKind, RuleMeta};
+use crate::pack::{Manifest, Product, RuleKind};
 use crate::signals::Outcome;
 use crate::wording::Wording;
 
@@ -43,7 +43,6 @@ pub(crate) fn decide(
     manifest: &Manifest,
     catalogue: &BTreeMap<String, Product>,
     wording: &Wording,
-    rules: &[RuleMeta],
     facts: &Facts<'_>,
     mut proposals: Vec<Proposed>,
     said: Said,
@@ -191,11 +190,21 @@ pub(crate) fn decide(
             ));
             return false;
         }
-        if !consent {
-            if let Some(product) = wording.names_product(texts) {
+        for product in wording.products_named(texts) {
+            // A text that names a product pitches it: it is held to the same
+            // policy as a suggestion of that product would be.
+            let why = if consent {
+                named_product_hold(manifest, wording, catalogue, facts, product)
+            } else {
+                Some(HoldReason::Consent)
+            };
+            if let Some(reason) = why {
                 withheld.push((
                     rule.to_owned(),
-                    format!("its {what} names the product {product} to a customer without marketing consent, so policy withheld the text"),
+                    format!(
+                        "its {what} names the product {product}, which policy holds back for this customer ({}), so policy withheld the text",
+                        reason.as_str()
+                    ),
                 ));
                 return false;
             }
@@ -208,10 +217,10 @@ pub(crate) fn decide(
         .collect();
     for s in &mut signals {
         if !check(&s.rule, "high-value signal text", &[&s.zh, &s.en]) {
-            // The rule's own description (linted at load) instead: staff never see ids.
-            let meta = rules.iter().find(|m| m.id == s.rule);
-            s.zh = meta.map_or_else(|| "高价值客户".to_owned(), |m| m.zh.clone());
-            s.en = meta.map_or_else(|| "High-value customer".to_owned(), |m| m.en.clone());
+            // A fixed neutral text: staff never see ids, and no other text
+            // of the rule's (its header included) has been through policy.
+            s.zh = "高价值客户（说明文字已按合规要求隐去）".to_owned();
+            s.en = "High-value customer (wording withheld by policy)".to_owned();
         }
     }
 
@@ -248,6 +257,37 @@ pub(crate) fn decide(
         signals,
         withheld,
     }
+}
+
+/// Why policy would hold back a pitch of `product` for this customer, if it would.
+fn named_product_hold(
+    manifest: &Manifest,
+    wording: &Wording,
+    catalogue: &BTreeMap<String, Product>,
+    facts: &Facts<'_>,
+    product: &str,
+) -> Option<HoldReason> {
+    let p = catalogue.get(product)?;
+    let s = Suggestion {
+        product: p.id.clone(),
+        product_zh: p.zh.clone(),
+        product_en: p.en.clone(),
+        kind: RuleKind::CrossSell,
+        rules: Vec::new(),
+        pitch_zh: String::new(),
+        pitch_en: String::new(),
+        reasons: Vec::new(),
+        score: 0.0,
+        risk: p.risk,
+        to: None,
+        simple: p.simple,
+    };
+    // Pacing is left out: a text about a product the customer has just
+    // answered ("accepted: to the low counter", R9's leaflet after a
+    // decline) follows that answer up, it does not pitch again.
+    hold_reason(manifest, wording, facts, &s)
+        .map(|(reason, ..)| reason)
+        .filter(|r| *r != HoldReason::Pacing)
 }
 
 fn make_route(manifest: &Manifest, dest: &str, reason_zh: String, reason_en: String, rule: Option<String>) -> Route {

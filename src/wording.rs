@@ -21,8 +21,155 @@ fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF)
 }
 
+/// Characters that show as nothing or as blank but count as letters or
+/// marks: taken out before matching ("保\u{3164}本" is "保本").
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{034F}' | '\u{180E}')
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// Letters of other scripts that look like Latin ones ("guаranteed" with a
+/// Cyrillic а), mapped to the Latin letter they pass for.
+fn latin_lookalike(c: char) -> char {
+    match c {
+        'а' | 'α' => 'a',
+        'в' | 'β' | 'ь' => 'b',
+        'с' | 'ϲ' => 'c',
+        'ԁ' => 'd',
+        'е' | 'ё' | 'ε' | 'є' => 'e',
+        'ɡ' => 'g',
+        'һ' | 'н' => 'h',
+        'і' | 'ї' | 'ι' | 'ı' => 'i',
+        'ј' => 'j',
+        'к' | 'κ' => 'k',
+        'м' => 'm',
+        'п' | 'η' => 'n',
+        'о' | 'ο' | 'σ' => 'o',
+        'р' | 'ρ' => 'p',
+        'ԛ' => 'q',
+        'г' => 'r',
+        'ѕ' => 's',
+        'т' | 'τ' => 't',
+        'υ' | 'ц' => 'u',
+        'ν' => 'v',
+        'ԝ' | 'ω' | 'ш' => 'w',
+        'х' | 'χ' => 'x',
+        'у' | 'γ' => 'y',
+        'ʐ' => 'z',
+        c => c,
+    }
+}
+
+/// Traditional characters of the words a bank's sales-conduct rules and its
+/// catalogue care about, to their simplified forms ("穩賺" is "稳赚").
+fn simplified(c: char) -> char {
+    const PAIRS: &[(char, char)] = &[
+        ('穩', '稳'),
+        ('賺', '赚'),
+        ('賠', '赔'),
+        ('風', '风'),
+        ('險', '险'),
+        ('無', '无'),
+        ('證', '证'),
+        ('剛', '刚'),
+        ('兌', '兑'),
+        ('憂', '忧'),
+        ('財', '财'),
+        ('產', '产'),
+        ('額', '额'),
+        ('單', '单'),
+        ('債', '债'),
+        ('貸', '贷'),
+        ('儲', '储'),
+        ('國', '国'),
+        ('黃', '黄'),
+        ('貴', '贵'),
+        ('屬', '属'),
+        ('資', '资'),
+        ('費', '费'),
+        ('帳', '账'),
+        ('賬', '账'),
+        ('戶', '户'),
+        ('銀', '银'),
+        ('與', '与'),
+        ('樣', '样'),
+        ('絕', '绝'),
+        ('對', '对'),
+        ('確', '确'),
+        ('沒', '没'),
+        ('萬', '万'),
+        ('億', '亿'),
+        ('結', '结'),
+        ('專', '专'),
+        ('開', '开'),
+        ('發', '发'),
+        ('經', '经'),
+        ('營', '营'),
+        ('業', '业'),
+        ('務', '务'),
+        ('話', '话'),
+        ('幣', '币'),
+        ('匯', '汇'),
+        ('換', '换'),
+        ('貨', '货'),
+        ('實', '实'),
+        ('體', '体'),
+        ('規', '规'),
+        ('劃', '划'),
+        ('養', '养'),
+        ('擔', '担'),
+        ('寶', '宝'),
+        ('優', '优'),
+        ('權', '权'),
+        ('價', '价'),
+        ('贏', '赢'),
+        ('穫', '获'),
+        ('獲', '获'),
+        ('虧', '亏'),
+        ('損', '损'),
+        ('兩', '两'),
+        ('個', '个'),
+        ('準', '准'),
+        ('會', '会'),
+        ('這', '这'),
+        ('學', '学'),
+        ('紅', '红'),
+        ('長', '长'),
+        ('錢', '钱'),
+        ('愛', '爱'),
+        ('類', '类'),
+        ('負', '负'),
+        ('責', '责'),
+        ('總', '总'),
+        ('點', '点'),
+        ('條', '条'),
+        ('鑽', '钻'),
+        ('級', '级'),
+        ('貼', '贴'),
+        ('現', '现'),
+        ('轉', '转'),
+        ('機', '机'),
+        ('動', '动'),
+        ('網', '网'),
+        ('電', '电'),
+        ('從', '从'),
+        ('來', '来'),
+        ('過', '过'),
+        ('時', '时'),
+        ('間', '间'),
+        ('齊', '齐'),
+        ('變', '变'),
+        ('壓', '压'),
+        ('幾', '几'),
+        ('後', '后'),
+    ];
+    if (c as u32) < 0x4E00 {
+        return c;
+    }
+    PAIRS.iter().find(|(t, _)| *t == c).map_or(c, |(_, s)| *s)
 }
 
 /// Folds a text for matching.
@@ -63,7 +210,7 @@ pub fn fold(text: &str) -> Folded {
         }
         if c.is_alphanumeric() {
             for l in c.to_lowercase() {
-                push(l, &mut gap, &mut prev);
+                push(simplified(latin_lookalike(l)), &mut gap, &mut prev);
             }
         } else {
             gap = prev.is_some();
@@ -213,6 +360,48 @@ impl Matcher {
         best
     }
 
+    /// The indexes of every listed phrase found in the folded text.
+    fn all_in(&self, text: &Folded) -> Vec<usize> {
+        let mut out = Vec::new();
+        if let Some(ac) = &self.spaced {
+            let t = &text.spaced;
+            for m in ac.find_overlapping_iter(t.as_str()) {
+                let i = m.pattern().as_usize();
+                if self.bounded(t, i, m.start(), m.end()) && !out.contains(&i) {
+                    out.push(i);
+                }
+            }
+        }
+        if let Some((ac, index)) = &self.compact {
+            for m in ac.find_overlapping_iter(text.compact.as_str()) {
+                let i = index[m.pattern().as_usize()];
+                if !out.contains(&i) {
+                    out.push(i);
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether a hit of phrase `i` at `start..end` sits on word boundaries
+    /// where the phrase begins or ends with a Latin letter or digit.
+    fn bounded(&self, t: &str, i: usize, start: usize, end: usize) -> bool {
+        let p = &self.phrases[i].1.spaced;
+        let before = p.starts_with(|c: char| c.is_alphanumeric() && !is_cjk(c));
+        let after = p.ends_with(|c: char| c.is_alphanumeric() && !is_cjk(c));
+        let ok_before = !before
+            || t[..start]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric() || is_cjk(c));
+        let ok_after = !after
+            || t[end..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric() || is_cjk(c));
+        ok_before && ok_after
+    }
+
     /// The first listed phrase found in any of the texts.
     pub fn find(&self, texts: &[&str]) -> Option<&str> {
         if self.phrases.is_empty() {
@@ -247,7 +436,9 @@ impl Wording {
         let mut names = Vec::new();
         let mut product_ids = Vec::new();
         for p in catalogue.values() {
-            for n in [&p.zh, &p.en, &p.id] {
+            let glued = p.id.replace(['.', '_'], "");
+            let all = [&p.zh, &p.en, &p.id, &glued].into_iter().chain(&p.aliases);
+            for n in all {
                 if fold(n).compact.is_empty() {
                     continue; // kept aligned with `product_ids`
                 }
@@ -286,10 +477,19 @@ impl Wording {
         found
     }
 
-    /// The first catalogue product any of the texts names.
-    pub fn names_product(&self, texts: &[&str]) -> Option<&str> {
-        let name = self.products.find(texts)?;
-        let i = self.products.phrases.iter().position(|(raw, _)| raw == name)?;
-        self.product_ids.get(i).map(String::as_str)
+    /// Every catalogue product the texts name, each once.
+    pub fn products_named(&self, texts: &[&str]) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for t in texts {
+            let f = fold(t);
+            for i in self.products.all_in(&f) {
+                if let Some(id) = self.product_ids.get(i) {
+                    if !out.contains(&id.as_str()) {
+                        out.push(id);
+                    }
+                }
+            }
+        }
+        out
     }
 }

@@ -240,7 +240,7 @@ fn priorities_out_of_range_and_bad_boosts_are_refused() {
 #[test]
 fn an_evaluation_time_out_of_range_is_bad_input_not_a_panic() {
     let engine = Engine::new(&PackSource::bundled()).expect("bundled");
-    for now in [i64::MAX, 300_000_000_000] {
+    for now in [i64::MAX, i64::MIN, 300_000_000_000] {
         let opts = Options {
             now: Some(now),
             channel: "lobby".into(),
@@ -250,13 +250,22 @@ fn an_evaluation_time_out_of_range_is_bad_input_not_a_panic() {
             other => panic!("{now}: expected an input error, got {other:?}"),
         }
     }
-    // A time before the visit is raised to the visit: never earlier than what the record says happened.
-    let opts = Options {
-        now: Some(i64::MIN),
+    // An explicit time earlier the same day is raised to the visit; a visit
+    // dated a later day than the evaluation time is a wrong record, refused.
+    let same_day = Options {
+        now: Some(nextbest::Stamp::parse("2026-11-24T08:00:00").expect("time").unix),
         channel: "lobby".into(),
     };
-    let out = engine.evaluate_json(CUSTOMER, &opts).expect("raised to visit.at");
+    let out = engine.evaluate_json(CUSTOMER, &same_day).expect("raised to visit.at");
     assert_eq!(out.today, "2026-11-24");
+    let day_before = Options {
+        now: Some(nextbest::Stamp::parse("2026-11-23T10:00:00").expect("time").unix),
+        channel: "lobby".into(),
+    };
+    match engine.evaluate_json(CUSTOMER, &day_before) {
+        Err(nextbest::Error::Input { path, .. }) => assert_eq!(path, "visit.at"),
+        other => panic!("expected the visit refused, got {other:?}"),
+    }
 }
 
 #[test]

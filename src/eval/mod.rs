@@ -35,7 +35,7 @@ use crate::error::{line_col, Error, RuleError, Stage};
 use crate::explain::{Evaluation, HighValue, Note, RuleStatus, Signal, TraceEntry};
 use crate::pack::{self, Budgets, Manifest, PackSource, Product, RuleKind, RuleMeta};
 use crate::policy::{self, Proposed};
-use crate::signals::Customer;
+use crate::signals::{branch_day, Customer};
 
 /// How to evaluate: when, and for whom.
 #[derive(Debug, Clone)]
@@ -162,7 +162,7 @@ impl Engine {
             };
             match rhai.compile_with_scope(&scope, text) {
                 Ok(mut ast) => {
-                    let refused = whitelist_problems(&ast);
+                    let refused = whitelist_problems(&ast, text);
                     if !refused.is_empty() {
                         problems.extend(refused.into_iter().map(|(l, c, m)| compile_error(l, c, m)));
                         continue;
@@ -357,7 +357,6 @@ impl Engine {
             &self.manifest,
             &self.ctx.catalogue,
             &self.wording,
-            &self.metas,
             &facts,
             out.proposals,
             said,
@@ -398,8 +397,11 @@ impl Engine {
 }
 
 /// The evaluation time: the caller's `now` or the visit's time, but never
-/// earlier than the visit or the last recorded contact, so an answer the
-/// customer gave is never in the future (and always holds the product back).
+/// earlier than the visit, nor than an answer recorded later the same branch
+/// day (a decline recorded at 10:05 for a visit that began at 10:00 holds the
+/// product back). A contact dated on a later day than that is not a late
+/// entry but a wrong record: it is refused with its field, since taking it as
+/// the clock would move "today" forward and release every pacing window.
 fn evaluation_time(customer: &Customer, options: &Options) -> Result<i64, Error> {
     let visit_at = customer.visit.as_ref().and_then(|v| v.at.as_ref()).map(|s| s.unix);
     let Some(asked) = options.now.or(visit_at) else {
@@ -408,32 +410,96 @@ fn evaluation_time(customer: &Customer, options: &Options) -> Result<i64, Error>
             "no evaluation time: give visit.at or an explicit now",
         ));
     };
-    let last_contact = customer.contact_history.iter().map(|c| c.at.unix).max();
-    let now = [Some(asked), visit_at, last_contact]
-        .into_iter()
-        .flatten()
-        .max()
-        .unwrap_or(asked);
-    if time::OffsetDateTime::from_unix_timestamp(now).is_err() {
-        return Err(Error::input(
-            "now",
-            format!("{now} is not a time between the years 1 and 9999"),
-        ));
+    let check = |path: &str, unix: i64| {
+        if time::OffsetDateTime::from_unix_timestamp(unix).is_err() {
+            return Err(Error::input(
+                path,
+                format!("{unix} is not a time between the years 1 and 9999"),
+            ));
+        }
+        Ok(())
+    };
+    check("now", asked)?;
+    let mut now = asked;
+    if let Some(v) = visit_at {
+        if options.now.is_some() && branch_day(v) > branch_day(asked) {
+            return Err(Error::input(
+                "visit.at",
+                format!(
+                    "the visit is dated {}, a later day than the evaluation time {}: a visit cannot be in the future",
+                    policy::date_text(branch_day(v)),
+                    policy::date_text(branch_day(asked))
+                ),
+            ));
+        }
+        now = now.max(v);
+    }
+    for (i, c) in customer.contact_history.iter().enumerate() {
+        let path = format!("contact_history[{i}].at");
+        check(&path, c.at.unix)?;
+        if c.at.unix > now {
+            if branch_day(c.at.unix) > branch_day(now) {
+                return Err(Error::input(
+                    path,
+                    format!(
+                        "{} is on a later day than the evaluation time ({}): a contact cannot be recorded in the future",
+                        c.at.text,
+                        policy::date_text(branch_day(now))
+                    ),
+                ));
+            }
+            now = c.at.unix;
+        }
     }
     Ok(now)
 }
 
 /// Calls to anything outside the helper table: each with its position and
 /// a reason or a did-you-mean. A rule with any does not run at all.
-fn whitelist_problems(ast: &AST) -> Vec<(usize, usize, String)> {
+fn whitelist_problems(ast: &AST, text: &str) -> Vec<(usize, usize, String)> {
     use helpers::HelperKind as K;
     let own = rhai_ast::own_functions(ast);
-    rhai_ast::calls(ast)
+    let mut problems: Vec<(usize, usize, String)> = Vec::new();
+    // A rule's own function may not take the name of something rhai has
+    // built in: a call with another number of arguments would reach the
+    // built-in (`fn sleep(a, b) {}` then `sleep(3600)`).
+    for (name, _) in &own {
+        if helpers::refused(name).is_some() {
+            let (line, column) = text
+                .lines()
+                .enumerate()
+                .find_map(|(i, l)| {
+                    l.find(&format!("fn {name}"))
+                        .map(|c| (i + 1, l[..c].chars().count() + 1))
+                })
+                .unwrap_or((1, 1));
+            problems.push((
+                line,
+                column,
+                format!("a rule may not define a function named {name}(): the name is rhai's own"),
+            ));
+        }
+    }
+    let is_own = |call: &rhai_ast::Call| {
+        let arity = call.args + usize::from(call.method);
+        own.iter()
+            .any(|(n, a)| *n == call.name && (call.pointer || *a == arity))
+    };
+    problems.extend(rhai_ast::calls(ast)
         .into_iter()
-        .filter(|call| helpers::helper(&call.name).is_none() && !own.contains(&call.name))
+        .filter(|call| {
+            if call.name == "sort" && call.args > 0 {
+                // A comparison function that is not a total order makes
+                // Rust's sort panic, which in wasm aborts the module.
+                return true;
+            }
+            helpers::helper(&call.name).is_none() && !is_own(call)
+        })
         .map(|call| {
             let shown = if call.method { format!(".{}()", call.name) } else { format!("{}()", call.name) };
-            let message = if let Some(why) = helpers::refused(&call.name) {
+            let message = if call.name == "sort" {
+                "sort() with a comparison function is not available to rules: use .sort() on the values".to_owned()
+            } else if let Some(why) = helpers::refused(&call.name) {
                 format!("{shown} is not available to rules: {why}")
             } else {
                 let kinds: &[K] = if call.method {
@@ -449,8 +515,8 @@ fn whitelist_problems(ast: &AST) -> Vec<(usize, usize, String)> {
                 }
             };
             (call.line, call.column, message)
-        })
-        .collect()
+        }));
+    problems
 }
 
 /// The rhai engine: minimal, sandboxed, with the helper API.
@@ -602,7 +668,8 @@ impl Collected {
             match o {
                 Out::Suggest(mut p) => {
                     let before = boosts.get(&p.product).copied().unwrap_or(0.0);
-                    let after = (before + p.boost).clamp(-self.max_boost, self.max_boost);
+                    // max/min, not clamp: clamp panics when its bounds cross.
+                    let after = (before + p.boost).max(-self.max_boost).min(self.max_boost);
                     p.boost = after - before;
                     boosts.insert(p.product.clone(), after);
                     self.proposals.push(Proposed {

@@ -15,6 +15,9 @@ pub struct Call {
     pub args: usize,
     /// `x.name(...)` rather than `name(...)`.
     pub method: bool,
+    /// A function pointer (a closure, or `Fn("name")` folded while
+    /// parsing) rather than a call: its arguments are not known here.
+    pub pointer: bool,
     pub line: usize,
     pub column: usize,
 }
@@ -36,6 +39,7 @@ pub fn calls(ast: &AST) -> Vec<Call> {
                         name,
                         args: 0,
                         method: false,
+                        pointer: true,
                         line: pos.line().unwrap_or(0),
                         column: pos.position().unwrap_or(0),
                     });
@@ -55,6 +59,7 @@ pub fn calls(ast: &AST) -> Vec<Call> {
             name: x.name.to_string(),
             args: x.args.len(),
             method,
+            pointer: false,
             line: pos.line().unwrap_or(0),
             column: pos.position().unwrap_or(0),
         });
@@ -82,7 +87,11 @@ fn fn_pointers(value: &Dynamic, out: &mut Vec<String>) {
     }
 }
 
-/// The names of the functions the rule defines itself (`fn name(...) { }`).
-pub fn own_functions(ast: &AST) -> Vec<String> {
-    ast.iter_functions().map(|f| f.name.to_owned()).collect()
+/// The functions the rule defines itself (`fn name(a, b) { }`), with
+/// their number of parameters: a call with another number of arguments
+/// is not to them (rhai would look for a built-in function instead).
+pub fn own_functions(ast: &AST) -> Vec<(String, usize)> {
+    ast.iter_functions()
+        .map(|f| (f.name.to_owned(), f.params.len()))
+        .collect()
 }

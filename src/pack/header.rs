@@ -102,6 +102,9 @@ pub fn parse_header(id: &str, file: &str, source: &str) -> Result<RuleMeta, Rule
         ));
     }
     let (mut kind, mut priority, mut zh, mut en, mut triggers) = (None, None, None, None, Vec::new());
+    let mut seen: Vec<&str> = Vec::new();
+    // Windows editors write a byte-order mark; it is not part of the header.
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     for (n, line) in source.lines().enumerate() {
         let line_no = n + 1;
         let Some(rest) = line.trim_start().strip_prefix("//!") else {
@@ -115,6 +118,16 @@ pub fn parse_header(id: &str, file: &str, source: &str) -> Result<RuleMeta, Rule
         };
         let (key, value) = (key.trim(), value.trim());
         let col = line.find(key).map_or(1, |i| line[..i].chars().count() + 1);
+        if matches!(key, "kind" | "priority" | "zh" | "en" | "triggers") {
+            if seen.contains(&key) {
+                return Err(err(
+                    line_no,
+                    col,
+                    format!("{key} is given twice in the header: which one is meant cannot be known"),
+                ));
+            }
+            seen.push(key);
+        }
         match key {
             "kind" => {
                 kind = Some(RuleKind::parse(value).ok_or_else(|| {

@@ -173,6 +173,10 @@ pub struct Product {
     /// Stated needs it serves; a need no proposed product serves is reported as unmet.
     #[serde(default)]
     pub serves: Vec<String>,
+    /// Other words that name it ("理财", "white-gold card"…): without
+    /// marketing consent no note or reason may use them either.
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 impl Manifest {
@@ -188,11 +192,24 @@ impl Manifest {
         }
         m.budgets.check().map_err(|msg| at_path(file, text, msg))?;
         for object in m.extra_fields.keys() {
-            if !crate::contract::OBJECT_FIELDS.iter().any(|(o, ..)| o == object) {
+            if object != "customer" && !crate::contract::OBJECT_FIELDS.iter().any(|(o, ..)| o == object) {
                 let known: Vec<&str> = crate::contract::OBJECT_FIELDS.iter().map(|(o, ..)| *o).collect();
                 return err(format!(
                     "extra_fields.{object}: not an object of the customer contract ({})",
                     known.join(", ")
+                ));
+            }
+        }
+        if !(m.policy.max_boost.is_finite() && (0.0..=1_000_000.0).contains(&m.policy.max_boost)) {
+            return err("policy.max_boost: must be a number from 0 to 1,000,000".into());
+        }
+        if !(m.policy.extra_reason_bonus.is_finite() && m.policy.extra_reason_bonus.abs() <= 1_000_000.0) {
+            return err("policy.extra_reason_bonus: must be a number from -1,000,000 to 1,000,000".into());
+        }
+        for (segment, w) in &m.policy.segment_weight {
+            if !(w.is_finite() && (0.0..=100.0).contains(w)) {
+                return err(format!(
+                    "policy.segment_weight.{segment}: must be a number from 0 to 100"
                 ));
             }
         }

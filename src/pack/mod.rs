@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use header::{parse_header, RuleKind, RuleMeta};
-pub(crate) use manifest::parse_json;
+pub(crate) use manifest::{locate, parse_json};
 pub use manifest::{parse_products, Budgets, Destination, Manifest, Policy, Product, RouteDefault};
 
 use crate::error::Error;

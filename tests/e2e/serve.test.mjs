@@ -126,8 +126,18 @@ test("studio: CodeMirror edits with live diagnostics, nothing refused", async ()
   await page.keyboard.type("if true {");
   await page.keyboard.press("Delete");
   await page.locator(".cm-lint-marker-error").first().waitFor();
-  await page.locator(".cm-lintRange-error").first().hover();
-  await page.locator(".cm-tooltip").first().waitFor();
+  // The editor shows its tooltip after a hover pause; on a busy machine the
+  // diagnostics may be redrawn under the pointer first, so hover again.
+  for (let i = 0; i < 5; i++) {
+    await page.locator(".cm-lintRange-error").first().hover();
+    try {
+      await page.locator(".cm-tooltip").first().waitFor({ timeout: 4000 });
+      break;
+    } catch (e) {
+      if (i === 4) throw e;
+      await page.mouse.move(0, 0);
+    }
+  }
   await check(s);
   await s.ctx.close();
 });

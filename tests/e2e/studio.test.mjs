@@ -69,6 +69,10 @@ test("a broken rule shows a marker at its line and in the problems list", async 
   assert.equal(await lineText(BROKEN_LINE), "if true {");
 
   await page.locator(".cm-lint-marker-error").first().waitFor();
+  // Diagnostics of the half-typed text can show first on a busy machine:
+  // wait for those of the text as it now stands.
+  await page.getByTestId("problems").filter({ hasText: `${RULE}:${BROKEN_LINE}:9` }).waitFor();
+  for (let i = 0; i < 50 && !(await markedLines()).includes(BROKEN_LINE); i++) await page.waitForTimeout(100);
   assert.ok((await markedLines()).includes(BROKEN_LINE), `marked lines: ${await markedLines()}`);
   assert.ok((await page.locator(".cm-lintRange-error").count()) > 0);
   const problems = await page.getByTestId("problems").innerText();

@@ -250,8 +250,8 @@ const STOPPED_SAME = {
   en: "A rule ran too long and was stopped; this customer could not be evaluated",
 };
 const TRAPPED = {
-  zh: "规则引擎出错，已重新启动",
-  en: "The rule engine failed and was restarted",
+  zh: "规则引擎出错，已重新启动；若为新发布的规则，已恢复上一版",
+  en: "The rule engine failed and was restarted; a newly published pack was replaced by the last good one",
 };
 
 /** An answer that is not about the customer's data: {kind, zh, en, message}. */
@@ -300,23 +300,24 @@ function budgetMs() {
   return (info.custom ? info.customerMs : bundledMs) ?? DEFAULT_CUSTOMER_MS;
 }
 
-/** After the watchdog stopped the worker (or the module trapped): restart, with the last good pack after a timeout. */
+/**
+ * After the watchdog stopped the worker, or the module trapped: restart with
+ * the last good pack. A trap is treated like a runaway rule: the pack that
+ * caused it would cause it again (a rule is deterministic), so it is not
+ * simply reloaded.
+ */
 function recover(what) {
-  if (what === TRAP) {
-    notify({ id: "engine", kind: "warn", ...TRAPPED });
-    ready = startLive();
-    return;
-  }
   if (livePack) stoppedPacks.add(liveJson);
   const next = lastGood && lastGood.json !== liveJson ? lastGood : { json: "null", pack: null };
+  if (what === TRAP) notify({ id: "engine", kind: "warn", ...TRAPPED });
   if (next.json !== liveJson) {
-    notify({ id: "engine", kind: "error", ...STOPPED });
+    if (what !== TRAP) notify({ id: "engine", kind: "error", ...STOPPED });
     lastGood = next.pack ? next : null;
     swapLive(next.pack);
     store.update((s) => (s.live = next.pack));
   } else {
     // The bundled pack itself ran long (on this customer): nothing older to restore.
-    notify({ id: "engine", kind: "error", ...STOPPED_SAME });
+    if (what !== TRAP) notify({ id: "engine", kind: "error", ...STOPPED_SAME });
     lastGood = null;
     ready = startLive();
   }
@@ -446,9 +447,8 @@ export async function evaluate(customer, { channel = "lobby", purpose, now } = {
   }
   if (r.error) return { error: r.error };
   if (r.stopped) return evaluate(customer, { channel, purpose, now }); // the pack changed under it: again, with the new one
-  if (r.trap) return { error: engineError("trap", TRAPPED) }; // tried again next time, in the new worker
-  const error = engineError("timeout", json === liveJson ? STOPPED_SAME : STOPPED);
-  // A rule that ran too long on this customer with this pack would again: not run twice.
+  const error = r.trap ? engineError("trap", TRAPPED) : engineError("timeout", json === liveJson ? STOPPED_SAME : STOPPED);
+  // A rule that ran too long (or trapped) on this customer with this pack would again: not run twice.
   if (poisoned.size > 200) poisoned.clear();
   poisoned.set(key, error);
   return { error };
