@@ -74,7 +74,9 @@ impl PackSource {
     pub fn rules(&self) -> impl Iterator<Item = (&str, &str, &str)> {
         self.files.iter().filter_map(|(name, text)| {
             let id = name.strip_suffix(".rhai")?;
-            (!id.contains('/')).then_some((id, name.as_str(), text.as_str()))
+            // A byte-order mark (Windows editors write one) is not code.
+            let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+            (!id.contains('/')).then_some((id, name.as_str(), text))
         })
     }
 
