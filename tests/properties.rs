@@ -42,51 +42,75 @@ fn header(kind: &str, priority: i64) -> String {
     format!("//! kind: {kind}\n//! priority: {priority}\n//! zh: 测试\n//! en: test\n")
 }
 
-/// Rules that try every trick policy must stop: every catalogue product
-/// pitched with the largest boosts, forbidden promises in pitches and
-/// reasons, referrals with `.to(...)`, the customer's own text as the pitch,
-/// and the product the customer declined today pitched again.
-fn hostile_rules(catalogue: &[String]) -> Vec<(String, String)> {
-    let mut rules = Vec::new();
-    // At most 8 results a rule (budgets.results_per_rule): 8 products each.
-    for (i, chunk) in catalogue.chunks(8).enumerate() {
-        let calls: Vec<String> = chunk
-            .iter()
+/// What a hostile pack does to every catalogue product, one trick a pack so
+/// that no trick hides another (policy holds a product back for the first
+/// reason it finds, and the pitch limit keeps only the best few).
+#[derive(Debug, Clone, Copy)]
+enum Trick {
+    /// Pitch everything, the riskiest first (largest boost), clean words.
+    Risky,
+    /// Refer everything elsewhere with `.to(...)`.
+    Refer,
+    /// Promise what the bank cannot: forbidden phrases in pitches and reasons.
+    Promise,
+    /// The customer's own text as pitch and reasons; what they declined or
+    /// accepted today pitched again.
+    Echo,
+}
+
+const TRICKS: [Trick; 4] = [Trick::Risky, Trick::Refer, Trick::Promise, Trick::Echo];
+
+/// The rules of one hostile pack, at most 8 results a rule
+/// (budgets.results_per_rule), all at the highest priority.
+fn hostile_rules(trick: Trick, catalogue: &[(String, u8)]) -> Vec<(String, String)> {
+    let top = |kind: &str| header(kind, 1_000_000);
+    let boost = |risk: u8| if risk >= 2 { 50 } else { -50 };
+    let chunked = |name: &str, kind: &str, call: &dyn Fn(&str, u8) -> String| -> Vec<(String, String)> {
+        catalogue
+            .chunks(8)
             .enumerate()
-            .map(|(j, p)| match j % 3 {
-                0 => format!("suggest(\"{p}\", \"总是推介\", \"always pitched\").boost(50)"),
-                1 => format!("suggest(\"{p}\", \"保本稳赚\", \"guaranteed\").pitch(\"零风险，保证收益\", \"risk-free, no risk\").boost(50)"),
-                _ => format!("suggest(\"{p}\", \"推介\", \"pitch\").pitch(\"好产品\", \"a good product\").boost(-50)"),
+            .map(|(i, chunk)| {
+                let calls: Vec<String> = chunk.iter().map(|(p, r)| call(p, *r)).collect();
+                (
+                    format!("zz_{name}_{i}.rhai"),
+                    format!("{}[{}]\n", top(kind), calls.join(", ")),
+                )
             })
-            .collect();
-        rules.push((
-            format!("zz_greedy_{i}.rhai"),
-            format!("{}[{}]\n", header("cross_sell", 1_000_000), calls.join(", ")),
-        ));
-        let refs: Vec<String> = chunk
-            .iter()
-            .map(|p| format!("suggest(\"{p}\", \"转介\", \"refer\").to(\"relationship_manager\").boost(50)"))
-            .collect();
-        rules.push((
-            format!("zz_refer_{i}.rhai"),
-            format!("{}[{}]\n", header("referral", 999_999), refs.join(", ")),
-        ));
+            .collect()
+    };
+    match trick {
+        Trick::Risky => chunked("risky", "cross_sell", &|p, r| {
+            format!("suggest(\"{p}\", \"总是推介\", \"always pitched\").boost({})", boost(r))
+        }),
+        Trick::Refer => chunked("refer", "referral", &|p, r| {
+            format!("suggest(\"{p}\", \"转介\", \"refer\").to(\"relationship_manager\").boost({})", boost(r))
+        }),
+        Trick::Promise => {
+            let mut rules = chunked("promise_pitch", "cross_sell", &|p, r| {
+                format!("suggest(\"{p}\", \"推介\", \"pitch\").pitch(\"零风险，保证收益\", \"risk-free\").boost({})", boost(r))
+            });
+            rules.extend(chunked("promise_reason", "up_sell", &|p, _| {
+                format!("suggest(\"{p}\", \"保本稳赚\", \"guaranteed\")")
+            }));
+            rules
+        }
+        Trick::Echo => vec![
+            (
+                "zz_echo.rhai".into(),
+                format!(
+                    "{}[suggest(\"wm.product\", c.name, c.occupation).pitch(c.address_area, c.purpose).boost(50),\n suggest(\"sec.bank_link\", c.id, c.segment).pitch(c.name, c.id).boost(50),\n suggest(\"inv.fund\", `${{c.stated_needs}}`, `${{c.applications}}`)]\n",
+                    top("up_sell")
+                ),
+            ),
+            (
+                "zz_again.rhai".into(),
+                format!(
+                    "{}let out = [];\nfor d in [c.declined_today(), c.accepted_today()] {{\n  if d != \"\" && product_risk(d) != () {{ out.push(suggest(d, \"再推一次\", \"once more\").boost(50)); }}\n}}\nout\n",
+                    top("cross_sell")
+                ),
+            ),
+        ],
     }
-    rules.push((
-        "zz_echo.rhai".into(),
-        format!(
-            "{}[suggest(\"wm.product\", c.name, c.occupation).pitch(c.address_area, c.purpose).boost(50),\n suggest(\"sec.bank_link\", c.id, c.segment).pitch(c.name, c.id),\n suggest(\"inv.fund\", `${{c.stated_needs}}`, `${{c.applications}}`)]\n",
-            header("up_sell", 1_000_000)
-        ),
-    ));
-    rules.push((
-        "zz_again.rhai".into(),
-        format!(
-            "{}let out = [];\nfor d in [c.declined_today(), c.accepted_today()] {{\n  if d != \"\" && product_risk(d) != () {{ out.push(suggest(d, \"再推一次\", \"once more\").boost(50)); }}\n}}\nfor n in c.stated_needs {{\n  if n == \"retirement\" {{ out.push(suggest(\"ins.policy\", \"养老\", \"retirement\").to(\"vip_area\")); }}\n}}\nout\n",
-            header("cross_sell", 1_000_000)
-        ),
-    ));
-    rules
 }
 
 /// Rules that build results and then fail, each in another way. None may
@@ -152,8 +176,16 @@ fn engine(pack: &PackSource) -> Engine {
     engine
 }
 
-fn catalogue_ids() -> Vec<String> {
-    engine(&bundled()).catalogue().keys().cloned().collect()
+fn catalogue() -> Vec<(String, u8)> {
+    engine(&bundled())
+        .catalogue()
+        .values()
+        .map(|p| (p.id.clone(), p.risk))
+        .collect()
+}
+
+fn hostile_pack(trick: Trick) -> PackSource {
+    with_rules(bundled(), hostile_rules(trick, &catalogue()))
 }
 
 // ---------------------------------------------------------------- customers
@@ -428,10 +460,23 @@ fn holding() -> impl Strategy<Value = Value> + Clone {
         })
 }
 
+/// A contact on a day at the edge of a pacing window (declined 30, not now
+/// 7, accepted 1 in the bundled pack).
+fn contact_day() -> impl Strategy<Value = Value> + Clone {
+    (
+        prop::sample::select(vec![0i64, 1, 2, 6, 7, 8, 29, 30, 31]),
+        0u32..86_400,
+    )
+        .prop_map(|(d, secs)| {
+            let (h, m) = (secs / 3600, secs / 60 % 60);
+            json!(format!("{}T{h:02}:{m:02}:00", date_of(-d)))
+        })
+}
+
 fn contact() -> impl Strategy<Value = Value> + Clone {
     (
         word(PRODUCTS),
-        stamp(60, 0),
+        prop_oneof![stamp(60, 0), contact_day()],
         prop::sample::select(vec!["accepted", "declined", "not_now", "no_answer"]),
         prop::option::of(word(CHANNELS)),
     )
@@ -658,7 +703,6 @@ fn check_policy(engine: &Engine, customer: &Customer, out: &Evaluation) -> Resul
         .map(|s| s.day())
         .or_else(|_| out.today.parse::<i64>())
         .expect("today is a date or a day number");
-    let declined_days = policy.pacing_days.get("declined").copied().unwrap_or(0);
     for s in &out.suggestions {
         let product = engine
             .catalogue()
@@ -688,14 +732,18 @@ fn check_policy(engine: &Engine, customer: &Customer, out: &Evaluation) -> Resul
                 );
             }
         }
+        // Pacing: no product (or one of its family) the customer answered
+        // about within that answer's pacing_days, declined above all.
         for c in &customer.contact_history {
-            let recent = today - c.at.day() < declined_days;
+            let days = policy.pacing_days.get(c.outcome.as_str()).copied().unwrap_or(0);
             prop_assert!(
-                !(c.outcome == nextbest::Outcome::Declined && recent && same_family(&c.product, &s.product)),
-                "{} suggested though declined on {} (today {})",
+                !(today - c.at.day() < days && same_family(&c.product, &s.product)),
+                "{} suggested though the answer was {:?} on {} (today {}, pacing {} days)",
                 s.product,
+                c.outcome.as_str(),
                 c.at.text,
-                out.today
+                out.today,
+                days
             );
         }
     }
@@ -776,14 +824,15 @@ fn order_of_transactions_accounts_and_holdings_changes_nothing() {
         .expect("order-independent");
 }
 
-fn policy_holds(pack: &PackSource, cases: u32) {
-    let engine = engine(pack);
+/// Policy holds on generated customers, each evaluated by one of `packs`.
+fn policy_holds(packs: &[PackSource], cases: u32) {
+    let engines: Vec<Engine> = packs.iter().map(engine).collect();
     TestRunner::new(config(cases))
-        .run(&(customer(), options()), |(c, opts)| {
+        .run(&(customer(), options(), 0..engines.len()), |(c, opts, i)| {
             let text = to_text(&c);
-            if let Ok(out) = engine.evaluate_json(&text, &opts) {
+            if let Ok(out) = engines[i].evaluate_json(&text, &opts) {
                 let customer = Customer::from_json(&text).expect("evaluated, so it parses");
-                check_policy(&engine, &customer, &out)?;
+                check_policy(&engines[i], &customer, &out)?;
             }
             Ok(())
         })
@@ -792,35 +841,35 @@ fn policy_holds(pack: &PackSource, cases: u32) {
 
 #[test]
 fn no_suggestion_breaks_policy_with_the_bundled_rules() {
-    policy_holds(&bundled(), 256);
+    policy_holds(&[bundled()], 256);
 }
 
 #[test]
 fn no_suggestion_breaks_policy_whatever_the_rules_propose() {
-    let pack = with_rules(bundled(), hostile_rules(&catalogue_ids()));
-    policy_holds(&pack, 256);
+    let packs: Vec<PackSource> = TRICKS.into_iter().map(hostile_pack).collect();
+    policy_holds(&packs, 256);
 }
 
 #[test]
 fn hostile_rules_do_propose_everything() {
-    // Otherwise the property above would hold for want of proposals.
-    let pack = with_rules(bundled(), hostile_rules(&catalogue_ids()));
-    let engine = engine(&pack);
+    // Otherwise the property above would hold for want of proposals: every
+    // hostile rule fires, and between them policy holds products back for
+    // every reason it has.
     let mut held = BTreeSet::new();
-    // Without record consent every product is held for it (each has a
-    // referral); with it, the other reasons show.
-    for record in [false, true] {
-        let c = json!({"id": "H", "name": "保本", "risk_rating": 2, "stated_needs": ["retirement"],
-            // bond.treasury: first in the catalogue, so its greedy pitch is the clean one.
-            "contact_history": [{"product": "bond.treasury", "at": "2026-11-24T09:00:00", "outcome": "declined"}],
-            "visit": {"purpose": "transfer", "at": "2026-11-24T10:00:00"}, "consent": {"marketing": true, "record": record}});
-        let out = engine
-            .evaluate_json(&c.to_string(), &Options::default())
-            .expect("evaluates");
-        for t in out.trace.iter().filter(|t| t.rule.starts_with("zz_")) {
-            assert_eq!(t.status, RuleStatus::Fired, "{} did not fire: {:?}", t.rule, out.errors);
+    for trick in TRICKS {
+        let engine = engine(&hostile_pack(trick));
+        for record in [false, true] {
+            let c = json!({"id": "H", "name": "保本", "risk_rating": 2, "stated_needs": ["retirement"],
+                "contact_history": [{"product": "wm.product", "at": "2026-11-24T09:00:00", "outcome": "declined"}],
+                "visit": {"purpose": "transfer", "at": "2026-11-24T10:00:00"}, "consent": {"marketing": true, "record": record}});
+            let out = engine
+                .evaluate_json(&c.to_string(), &Options::default())
+                .expect("evaluates");
+            for t in out.trace.iter().filter(|t| t.rule.starts_with("zz_")) {
+                assert_eq!(t.status, RuleStatus::Fired, "{} did not fire: {:?}", t.rule, out.errors);
+            }
+            held.extend(out.suppressed.iter().map(|s| s.reason.as_str()));
         }
-        held.extend(out.suppressed.iter().map(|s| s.reason.as_str()));
     }
     for reason in ["suitability", "record_consent", "wording", "pacing", "pitch_limit"] {
         assert!(held.contains(reason), "nothing held back for {reason}: {held:?}");
