@@ -15,7 +15,6 @@ fuzz/curated/<target>/* copied in)
 import hashlib
 import json
 import os
-import shutil
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -67,13 +66,20 @@ def main():
         write(out, "pack", b"\x03" + open(os.path.join(RULES, "fixtures", f), "rb").read())
     counts["pack"] = 2 + len(rules) + len(fixtures)
 
-    # Hand-picked inputs (small, committed): hostile values and earlier finds.
+    # Hand-picked inputs (small, committed): hostile values and earlier finds,
+    # readable as they stand. The target's selector byte is added here: a
+    # rule_source *.rhai is a whole file (5); a pack file named N-... replaces
+    # file N (0 pack.json, 1 products.json, 3 the fixtures).
     curated = os.path.join(ROOT, "fuzz", "curated")
     if os.path.isdir(curated):
         for target in sorted(os.listdir(curated)):
             for name in sorted(os.listdir(os.path.join(curated, target))):
-                os.makedirs(os.path.join(out, target), exist_ok=True)
-                shutil.copy(os.path.join(curated, target, name), os.path.join(out, target, name))
+                data = open(os.path.join(curated, target, name), "rb").read()
+                if target == "rule_source" and name.endswith(".rhai"):
+                    data = b"\x05" + data
+                elif target == "pack" and name[:1].isdigit() and name[1:2] == "-":
+                    data = bytes([int(name[0])]) + data
+                write(out, target, data)
                 counts[target] = counts.get(target, 0) + 1
     for target, n in counts.items():
         print(f"seeds: {target}: {n} files in {os.path.join(out, target)}")
