@@ -12,7 +12,9 @@
 # executions, exec/s, coverage (libFuzzer's cov/ft) and corpus size. A crash,
 # timeout or out-of-memory stops that target, prints the input's path
 # (fuzz/artifacts/TARGET/...) and makes the script exit 1; the other targets
-# still run. Reproduce with: cargo +nightly fuzz run TARGET ARTIFACT
+# still run. Reproduce with: cargo +nightly fuzz run TARGET ARTIFACT; pin it as a
+# regression by copying it into fuzz/regressions/TARGET/ (tests/fuzz_inputs.rs
+# replays those and fuzz/curated/ in plain `cargo test`).
 #
 # Logs: fuzz/logs/TARGET.log. Long runs grow fuzz/corpus/TARGET (not committed);
 # the smoke run starts from the seeds each time and keeps nothing.
