@@ -44,7 +44,21 @@ while [ $# -gt 0 ]; do
 done
 [ ${#targets[@]} -gt 0 ] || targets=("${ALL_TARGETS[@]}")
 
-# Tools: nightly (cargo-fuzz needs it), cargo-fuzz, python3 for the seeds.
+# Debian packages, only when a command is missing; `apt-get update` at most once.
+APT_UPDATED=0
+apt_install() {
+  command -v apt-get >/dev/null || { echo "fuzz.sh: install by hand: $*" >&2; exit 1; }
+  if [ "$APT_UPDATED" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    APT_UPDATED=1
+  fi
+  echo "== apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" </dev/null
+}
+
+# Tools: a C++ compiler (libfuzzer-sys builds libFuzzer), the nightly
+# toolchain (cargo-fuzz needs it), cargo-fuzz, python3 for the seeds.
+command -v c++ >/dev/null || apt_install g++
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then
   echo "== installing the nightly toolchain"
   rustup toolchain install nightly --profile minimal
@@ -54,10 +68,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked \
     || cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION"
 fi
-if ! command -v python3 >/dev/null; then
-  echo "== installing python3 (seed corpora)"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3
-fi
+command -v python3 >/dev/null || apt_install python3
 
 echo "== build: cargo +nightly fuzz build (release, debug assertions, AddressSanitizer)"
 cargo +nightly fuzz build
