@@ -90,14 +90,17 @@ for t in "${targets[@]}"; do
     corpus=fuzz/corpus/$t
   fi
   mkdir -p "$corpus" "fuzz/artifacts/$t"
+  # Inputs up to the largest seed, at least 4 KiB (a long rule, a big customer).
   case "$t" in customer_json) dict=fuzz/dict/customer.dict ;; *) dict=fuzz/dict/rhai.dict ;; esac
+  max_len=$(find "fuzz/seeds/$t" "$corpus" -type f -printf '%s\n' | sort -n | tail -1)
+  [ "${max_len:-0}" -ge 4096 ] || max_len=4096
   log=fuzz/logs/$t.log
   echo "== $t: ${seconds}s (log $log)"
   # One process (libFuzzer's default; -jobs would fork workers), a 10 s
   # limit per input (the engine's own budgets stop a rule far sooner).
   status=ok
   if ! cargo +nightly fuzz run "$t" "$corpus" "fuzz/seeds/$t" -- \
-      -max_total_time="$seconds" -dict="$dict" -timeout=10 -rss_limit_mb=2048 \
+      -max_total_time="$seconds" -dict="$dict" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 >"$log" 2>&1; then
     status=CRASH
   fi
