@@ -44,6 +44,8 @@ step wasm-tests  env CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOU
 # benchmark command's (scripts/bench-all.sh), not the test suite's.
 step bench       scripts/bench-all.sh --customers 100 --passes 1 --no-scaling --nextbest-only
 
+# Each cargo-fuzz target for a minute from the seeds (scripts/fuzz.sh runs them for longer).
+step fuzz        scripts/fuzz.sh --smoke 60
 echo; echo "== timings"
 printf '%s\n' "${timings[@]}"
 echo
