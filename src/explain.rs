@@ -26,6 +26,9 @@ pub struct Evaluation {
     pub notes: Vec<Note>,
     /// Whether a lead may be recorded and handed on (record consent).
     pub lead_allowed: bool,
+    /// Texts of rules that policy took out or replaced (a note, a route
+    /// reason, a signal text): the rule's other results stand.
+    pub withheld: Vec<Withheld>,
     pub errors: Vec<RuleError>,
     pub trace: Vec<TraceEntry>,
 }
@@ -132,6 +135,13 @@ pub struct Suppressed {
     pub reason: HoldReason,
     pub zh: String,
     pub en: String,
+}
+
+/// A rule's text that policy withheld, and why: for the rule's author.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Withheld {
+    pub rule: String,
+    pub message: String,
 }
 
 /// A hint for staff.

@@ -38,6 +38,7 @@ pub use eval::helpers::{self, Helper, HelperKind, HELPERS};
 pub use eval::{default_limits, Engine, Limits, Options};
 pub use explain::{
     Evaluation, HighValue, HoldReason, Note, Reason, Route, RuleStatus, Signal, Suggestion, Suppressed, TraceEntry,
+    Withheld,
 };
 pub use fixtures::{run_fixtures, CaseResult, FixtureReport};
 pub use lint::lint;

@@ -71,23 +71,45 @@ fn check(engine: &Engine, customer: &Customer, options: &Options, out: &Evaluati
             input.display()
         );
     }
+    // A rule that failed contributed nothing at all (as fuzz/src/lib.rs checks).
     for e in &out.errors {
+        let r = &e.rule;
+        let at = input.display();
         assert!(
-            !out.suggestions.iter().any(|s| s.rules.contains(&e.rule)),
-            "{}: failed rule {} in suggestions",
-            input.display(),
-            e.rule
+            !out.suggestions.iter().any(|s| s.rules.contains(r)),
+            "{at}: failed rule {r} in suggestions"
+        );
+        assert!(
+            !out.suppressed.iter().any(|s| s.rules.contains(r)),
+            "{at}: failed rule {r} in suppressed"
+        );
+        assert!(
+            out.route.rule.as_ref() != Some(r),
+            "{at}: failed rule {r} chose the route"
+        );
+        assert!(
+            !out.high_value.signals.iter().any(|s| &s.rule == r),
+            "{at}: failed rule {r} raised a signal"
+        );
+        assert!(
+            !out.notes.iter().any(|n| &n.rule == r),
+            "{at}: failed rule {r} left a note"
         );
     }
     serde_json::to_string(out).expect("an evaluation serialises");
 }
 
+/// The fuzz targets' own helpers (fuzz/src/lib.rs), so a crash input meets
+/// the same customers here as it did there.
+#[allow(dead_code)]
+#[path = "../fuzz/src/lib.rs"]
+mod fuzz_lib;
+
 fn samples() -> Vec<Customer> {
     let all: Vec<serde_json::Value> = serde_json::from_str(nextbest::bundled_samples()).expect("samples");
-    all.iter()
-        .step_by(50)
-        .map(|v| Customer::from_value(v).expect("sample"))
-        .collect()
+    let mut out = fuzz_lib::fixed_customers();
+    out.extend(all.iter().step_by(50).map(|v| Customer::from_value(v).expect("sample")));
+    out
 }
 
 fn evaluate_all(engine: &Engine, customers: &[Customer], input: &Path) {

@@ -163,9 +163,13 @@ fn notes_route_reasons_and_signal_texts_are_held_to_the_wording_policy() {
         .expect("signal kept");
     assert!(!s.zh.contains('稳'), "{s:?}");
     assert!(out
-        .errors
+        .withheld
         .iter()
-        .any(|e| e.rule == "zz_words" && e.message.contains("forbidden")));
+        .any(|w| w.rule == "zz_words" && w.message.contains("forbidden")));
+    assert!(
+        out.errors.iter().all(|e| e.rule != "zz_words"),
+        "withholding a text is not a rule failure"
+    );
 
     let pack = pack_with_rule(
         "route",

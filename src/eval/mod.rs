@@ -361,21 +361,6 @@ impl Engine {
             out.proposals,
             said,
         );
-        for (rule, message) in decided.withheld {
-            let file = self
-                .metas
-                .iter()
-                .find(|m| m.id == rule)
-                .map_or_else(|| format!("{rule}.rhai"), |m| m.file.clone());
-            errors.push(RuleError {
-                rule,
-                file,
-                stage: Stage::Run,
-                line: 0,
-                column: 0,
-                message,
-            });
-        }
         Ok(Evaluation {
             customer: facts.customer.id.clone(),
             today: policy::date_text(facts.today),
@@ -390,6 +375,11 @@ impl Engine {
             unmet_needs: decided.unmet_needs,
             notes: decided.notes,
             lead_allowed: facts.customer.consent.record,
+            withheld: decided
+                .withheld
+                .into_iter()
+                .map(|(rule, message)| crate::explain::Withheld { rule, message })
+                .collect(),
             errors,
             trace,
         })
