@@ -151,7 +151,7 @@ fn run_case(engine: &Engine, case: &Case) -> Vec<String> {
             Err(e) => return vec![format!("now: {e}")],
         }
     }
-    let customer = match crate::signals::Customer::from_value(&case.customer) {
+    let customer = match engine.customer_from_value(&case.customer) {
         Ok(c) => c,
         Err(e) => return vec![format!("customer: {e}")],
     };

@@ -134,7 +134,7 @@ pub(crate) fn decide(
     let mut suppressed = Vec::new();
     let mut kept = Vec::new();
     for s in candidates {
-        match hold_reason(manifest, wording, facts, &s) {
+        match hold_reason(manifest, wording, catalogue, facts, &s) {
             Some((reason, zh, en)) => suppressed.push(Suppressed {
                 product: s.product,
                 rules: s.rules,
@@ -285,7 +285,7 @@ fn named_product_hold(
     // Pacing is left out: a text about a product the customer has just
     // answered ("accepted: to the low counter", R9's leaflet after a
     // decline) follows that answer up, it does not pitch again.
-    hold_reason(manifest, wording, facts, &s)
+    hold_reason(manifest, wording, catalogue, facts, &s)
         .map(|(reason, ..)| reason)
         .filter(|r| *r != HoldReason::Pacing)
 }
@@ -310,6 +310,7 @@ fn make_route(manifest: &Manifest, dest: &str, reason_zh: String, reason_en: Str
 fn hold_reason(
     manifest: &Manifest,
     wording: &Wording,
+    catalogue: &BTreeMap<String, Product>,
     facts: &Facts<'_>,
     s: &Suggestion,
 ) -> Option<(HoldReason, String, String)> {
@@ -363,6 +364,20 @@ fn hold_reason(
             format!("话术含禁用语「{phrase}」，不得承诺"),
             format!("The wording uses the forbidden phrase {phrase:?}: no promises"),
         ));
+    }
+    // The pitch and reasons may name other products than the one proposed:
+    // each is held to the policy a pitch of it would be.
+    for other in wording.products_named(&texts) {
+        if other == s.product {
+            continue;
+        }
+        if let Some(reason) = named_product_hold(manifest, wording, catalogue, facts, other) {
+            return Some((
+                reason,
+                format!("话术提到的其他产品（{other}）对该客户不适用"),
+                format!("The wording names another product ({other}) that policy holds back for this customer"),
+            ));
+        }
     }
     for (outcome, days) in &policy.pacing_days {
         let Some(outcome) = parse_outcome(outcome) else {

@@ -174,14 +174,17 @@ fn simplified(c: char) -> char {
 
 /// Folds a text for matching.
 pub fn fold(text: &str) -> Folded {
-    use unicode_normalization::{is_nfkc_quick, IsNormalized};
-    // Most texts (ASCII, plain Chinese) are NFKC already: skip the
-    // normaliser's buffering for them.
-    let normalized: std::borrow::Cow<str> = if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
-        std::borrow::Cow::Borrowed(text)
-    } else {
-        std::borrow::Cow::Owned(text.nfkc().collect())
-    };
+    use unicode_normalization::char::is_combining_mark;
+    use unicode_normalization::{is_nfkd_quick, IsNormalized};
+    // NFKD, then accents and other combining marks dropped: "guarantéed"
+    // and "N̶o̶ risk" read as what staff see. Most texts (ASCII, plain
+    // Chinese) are NFKD already: skip the normaliser's buffering for them.
+    let normalized: std::borrow::Cow<str> =
+        if is_nfkd_quick(text.chars()) == IsNormalized::Yes && !text.chars().any(is_combining_mark) {
+            std::borrow::Cow::Borrowed(text)
+        } else {
+            std::borrow::Cow::Owned(text.nfkd().filter(|c| !is_combining_mark(*c)).collect())
+        };
     let mut spaced = String::with_capacity(normalized.len());
     let mut compact = String::with_capacity(normalized.len());
     let mut gap = false;
@@ -308,13 +311,20 @@ pub struct Matcher {
 
 impl Matcher {
     pub fn new(phrases: &[String]) -> Matcher {
+        Matcher::with_gaps(phrases, true)
+    }
+
+    /// `gaps`: whether a long one-word phrase also matches spelt out with
+    /// gaps. Not for product names: a glued id such as `chchannel` would
+    /// match across the words of "each channel".
+    pub fn with_gaps(phrases: &[String], gaps: bool) -> Matcher {
         let phrases: Vec<(String, Folded)> = prepare(phrases)
             .into_iter()
             .filter(|(_, f)| !f.compact.is_empty())
             .collect();
         let spaced = aho_corasick::AhoCorasick::new(phrases.iter().map(|(_, f)| f.spaced.as_str())).ok();
         let long: Vec<usize> = (0..phrases.len())
-            .filter(|&i| !phrases[i].1.spaced.contains(' ') && phrases[i].1.compact.chars().count() >= 6)
+            .filter(|&i| gaps && !phrases[i].1.spaced.contains(' ') && phrases[i].1.compact.chars().count() >= 6)
             .collect();
         let compact = aho_corasick::AhoCorasick::new(long.iter().map(|&i| phrases[i].1.compact.as_str()))
             .ok()
@@ -448,7 +458,7 @@ impl Wording {
         }
         Wording {
             forbidden: Matcher::new(phrases),
-            products: Matcher::new(&names),
+            products: Matcher::with_gaps(&names, false),
             product_ids,
             cache: Default::default(),
         }

@@ -252,3 +252,96 @@ fn f12_duplicate_header_lines_and_a_bom_are_handled() {
         engine.problems()
     );
 }
+
+// ---- A second review of the same change ----
+
+#[test]
+fn r1_a_method_call_or_a_named_pointer_cannot_reach_a_built_in_through_an_own_function() {
+    for (id, body) in [
+        (
+            "zz_sortby",
+            "fn sort_by(a, b) { 0 }\nlet xs = []; for i in 0..64 { xs.push(i); }\nxs.sort_by(|a, b| -1);",
+        ),
+        (
+            "zz_method",
+            "fn drain(a, b) { 0 }\nlet xs = [1, 2, 3];\nxs.drain(|x| true);",
+        ),
+        ("zz_pointer", "fn extract() { 0 }\n[[1, 2]].map(Fn(\"extract\"));"),
+    ] {
+        let file = format!("{id}.rhai");
+        let src = rule("signal", body);
+        let engine = Engine::new(&pack_with(&[(file.as_str(), src.as_str())])).expect("loads");
+        assert!(
+            engine.problems().iter().any(|p| p.rule == id),
+            "{id} was admitted: {:?}",
+            engine.problems()
+        );
+    }
+    // A closure is still a closure.
+    let src = rule(
+        "signal",
+        "let xs = [1, 2, 3].map(|x| x * 2);\nif xs[2] == 6 { high_value(\"t\", \"测试\", \"test\") }",
+    );
+    let engine = Engine::new(&pack_with(&[("zz_closure.rhai", &src)])).expect("loads");
+    assert!(
+        engine.problems().iter().all(|p| p.rule != "zz_closure"),
+        "{:?}",
+        engine.problems()
+    );
+}
+
+#[test]
+fn r2_a_pitch_naming_an_unsuitable_other_product_is_held() {
+    // dep.deposit is risk 1; its pitch talks up sec.bank_link (risk 4) to a C1 customer.
+    let src = rule(
+        "cross_sell",
+        "suggest(\"dep.deposit\", \"理由\", \"reason\").pitch(\"存定期，顺便看看银证通\", \"a deposit, and the securities link\")",
+    );
+    let out = eval(&pack_with(&[("zz_other.rhai", &src)]), customer(json!({}))).expect("evaluates");
+    assert!(
+        out.suggestions.iter().all(|s| s.product != "dep.deposit"),
+        "{:?}",
+        out.suggestions
+    );
+    assert_eq!(
+        out.suppressed
+            .iter()
+            .find(|s| s.product == "dep.deposit")
+            .map(|s| s.reason),
+        Some(HoldReason::Suitability)
+    );
+}
+
+#[test]
+fn r3_accents_and_combining_marks_do_not_hide_a_forbidden_phrase() {
+    for pitch in [
+        "guarantéed",
+        "nó risk",
+        "rísk-free",
+        "N\u{336}o\u{336} r\u{336}i\u{336}s\u{336}k\u{336}",
+    ] {
+        let src = rule(
+            "cross_sell",
+            &format!("suggest(\"dep.deposit\", \"理由\", \"reason\").pitch(\"{pitch}\", \"ok\")"),
+        );
+        let out = eval(&pack_with(&[("zz_acc.rhai", &src)]), customer(json!({}))).expect("evaluates");
+        let held = out
+            .suppressed
+            .iter()
+            .find(|s| s.product == "dep.deposit")
+            .map(|s| s.reason);
+        assert_eq!(held, Some(HoldReason::Wording), "{pitch:?} got through");
+    }
+}
+
+#[test]
+fn r5_a_glued_product_id_does_not_match_across_words() {
+    // "each channel" holds the letters of ch.channel glued; it names no product.
+    let src = rule(
+        "route",
+        "note(\"each channel explains policy\", \"each channel explains policy\")",
+    );
+    let c = customer(json!({"consent": {"marketing": false, "record": true}}));
+    let out = eval(&pack_with(&[("zz_glue.rhai", &src)]), c).expect("evaluates");
+    assert!(out.notes.iter().any(|n| n.rule == "zz_glue"), "{:?}", out.withheld);
+}

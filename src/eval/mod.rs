@@ -325,6 +325,15 @@ impl Engine {
             scope.rewind(base);
             let stopped = self.budget.stopped();
             out_of_time |= stopped == Some(Stop::CustomerTime);
+            // A rule that broke a budget failed, even if a native function
+            // swallowed the stop and the rule went on to return something.
+            let result = match (result, stopped) {
+                (Ok(_), Some(stop)) => Err(Box::new(EvalAltResult::ErrorTerminated(
+                    stop.token().into(),
+                    rhai::Position::NONE,
+                ))),
+                (r, _) => r,
+            };
             let status = match result
                 .map_err(|e| run_error(rule, &e, stopped, &self.budget))
                 .and_then(|v| out.take(rule, v))
@@ -470,24 +479,36 @@ fn whitelist_problems(ast: &AST, text: &str) -> Vec<(usize, usize, String)> {
             ));
         }
     }
+    // How rhai finds a rule's own function: a plain call `f(a, b)` with
+    // exactly its number of parameters (script functions shadow built-ins
+    // of the same name and arity). A method call `x.f(a)` falls back to a
+    // built-in `f(x, a)` when no script `f` takes one parameter, and a
+    // function pointer may be called back with other arguments (`map`
+    // retries with the index), so neither may lead to a rule's own named
+    // function: method calls must be helpers, pointers must be closures.
     let is_own = |call: &rhai_ast::Call| {
-        let arity = call.args + usize::from(call.method);
-        own.iter()
-            .any(|(n, a)| *n == call.name && (call.pointer || *a == arity))
+        if call.method {
+            return false;
+        }
+        if call.pointer {
+            return call.name.starts_with("anon$") && own.iter().any(|(n, _)| *n == call.name);
+        }
+        own.iter().any(|(n, a)| *n == call.name && *a == call.args)
     };
-    problems.extend(rhai_ast::calls(ast)
-        .into_iter()
-        .filter(|call| {
-            if call.name == "sort" && call.args > 0 {
-                // A comparison function that is not a total order makes
-                // Rust's sort panic, which in wasm aborts the module.
-                return true;
-            }
-            helpers::helper(&call.name).is_none() && !is_own(call)
-        })
+    problems.extend(
+        rhai_ast::calls(ast)
+            .into_iter()
+            .filter(|call| {
+                if matches!(call.name.as_str(), "sort" | "sort_by") && (call.args > 0 || call.pointer) {
+                    // A comparison function that is not a total order makes
+                    // Rust's sort panic, which in wasm aborts the module.
+                    return true;
+                }
+                helpers::helper(&call.name).is_none() && !is_own(call)
+            })
         .map(|call| {
             let shown = if call.method { format!(".{}()", call.name) } else { format!("{}()", call.name) };
-            let message = if call.name == "sort" {
+            let message = if matches!(call.name.as_str(), "sort" | "sort_by") {
                 "sort() with a comparison function is not available to rules: use .sort() on the values".to_owned()
             } else if let Some(why) = helpers::refused(&call.name) {
                 format!("{shown} is not available to rules: {why}")
@@ -603,7 +624,8 @@ impl Collected {
             column: 1,
             message,
         };
-        let items = if value.is_array() {
+        let was_array = value.is_array();
+        let items = if was_array {
             value.into_array().unwrap_or_default()
         } else {
             vec![value]
@@ -618,7 +640,7 @@ impl Collected {
                 Err(type_name) => {
                     return Err(fail(format!(
                         "a rule ends with suggest(...), route(...), high_value(...), note(...), an array of them, or nothing; {} a value of type {type_name}, so none of its results are used",
-                        if i == 0 { "this one ended with".to_owned() } else { format!("item {i} of its array is") }
+                        if was_array { format!("item {i} of its array is") } else { "this one ended with".to_owned() }
                     )))
                 }
             }
