@@ -20,7 +20,8 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
     let catalogue = engine.catalogue();
     let metas: std::collections::BTreeMap<&str, &crate::pack::RuleMeta> =
         engine.rules().iter().map(|m| (m.id.as_str(), m)).collect();
-    let phrases = crate::wording::prepare(&engine.manifest().policy.forbidden_phrases);
+    // The same matcher policy uses at run time (case, width, gaps), so lint and policy cannot drift.
+    let phrases = crate::wording::Matcher::new(&engine.manifest().policy.forbidden_phrases);
     for (id, file, text) in source.rules() {
         let mut push = |line: usize, column: usize, message: String| {
             out.push(RuleError {
@@ -72,12 +73,15 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
                     );
                 }
             }
-            for (phrase, folded) in &phrases {
-                // Matched as policy matches at run time (case, width, gaps).
-                if crate::wording::contains(&crate::wording::fold(line), folded) {
-                    let col = line.find(phrase.as_str()).map_or(1, |i| line[..i].chars().count() + 1);
-                    push(n + 1, col, format!("{phrase:?} is a forbidden phrase (policy.forbidden_phrases): no promises the bank cannot keep"));
-                }
+            for phrase in phrases.phrases_in(line) {
+                let col = line.find(phrase).map_or(1, |i| line[..i].chars().count() + 1);
+                push(
+                    n + 1,
+                    col,
+                    format!(
+                        "{phrase:?} is a forbidden phrase (policy.forbidden_phrases): no promises the bank cannot keep"
+                    ),
+                );
             }
             for (col, name) in members(code, "c") {
                 use crate::eval::helpers::{self, HelperKind as K};
@@ -108,7 +112,7 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
     let d = &engine.manifest().default_route;
     pack_texts.push(("default_route".to_owned(), vec![d.zh.as_str(), d.en.as_str()]));
     for (path, texts) in pack_texts {
-        if let Some(phrase) = crate::wording::find_forbidden(&texts, &phrases) {
+        if let Some(phrase) = phrases.find(&texts) {
             let (line, column) = crate::pack::locate(manifest_text, &path);
             out.push(RuleError {
                 rule: path.clone(),
@@ -139,7 +143,7 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
                 message: format!("product {} ({}): {message}", p.id, p.zh),
             })
         };
-        if let Some(phrase) = crate::wording::find_forbidden(&[&p.pitch_zh, &p.pitch_en, &p.zh, &p.en], &phrases) {
+        if let Some(phrase) = phrases.find(&[&p.pitch_zh, &p.pitch_en, &p.zh, &p.en]) {
             problem(format!("{phrase:?} is a forbidden phrase (policy.forbidden_phrases)"));
         }
         for role in p.sold_by.iter().filter(|r| !ROLES.contains(&r.as_str())) {

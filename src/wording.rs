@@ -222,48 +222,6 @@ pub fn fold(text: &str) -> Folded {
     Folded { spaced, compact }
 }
 
-/// Whether `phrase` (already folded) is in `text` (already folded).
-pub fn contains(text: &Folded, phrase: &Folded) -> bool {
-    if phrase.compact.is_empty() {
-        return false;
-    }
-    let p = &phrase.spaced;
-    let boundary_before = p.starts_with(|c: char| c.is_alphanumeric() && !is_cjk(c));
-    let boundary_after = p.ends_with(|c: char| c.is_alphanumeric() && !is_cjk(c));
-    let t = &text.spaced;
-    let mut from = 0;
-    while let Some(i) = t[from..].find(p.as_str()) {
-        let at = from + i;
-        let end = at + p.len();
-        let before_ok = !boundary_before
-            || t[..at]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !c.is_alphanumeric() || is_cjk(c));
-        let after_ok = !boundary_after
-            || t[end..]
-                .chars()
-                .next()
-                .is_none_or(|c| !c.is_alphanumeric() || is_cjk(c));
-        if before_ok && after_ok {
-            return true;
-        }
-        from = at + p.chars().next().map_or(1, char::len_utf8);
-    }
-    // Spelt out with gaps: only for one long word, where a false match
-    // across words ("piano risk" for "no risk") cannot happen by chance.
-    !p.contains(' ') && phrase.compact.chars().count() >= 6 && text.compact.contains(phrase.compact.as_str())
-}
-
-/// The first of `phrases` found in any of `texts`.
-pub fn find_forbidden<'p>(texts: &[&str], phrases: &'p [(String, Folded)]) -> Option<&'p str> {
-    let folded: Vec<Folded> = texts.iter().map(|t| fold(t)).collect();
-    phrases
-        .iter()
-        .find(|(_, p)| folded.iter().any(|t| contains(t, p)))
-        .map(|(raw, _)| raw.as_str())
-}
-
 /// The phrases folded once, with their text as written.
 pub fn prepare(phrases: &[String]) -> Vec<(String, Folded)> {
     phrases.iter().map(|p| (p.clone(), fold(p))).collect()
@@ -274,7 +232,7 @@ mod tests {
     use super::*;
 
     fn hit(text: &str, phrase: &str) -> bool {
-        contains(&fold(text), &fold(phrase))
+        Matcher::new(&[phrase.to_owned()]).find(&[text]).is_some()
     }
 
     #[test]
@@ -410,6 +368,13 @@ impl Matcher {
                 .next()
                 .is_none_or(|c| !c.is_alphanumeric() || is_cjk(c));
         ok_before && ok_after
+    }
+
+    /// Every listed phrase found in `text`, as written in the list.
+    pub fn phrases_in(&self, text: &str) -> Vec<&str> {
+        let mut hits = self.all_in(&fold(text));
+        hits.sort_unstable();
+        hits.into_iter().map(|i| self.phrases[i].0.as_str()).collect()
     }
 
     /// The first listed phrase found in any of the texts.
