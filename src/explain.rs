@@ -18,6 +18,11 @@ pub struct Evaluation {
     pub suggestions: Vec<Suggestion>,
     pub route: Route,
     pub high_value: HighValue,
+    /// The prospect grade (A–D) and the screening tests it rests on.
+    pub grade: Grade,
+    /// The customer's own risk rating (C1–C5 as 1–5), shown beside each
+    /// product's level; absent when unrated.
+    pub risk_rating: Option<u8>,
     /// Proposed by a rule but held back by policy, with the reason.
     pub suppressed: Vec<Suppressed>,
     /// Stated needs no rule proposed a product for: logged and reported upward.
@@ -53,6 +58,47 @@ pub struct Suggestion {
     pub to: Option<String>,
     /// A teller can complete it at once.
     pub simple: bool,
+    /// The risk disclosure said with this pitch (policy.risk_disclosure).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disclosure: Option<Disclosure>,
+    /// Offered instead of this product, which suitability held back (R14).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub substitute_for: Option<String>,
+}
+
+/// What staff must say with a risky product's pitch.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Disclosure {
+    pub zh: String,
+    pub en: String,
+}
+
+/// The prospect grade and its screening tests.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Grade {
+    /// `A` … `D`; `""` when no grade rule fired.
+    pub grade: String,
+    /// What the grade means (pack.json grading.grades).
+    pub grade_zh: String,
+    pub grade_en: String,
+    /// The rule that gave it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// Why, in the rule's words.
+    pub zh: String,
+    pub en: String,
+    /// The screening tests decided, in the order their rules ran.
+    pub tests: Vec<Screen>,
+}
+
+/// One screening test (seed 003's five tests).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Screen {
+    pub test: String,
+    pub passed: bool,
+    pub rule: String,
+    pub zh: String,
+    pub en: String,
 }
 
 /// Why a product was proposed, in plain words.
@@ -71,6 +117,11 @@ pub struct Route {
     pub destination_en: String,
     pub reason_zh: String,
     pub reason_en: String,
+    /// A second step after the first ("then take a number for the withdrawal").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub then_zh: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub then_en: Option<String>,
     /// The rule that chose it; absent for the pack's default route.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,

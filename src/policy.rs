@@ -126,6 +126,8 @@ pub(crate) fn decide(
                     risk: product.risk,
                     to: p.proposal.to,
                     simple: product.simple,
+                    disclosure: None,
+                    substitute_for: None,
                 });
             }
         }
@@ -133,16 +135,53 @@ pub(crate) fn decide(
 
     let mut suppressed = Vec::new();
     let mut kept = Vec::new();
+    let mut unmet_needs: Vec<String> = unmet_needs;
+    let proposed: Vec<String> = candidates.iter().map(|s| s.product.clone()).collect();
+    let mut substituted: Vec<String> = Vec::new();
     for s in candidates {
         match hold_reason(manifest, wording, catalogue, facts, &s) {
-            Some((reason, zh, en)) => suppressed.push(Suppressed {
-                product: s.product,
-                rules: s.rules,
-                reason,
-                zh,
-                en,
-            }),
+            Some((reason, zh, en)) => {
+                // R14: what suitability holds back is replaced by the best
+                // suitable substitute the catalogue names, said as such; with
+                // none, the need is logged for the branch head to report.
+                if reason == HoldReason::Suitability {
+                    match substitute(manifest, wording, catalogue, facts, &s, &proposed, &substituted) {
+                        Some(sub) => {
+                            substituted.push(sub.product.clone());
+                            kept.push(sub);
+                        }
+                        None => {
+                            let need = catalogue
+                                .get(&s.product)
+                                .and_then(|p| p.serves.iter().find(|n| customer.stated_needs.contains(n)))
+                                .cloned()
+                                .unwrap_or_else(|| s.product.clone());
+                            if !unmet_needs.contains(&need) {
+                                unmet_needs.push(need);
+                            }
+                        }
+                    }
+                }
+                suppressed.push(Suppressed {
+                    product: s.product,
+                    rules: s.rules,
+                    reason,
+                    zh,
+                    en,
+                })
+            }
             None => kept.push(s),
+        }
+    }
+    // Every pitch of a risky product carries the disclosure: policy adds it.
+    if let Some(d) = &policy.risk_disclosure {
+        for s in &mut kept {
+            if s.risk >= d.min_risk {
+                s.disclosure = Some(crate::explain::Disclosure {
+                    zh: d.zh.clone(),
+                    en: d.en.clone(),
+                });
+            }
         }
     }
     kept.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.product.cmp(&b.product)));
@@ -227,6 +266,11 @@ pub(crate) fn decide(
     routes.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let route = match routes.into_iter().next() {
         Some((_, rule, r)) => {
+            // A second step whose words fail policy is dropped; the first stands.
+            let then = r
+                .then
+                .clone()
+                .filter(|(zh, en)| check(&rule, "route's second step", &[zh, en]));
             // The customer is still routed; only the words are replaced.
             let (zh, en) = if check(&rule, "route reason", &[&r.reason_zh, &r.reason_en]) {
                 (r.reason_zh, r.reason_en)
@@ -240,7 +284,12 @@ pub(crate) fn decide(
                     ),
                 )
             };
-            make_route(manifest, &r.destination, zh, en, Some(rule))
+            let mut route = make_route(manifest, &r.destination, zh, en, Some(rule));
+            if let Some((zh, en)) = then {
+                route.then_zh = Some(zh);
+                route.then_en = Some(en);
+            }
+            route
         }
         None => {
             let d = &manifest.default_route;
@@ -257,6 +306,66 @@ pub(crate) fn decide(
         signals,
         withheld,
     }
+}
+
+/// The first of `held`'s substitutes that policy lets through for this
+/// customer and that no rule proposed already: the held product's rules,
+/// reasons and score, the substitute's own pitch, and a reason saying why.
+fn substitute(
+    manifest: &Manifest,
+    wording: &Wording,
+    catalogue: &BTreeMap<String, Product>,
+    facts: &Facts<'_>,
+    held: &Suggestion,
+    proposed: &[String],
+    substituted: &[String],
+) -> Option<Suggestion> {
+    let original = catalogue.get(&held.product)?;
+    let rating = facts
+        .customer
+        .risk_rating
+        .map_or_else(|| "未评估".to_owned(), |r| format!("C{}", r.0));
+    let rating_en = facts
+        .customer
+        .risk_rating
+        .map_or_else(|| "unrated".to_owned(), |r| format!("C{}", r.0));
+    original.substitutes.iter().find_map(|id| {
+        if proposed.contains(id) || substituted.contains(id) {
+            return None;
+        }
+        let p = catalogue.get(id)?;
+        let mut reasons = held.reasons.clone();
+        reasons.push(Reason {
+            rule: held.rules.first().cloned().unwrap_or_default(),
+            zh: format!(
+                "{}（R{}）超出客户风险承受能力（{rating}），改推{}",
+                original.zh, original.risk, p.zh
+            ),
+            en: format!(
+                "{} (R{}) is above the customer's risk tolerance ({rating_en}): {} offered instead",
+                original.en, original.risk, p.en
+            ),
+        });
+        let s = Suggestion {
+            product: p.id.clone(),
+            product_zh: p.zh.clone(),
+            product_en: p.en.clone(),
+            kind: held.kind,
+            rules: held.rules.clone(),
+            pitch_zh: p.pitch_zh.clone(),
+            pitch_en: p.pitch_en.clone(),
+            reasons,
+            score: held.score - original.value + p.value,
+            risk: p.risk,
+            to: held.to.clone(),
+            simple: p.simple,
+            disclosure: None,
+            substitute_for: Some(held.product.clone()),
+        };
+        hold_reason(manifest, wording, catalogue, facts, &s)
+            .is_none()
+            .then_some(s)
+    })
 }
 
 /// Why policy would hold back a pitch of `product` for this customer, if it would.
@@ -281,6 +390,8 @@ fn named_product_hold(
         risk: p.risk,
         to: None,
         simple: p.simple,
+        disclosure: None,
+        substitute_for: None,
     };
     // Pacing is left out: a text about a product the customer has just
     // answered ("accepted: to the low counter", R9's leaflet after a
@@ -301,6 +412,8 @@ fn make_route(manifest: &Manifest, dest: &str, reason_zh: String, reason_en: Str
         destination_en: en,
         reason_zh,
         reason_en,
+        then_zh: None,
+        then_en: None,
         rule,
     }
 }

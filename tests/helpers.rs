@@ -20,6 +20,11 @@ fn every_helper_in_the_table_is_callable_and_nothing_else_is() {
         let src = format!(
             "//! kind: signal\n//! priority: 1\n//! zh: t\n//! en: t\n{}",
             call.replace("(kind, days)", "(\"cash_deposit\", 30)")
+                .replace("(kind, currency, days)", "(\"cash_deposit\", \"USD\", 30)")
+                .replace("(days)", "(30)")
+                .replace("(tier)", "(\"gold\")")
+                .replace("(test)", "(\"x\")")
+                .replace("(list)", "([\"x\"])")
                 .replace("(product_or_family, days)", "(\"wm\", 3)")
                 .replace("(type)", "(\"savings\")")
                 .replace("(product_or_family)", "(\"wm\")")

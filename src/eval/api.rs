@@ -41,6 +41,25 @@ pub struct RouteProposal {
     pub destination: String,
     pub reason_zh: String,
     pub reason_en: String,
+    /// A second step, from `.then(zh, en)` ("then take a number for the withdrawal").
+    pub then: Option<(String, String)>,
+}
+
+/// One screening test decided, from `screen(...)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScreenProposal {
+    pub test: String,
+    pub passed: bool,
+    pub zh: String,
+    pub en: String,
+}
+
+/// A prospect grade, from `grade(...)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GradeProposal {
+    pub grade: String,
+    pub zh: String,
+    pub en: String,
 }
 
 /// A high-value signal, from `high_value(...)`.
@@ -67,6 +86,8 @@ pub(crate) struct ApiContext {
     pub current_kind: Cell<RuleKind>,
     /// The largest `boost` a rule may give (policy.max_boost).
     pub max_boost: f64,
+    /// What `grade(...)` and `screen(...)` may name (pack.json grading).
+    pub grading: crate::pack::Grading,
 }
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
@@ -83,7 +104,9 @@ pub(crate) fn register(engine: &mut Engine, ctx: Rc<ApiContext>) {
         .register_type_with_name::<Proposal>("Suggestion")
         .register_type_with_name::<RouteProposal>("Route")
         .register_type_with_name::<SignalProposal>("Signal")
-        .register_type_with_name::<NoteProposal>("Note");
+        .register_type_with_name::<NoteProposal>("Note")
+        .register_type_with_name::<ScreenProposal>("Screen")
+        .register_type_with_name::<GradeProposal>("Grade");
     register_properties(engine);
     register_methods(engine);
     register_results(engine, &ctx);
@@ -155,6 +178,11 @@ fn register_properties(engine: &mut Engine) {
         .register_get("marketing_consent", |c: &mut Cust| c.0.customer.consent.marketing)
         .register_get("record_consent", |c: &mut Cust| c.0.customer.consent.record)
         .register_get("high_value", |c: &mut Cust| c.0.high_value.get())
+        .register_get("grade", |c: &mut Cust| -> ImmutableString {
+            c.0.grade.borrow().as_str().into()
+        })
+        .register_get("account_count", |c: &mut Cust| c.0.customer.accounts.len() as INT)
+        .register_get("holding_count", |c: &mut Cust| c.0.customer.holdings.len() as INT)
         .register_get("products_held", |c: &mut Cust| -> Res<INT> {
             charge(c, c.0.customer.holdings.len() + c.0.customer.accounts.len())?;
             Ok(c.0.products_held())
@@ -186,6 +214,58 @@ fn register_methods(engine: &mut Engine) {
         .register_fn("txn_max", move |c: &mut Cust, kind: &str, days: INT| -> Res<f64> {
             charge(c, txns(c))?;
             Ok(c.0.txn_max(kind, days))
+        })
+        // The same three with a currency: "a USD cash withdrawal of 10,000 or
+        // more" is c.txn_max_in("cash_withdrawal", "USD", 30) >= cny(10000, "USD").
+        .register_fn(
+            "txn_sum_in",
+            move |c: &mut Cust, kind: &str, currency: &str, days: INT| -> Res<f64> {
+                charge(c, txns(c))?;
+                Ok(c.0.window_in(kind, currency, days).map(|t| t.cny).sum())
+            },
+        )
+        .register_fn(
+            "txn_count_in",
+            move |c: &mut Cust, kind: &str, currency: &str, days: INT| -> Res<INT> {
+                charge(c, txns(c))?;
+                Ok(c.0.window_in(kind, currency, days).count() as INT)
+            },
+        )
+        .register_fn(
+            "txn_max_in",
+            move |c: &mut Cust, kind: &str, currency: &str, days: INT| -> Res<f64> {
+                charge(c, txns(c))?;
+                Ok(c.0.window_in(kind, currency, days).map(|t| t.cny).fold(0.0, f64::max))
+            },
+        )
+        .register_fn("txn_count_all", move |c: &mut Cust, days: INT| -> Res<INT> {
+            charge(c, txns(c))?;
+            Ok(c.0.txn_count_all(days))
+        })
+        .register_fn("has_tier", move |c: &mut Cust, tier: &str| -> Res<bool> {
+            charge(c, accounts(c))?;
+            Ok(c.0.has_tier(tier))
+        })
+        .register_fn("passes", |c: &mut Cust, test: &str| c.0.passes(test))
+        // List membership against the pack's lists: "applies for any card
+        // in p.card_applications", "visits for one of p.product_purposes".
+        .register_fn("applies_any", |c: &mut Cust, list: rhai::Array| -> Res<bool> {
+            charge(c, c.0.customer.applications.len() * list.len().max(1))?;
+            Ok(list
+                .iter()
+                .any(|x| x.clone().into_immutable_string().is_ok_and(|x| c.0.applies(&x))))
+        })
+        .register_fn("needs_any", |c: &mut Cust, list: rhai::Array| -> Res<bool> {
+            charge(c, c.0.customer.stated_needs.len() * list.len().max(1))?;
+            Ok(list
+                .iter()
+                .any(|x| x.clone().into_immutable_string().is_ok_and(|x| c.0.needs(&x))))
+        })
+        .register_fn("visit_for_any", |c: &mut Cust, list: rhai::Array| -> Res<bool> {
+            charge(c, list.len())?;
+            Ok(list
+                .iter()
+                .any(|x| x.clone().into_immutable_string().is_ok_and(|x| c.0.visit_for(&x))))
         })
         .register_fn("has_account", move |c: &mut Cust, kind: &str| -> Res<bool> {
             charge(c, accounts(c))?;
@@ -295,6 +375,52 @@ pub(crate) fn route(c: &ApiContext, destination: &str, zh: &str, en: &str) -> Re
         destination: destination.to_owned(),
         reason_zh: zh.to_owned(),
         reason_en: en.to_owned(),
+        then: None,
+    })
+}
+
+/// `screen(test, passed, zh, en)`.
+pub(crate) fn screen(c: &ApiContext, test: &str, passed: bool, zh: &str, en: &str) -> Res<ScreenProposal> {
+    if c.current_kind.get() != RuleKind::Screen {
+        return fail(format!(
+            "screen() belongs in a screen rule (they run after the signal rules); this rule's kind is {}",
+            c.current_kind.get().as_str()
+        ));
+    }
+    if !c.grading.tests.contains_key(test) {
+        let known: Vec<&str> = c.grading.tests.keys().map(String::as_str).collect();
+        return fail(format!(
+            "unknown screening test {test:?} (pack.json grading.tests: {})",
+            known.join(", ")
+        ));
+    }
+    Ok(ScreenProposal {
+        test: test.to_owned(),
+        passed,
+        zh: zh.to_owned(),
+        en: en.to_owned(),
+    })
+}
+
+/// `grade(letter, zh, en)`.
+pub(crate) fn grade(c: &ApiContext, letter: &str, zh: &str, en: &str) -> Res<GradeProposal> {
+    if c.current_kind.get() != RuleKind::Grade {
+        return fail(format!(
+            "grade() belongs in a grade rule (they run after the screen rules); this rule's kind is {}",
+            c.current_kind.get().as_str()
+        ));
+    }
+    if !c.grading.grades.contains_key(letter) {
+        let known: Vec<&str> = c.grading.grades.keys().map(String::as_str).collect();
+        return fail(format!(
+            "unknown grade {letter:?} (pack.json grading.grades: {})",
+            known.join(", ")
+        ));
+    }
+    Ok(GradeProposal {
+        grade: letter.to_owned(),
+        zh: zh.to_owned(),
+        en: en.to_owned(),
     })
 }
 
@@ -343,6 +469,19 @@ fn register_results(engine: &mut Engine, ctx: &Rc<ApiContext>) {
     let c = ctx.clone();
     engine.register_fn("high_value", move |signal: &str, zh: &str, en: &str| {
         high_value(&c, signal, zh, en)
+    });
+    engine.register_fn("then", |r: &mut RouteProposal, zh: &str, en: &str| -> RouteProposal {
+        let mut r = r.clone();
+        r.then = Some((zh.to_owned(), en.to_owned()));
+        r
+    });
+    let c = ctx.clone();
+    engine.register_fn("screen", move |test: &str, passed: bool, zh: &str, en: &str| {
+        screen(&c, test, passed, zh, en)
+    });
+    let c = ctx.clone();
+    engine.register_fn("grade", move |letter: &str, zh: &str, en: &str| {
+        grade(&c, letter, zh, en)
     });
     engine.register_fn("note", |zh: &str, en: &str| NoteProposal {
         zh: zh.to_owned(),

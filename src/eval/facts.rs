@@ -38,6 +38,11 @@ pub struct Facts<'c> {
     pub(crate) txns: Vec<Txn>,
     /// Set after the signal rules ran, read by routing and suggestion rules.
     pub(crate) high_value: Cell<bool>,
+    /// Screening tests decided by the screen rules (test, passed), read by
+    /// grade rules and everything after them.
+    pub(crate) screens: RefCell<Vec<(String, bool)>>,
+    /// The prospect grade the grade rules gave, `""` before or without one.
+    pub(crate) grade: RefCell<String>,
     /// rhai values of unknown fields, converted on first read.
     pub(crate) extra_cache: RefCell<BTreeMap<String, rhai::Dynamic>>,
     /// Distinct products and account types, counted on first read.
@@ -74,6 +79,8 @@ impl<'c> Facts<'c> {
             channel,
             txns,
             high_value: Cell::new(false),
+            screens: RefCell::new(Vec::new()),
+            grade: RefCell::new(String::new()),
             extra_cache: RefCell::new(BTreeMap::new()),
             products_held: OnceCell::new(),
             budget,
@@ -135,6 +142,31 @@ impl<'c> Facts<'c> {
         self.window(kind, days).map(|t| t.cny).fold(0.0, f64::max)
     }
 
+    /// Transactions of `kind` in `currency` within the window: the amount
+    /// in CNY, so thresholds stay in one currency whatever the filter.
+    pub(crate) fn window_in<'a>(
+        &'a self,
+        kind: &'a str,
+        currency: &'a str,
+        days: i64,
+    ) -> impl Iterator<Item = &'a Txn> + 'a {
+        self.window(kind, days).filter(move |t| {
+            self.customer
+                .transactions
+                .get(t.src as usize)
+                .is_some_and(|x| x.currency.eq_ignore_ascii_case(currency))
+        })
+    }
+
+    /// Every transaction within the last `days` days, whatever its kind.
+    pub(crate) fn txn_count_all(&self, days: i64) -> i64 {
+        let since = self.today.saturating_sub(days);
+        self.txns
+            .iter()
+            .filter(|t| t.day > since && t.day <= self.today)
+            .count() as i64
+    }
+
     pub(crate) fn has_account(&self, kind: &str) -> bool {
         self.customer.accounts.iter().any(|a| a.kind == kind)
     }
@@ -148,6 +180,22 @@ impl<'c> Facts<'c> {
             .map(|a| a.tier)
             .max()
             .map_or("", |t| t.as_str())
+    }
+
+    /// Whether any account, of whatever type, is at `tier` or above.
+    pub(crate) fn has_tier(&self, tier: &str) -> bool {
+        let want = match tier {
+            "standard" => crate::signals::Tier::Standard,
+            "gold" => crate::signals::Tier::Gold,
+            "platinum" => crate::signals::Tier::Platinum,
+            _ => return false,
+        };
+        self.customer.accounts.iter().any(|a| a.tier >= want)
+    }
+
+    /// Whether a screening test was passed (false when no screen rule decided it).
+    pub(crate) fn passes(&self, test: &str) -> bool {
+        self.screens.borrow().iter().any(|(t, ok)| t == test && *ok)
     }
 
     pub(crate) fn account_balance(&self, kind: &str) -> f64 {

@@ -191,6 +191,30 @@ pub const HELPERS: &[Helper] = &[
         "A signal rule flagged the customer as high value",
     ),
     h(
+        "grade",
+        P,
+        "c.grade",
+        "string",
+        "等级规则给出的客户等级 A–D，尚无则为空",
+        "The prospect grade A–D the grade rules gave, \"\" if none yet",
+    ),
+    h(
+        "account_count",
+        P,
+        "c.account_count",
+        "int",
+        "持有的账户个数",
+        "Number of accounts held",
+    ),
+    h(
+        "holding_count",
+        P,
+        "c.holding_count",
+        "int",
+        "持有的产品笔数",
+        "Number of product holdings",
+    ),
+    h(
         "products_held",
         P,
         "c.products_held",
@@ -240,6 +264,38 @@ pub const HELPERS: &[Helper] = &[
         "Largest single transaction of that kind in the last days, CNY",
     ),
     h(
+        "txn_sum_in",
+        M,
+        "c.txn_sum_in(kind, currency, days)",
+        "float (CNY)",
+        "近 days 天该币种该类交易金额合计，折合人民币",
+        "Total of that kind of transaction in that currency in the last days, CNY",
+    ),
+    h(
+        "txn_count_in",
+        M,
+        "c.txn_count_in(kind, currency, days)",
+        "int",
+        "近 days 天该币种该类交易笔数",
+        "Number of that kind of transaction in that currency in the last days",
+    ),
+    h(
+        "txn_max_in",
+        M,
+        "c.txn_max_in(kind, currency, days)",
+        "float (CNY)",
+        "近 days 天该币种该类单笔最大金额，折合人民币",
+        "Largest single transaction of that kind in that currency in the last days, CNY",
+    ),
+    h(
+        "txn_count_all",
+        M,
+        "c.txn_count_all(days)",
+        "int",
+        "近 days 天各类交易笔数合计",
+        "Number of transactions of every kind in the last days",
+    ),
+    h(
         "has_account",
         M,
         "c.has_account(type)",
@@ -254,6 +310,14 @@ pub const HELPERS: &[Helper] = &[
         "string",
         "该类账户的最高等级（standard、gold、platinum），无则为空",
         "Highest tier of that account type (standard, gold, platinum), \"\" if none",
+    ),
+    h(
+        "has_tier",
+        M,
+        "c.has_tier(tier)",
+        "bool",
+        "任一账户达到该等级或以上（gold 含 platinum）",
+        "Any account at that tier or above (gold includes platinum)",
     ),
     h(
         "account_balance",
@@ -312,6 +376,38 @@ pub const HELPERS: &[Helper] = &[
         "Today's visit is for this purpose",
     ),
     h(
+        "visit_for_any",
+        M,
+        "c.visit_for_any(list)",
+        "bool",
+        "本次来访目的在 list 之中（如 p.product_purposes）",
+        "Today's visit purpose is one of the list (e.g. p.product_purposes)",
+    ),
+    h(
+        "applies_any",
+        M,
+        "c.applies_any(list)",
+        "bool",
+        "今日申请了 list 中任一项",
+        "Applies today for any item of the list",
+    ),
+    h(
+        "needs_any",
+        M,
+        "c.needs_any(list)",
+        "bool",
+        "表达了 list 中任一需求",
+        "Stated any need of the list",
+    ),
+    h(
+        "passes",
+        M,
+        "c.passes(test)",
+        "bool",
+        "筛选规则判定通过该项择优测试（未判定为 false）",
+        "A screen rule passed this screening test (false if undecided)",
+    ),
+    h(
         "accepted_today",
         M,
         "c.accepted_today()",
@@ -359,6 +455,22 @@ pub const HELPERS: &[Helper] = &[
         "Signal",
         "标记高价值信号（信号规则）",
         "Raise a high-value signal (signal rules)",
+    ),
+    h(
+        "screen",
+        F,
+        "screen(test, passed, zh, en)",
+        "Screen",
+        "判定一项择优测试（筛选规则）",
+        "Decide one screening test (screen rules)",
+    ),
+    h(
+        "grade",
+        F,
+        "grade(letter, zh, en)",
+        "Grade",
+        "给出客户等级 A–D（等级规则）",
+        "Give the prospect grade A–D (grade rules)",
     ),
     h("note", F, "note(zh, en)", "Note", "给员工的提示", "A hint for staff"),
     h(
@@ -440,6 +552,14 @@ pub const HELPERS: &[Helper] = &[
         "Suggestion",
         "调整排序分（每条规则合计不超过 policy.max_boost）",
         "Adjust the ranking score (at most policy.max_boost per rule in all)",
+    ),
+    h(
+        "then",
+        G,
+        "route(...).then(zh, en)",
+        "Route",
+        "分流的第二步（如“再取号办理取现”）",
+        "A route's second step (e.g. \"then take a number for the withdrawal\")",
     ),
     // rhai's standard library: what rules may use of it.
     h(
@@ -668,7 +788,7 @@ pub fn markdown() -> String {
         (HelperKind::Property, "Customer properties (客户属性)"),
         (HelperKind::Method, "Customer methods (客户方法)"),
         (HelperKind::Function, "Results and conversions (结果与换算)"),
-        (HelperKind::Suggestion, "On a suggestion (推介的修饰)"),
+        (HelperKind::Suggestion, "On a suggestion or route (推介与分流的修饰)"),
         (HelperKind::Std, "From rhai's standard library (标准库中允许使用的)"),
     ];
     for (kind, title) in sections {
@@ -699,6 +819,7 @@ pub fn registered_signatures() -> Vec<String> {
         fx: Default::default(),
         current_kind: std::cell::Cell::new(crate::pack::RuleKind::Signal),
         max_boost: 0.0,
+        grading: Default::default(),
     });
     let mut engine = rhai::Engine::new_raw();
     super::api::register(&mut engine, ctx);

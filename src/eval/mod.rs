@@ -27,12 +27,12 @@ use rhai::{Dynamic, EvalAltResult, Scope, AST};
 pub use facts::Facts;
 pub use limits::{default_limits, Limits};
 
-use self::api::{ApiContext, Cust, NoteProposal, Params, SignalProposal};
+use self::api::{ApiContext, Cust, GradeProposal, NoteProposal, Params, ScreenProposal, SignalProposal};
 pub(crate) use self::api::{Proposal, RouteProposal};
 use self::budget::{Budget, Stop};
 use self::facts::{Bits, TriggerIndex};
 use crate::error::{line_col, Error, RuleError, Stage};
-use crate::explain::{Evaluation, HighValue, Note, RuleStatus, Signal, TraceEntry};
+use crate::explain::{Evaluation, Grade, HighValue, Note, RuleStatus, Screen, Signal, TraceEntry};
 use crate::pack::{self, Budgets, Manifest, PackSource, Product, RuleKind, RuleMeta};
 use crate::policy::{self, Proposed};
 use crate::signals::{branch_day, Customer};
@@ -72,7 +72,7 @@ pub struct Engine {
     rhai: rhai::Engine,
     ctx: Rc<ApiContext>,
     manifest: Manifest,
-    /// Signal rules first, then the rest; each group in id order.
+    /// By stage (signal, screen, grade, the rest); each stage in id order.
     rules: Vec<CompiledRule>,
     /// Rules that did not compile, reported with every evaluation.
     problems: Vec<RuleError>,
@@ -126,6 +126,7 @@ impl Engine {
             fx: manifest.fx_rates.clone(),
             current_kind: std::cell::Cell::new(RuleKind::Signal),
             max_boost: manifest.policy.max_boost,
+            grading: manifest.grading.clone(),
         });
         let wording = crate::wording::Wording::new(&manifest.policy.forbidden_phrases, &ctx.catalogue);
         let budget = Rc::new(Budget::new(
@@ -189,9 +190,7 @@ impl Engine {
                 }
             }
         }
-        rules.sort_by(|a, b| {
-            (a.meta.kind != RuleKind::Signal, &a.meta.id).cmp(&(b.meta.kind != RuleKind::Signal, &b.meta.id))
-        });
+        rules.sort_by(|a, b| (a.meta.kind.stage(), &a.meta.id).cmp(&(b.meta.kind.stage(), &b.meta.id)));
         Ok(Engine {
             rhai,
             ctx,
@@ -280,12 +279,13 @@ impl Engine {
         let mut out = Collected::new(&self.manifest.budgets, self.manifest.policy.max_boost);
         let mut errors = self.problems.clone();
         let mut trace = Vec::with_capacity(self.rules.len());
-        let mut signals_done = false;
+        let mut stage = 0;
         let mut out_of_time = false;
         for rule in &self.rules {
-            if !signals_done && rule.meta.kind != RuleKind::Signal {
-                facts.high_value.set(!out.signals.is_empty());
-                signals_done = true;
+            // What a stage decided is visible to the stages after it.
+            while stage < rule.meta.kind.stage() {
+                out.publish(stage, &facts);
+                stage += 1;
             }
             if !rule.triggers.is_empty() && !rule.triggers.intersects(&present) {
                 trace.push(TraceEntry {
@@ -351,10 +351,12 @@ impl Engine {
                 operations: self.budget.used(),
             });
         }
-        if !signals_done {
-            facts.high_value.set(!out.signals.is_empty());
+        while stage < 3 {
+            out.publish(stage, &facts);
+            stage += 1;
         }
         drop(scope);
+        let grade = out.grade(&self.manifest.grading);
 
         let said = policy::Said {
             routes: out.routes,
@@ -380,6 +382,8 @@ impl Engine {
                 flag,
                 signals: decided.signals,
             },
+            grade,
+            risk_rating: facts.customer.risk_rating.map(|r| r.0),
             suppressed: decided.suppressed,
             unmet_needs: decided.unmet_needs,
             notes: decided.notes,
@@ -559,6 +563,8 @@ enum Out {
     Route(RouteProposal),
     Signal(SignalProposal),
     Note(NoteProposal),
+    Screen(ScreenProposal),
+    Grade(GradeProposal),
 }
 
 impl Out {
@@ -572,7 +578,16 @@ impl Out {
                 }
                 t
             }
-            Out::Route(r) => vec![("reason_zh", r.reason_zh.as_str()), ("reason_en", r.reason_en.as_str())],
+            Out::Route(r) => {
+                let mut t = vec![("reason_zh", r.reason_zh.as_str()), ("reason_en", r.reason_en.as_str())];
+                if let Some((zh, en)) = &r.then {
+                    t.push(("then_zh", zh.as_str()));
+                    t.push(("then_en", en.as_str()));
+                }
+                t
+            }
+            Out::Screen(s) => vec![("zh", s.zh.as_str()), ("en", s.en.as_str())],
+            Out::Grade(g) => vec![("zh", g.zh.as_str()), ("en", g.en.as_str())],
             Out::Signal(s) => vec![
                 ("signal", s.signal.as_str()),
                 ("zh", s.zh.as_str()),
@@ -589,6 +604,9 @@ struct Collected {
     routes: Vec<(i64, String, RouteProposal)>,
     signals: Vec<Signal>,
     notes: Vec<Note>,
+    screens: Vec<Screen>,
+    /// (priority, rule, grade): the highest priority wins, then the first rule.
+    grades: Vec<(i64, String, GradeProposal)>,
     results_per_rule: usize,
     text_chars: usize,
     output_chars: usize,
@@ -598,12 +616,46 @@ struct Collected {
 }
 
 impl Collected {
+    /// Makes what `stage` decided readable by the rules after it.
+    fn publish(&self, stage: u8, facts: &Facts<'_>) {
+        match stage {
+            0 => facts.high_value.set(!self.signals.is_empty()),
+            1 => {
+                *facts.screens.borrow_mut() = self.screens.iter().map(|s| (s.test.clone(), s.passed)).collect();
+            }
+            2 => *facts.grade.borrow_mut() = self.best_grade().map(|g| g.2.grade.clone()).unwrap_or_default(),
+            _ => {}
+        }
+    }
+
+    fn best_grade(&self) -> Option<&(i64, String, GradeProposal)> {
+        // max_by_key keeps the last of equals; ids are in order, so reverse.
+        self.grades.iter().rev().max_by_key(|g| g.0)
+    }
+
+    /// The grade with the tests it rests on.
+    fn grade(&self, grading: &crate::pack::Grading) -> Grade {
+        let best = self.best_grade();
+        let label = best.and_then(|g| grading.grades.get(&g.2.grade));
+        Grade {
+            grade: best.map(|g| g.2.grade.clone()).unwrap_or_default(),
+            grade_zh: label.map(|l| l.zh.clone()).unwrap_or_default(),
+            grade_en: label.map(|l| l.en.clone()).unwrap_or_default(),
+            rule: best.map(|g| g.1.clone()),
+            zh: best.map(|g| g.2.zh.clone()).unwrap_or_default(),
+            en: best.map(|g| g.2.en.clone()).unwrap_or_default(),
+            tests: self.screens.clone(),
+        }
+    }
+
     fn new(b: &Budgets, max_boost: f64) -> Collected {
         Collected {
             proposals: Vec::new(),
             routes: Vec::new(),
             signals: Vec::new(),
             notes: Vec::new(),
+            screens: Vec::new(),
+            grades: Vec::new(),
             results_per_rule: b.results_per_rule,
             text_chars: b.text_chars,
             output_chars: b.output_chars,
@@ -639,7 +691,7 @@ impl Collected {
                 Ok(o) => staged.push(o),
                 Err(type_name) => {
                     return Err(fail(format!(
-                        "a rule ends with suggest(...), route(...), high_value(...), note(...), an array of them, or nothing; {} a value of type {type_name}, so none of its results are used",
+                        "a rule ends with suggest(...), route(...), high_value(...), screen(...), grade(...), note(...), an array of them, or nothing; {} a value of type {type_name}, so none of its results are used",
                         if was_array { format!("item {i} of its array is") } else { "this one ended with".to_owned() }
                     )))
                 }
@@ -707,6 +759,19 @@ impl Collected {
                     zh: n.zh,
                     en: n.en,
                 }),
+                Out::Screen(s) => {
+                    // The first rule to decide a test decides it.
+                    if !self.screens.iter().any(|x| x.test == s.test) {
+                        self.screens.push(Screen {
+                            test: s.test,
+                            passed: s.passed,
+                            rule: rule.meta.id.clone(),
+                            zh: s.zh,
+                            en: s.en,
+                        });
+                    }
+                }
+                Out::Grade(g) => self.grades.push((rule.meta.priority, rule.meta.id.clone(), g)),
             }
         }
         Ok(fired)
@@ -723,6 +788,10 @@ fn to_out(value: Dynamic) -> Result<Out, String> {
         Ok(Out::Signal(value.cast::<SignalProposal>()))
     } else if value.is::<NoteProposal>() {
         Ok(Out::Note(value.cast::<NoteProposal>()))
+    } else if value.is::<ScreenProposal>() {
+        Ok(Out::Screen(value.cast::<ScreenProposal>()))
+    } else if value.is::<GradeProposal>() {
+        Ok(Out::Grade(value.cast::<GradeProposal>()))
     } else {
         Err(value.type_name().to_owned())
     }

@@ -15,12 +15,17 @@ use serde::Serialize;
 use crate::error::{RuleError, Stage};
 
 /// What a rule produces, which also decides when it runs: `signal` rules run
-/// first, so routing and suggestion rules can read `c.high_value`.
+/// first, then `screen` rules (the five screening tests), then `grade` rules,
+/// so that later rules can read `c.high_value`, `c.passes(test)` and `c.grade`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleKind {
     /// Raises high-value signals with `high_value(...)`.
     Signal,
+    /// Decides one of the screening tests (seed 003) with `screen(...)`.
+    Screen,
+    /// Gives the prospect grade A–D (seed 000) with `grade(...)`.
+    Grade,
     /// Proposes a route with `route(...)`.
     Route,
     /// Proposes a product the customer does not have with `suggest(...)`.
@@ -35,6 +40,8 @@ impl RuleKind {
     pub fn as_str(self) -> &'static str {
         match self {
             RuleKind::Signal => "signal",
+            RuleKind::Screen => "screen",
+            RuleKind::Grade => "grade",
             RuleKind::Route => "route",
             RuleKind::CrossSell => "cross_sell",
             RuleKind::UpSell => "up_sell",
@@ -45,12 +52,24 @@ impl RuleKind {
     fn parse(s: &str) -> Option<RuleKind> {
         Some(match s {
             "signal" => RuleKind::Signal,
+            "screen" => RuleKind::Screen,
+            "grade" => RuleKind::Grade,
             "route" => RuleKind::Route,
             "cross_sell" => RuleKind::CrossSell,
             "up_sell" => RuleKind::UpSell,
             "referral" => RuleKind::Referral,
             _ => return None,
         })
+    }
+
+    /// When the rule runs: signals, screens, grades, then everything else.
+    pub fn stage(self) -> u8 {
+        match self {
+            RuleKind::Signal => 0,
+            RuleKind::Screen => 1,
+            RuleKind::Grade => 2,
+            _ => 3,
+        }
     }
 
     /// Whether the rule proposes products.
@@ -134,7 +153,7 @@ pub fn parse_header(id: &str, file: &str, source: &str) -> Result<RuleMeta, Rule
                     err(
                         line_no,
                         col,
-                        format!("kind {value:?}: use signal, route, cross_sell, up_sell or referral"),
+                        format!("kind {value:?}: use signal, screen, grade, route, cross_sell, up_sell or referral"),
                     )
                 })?)
             }

@@ -37,6 +37,35 @@ pub struct Manifest {
     /// is refused.
     #[serde(default)]
     pub extra_fields: BTreeMap<String, Vec<String>>,
+    /// The prospect grades and screening tests grade and screen rules may give.
+    #[serde(default)]
+    pub grading: Grading,
+    /// Names staff read for the vocabulary's values, by list (`purpose`,
+    /// `channel`, `need`, `app`, `txn`, `account`, `segment`): the pages
+    /// show these, never the ids.
+    #[serde(default)]
+    pub labels: BTreeMap<String, BTreeMap<String, Label>>,
+}
+
+/// A name in both languages.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Label {
+    pub zh: String,
+    pub en: String,
+}
+
+/// What `grade(...)` and `screen(...)` may name (seed 000's grades, seed
+/// 003's five tests): a misspelt grade or test fails the rule that wrote it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grading {
+    /// Grade letter → what it means, best first (`A` … `D`).
+    #[serde(default)]
+    pub grades: BTreeMap<String, Label>,
+    /// Test id → what it asks.
+    #[serde(default)]
+    pub tests: BTreeMap<String, Label>,
 }
 
 /// The sandbox's budgets. Operations and output bound every rule the same
@@ -141,6 +170,20 @@ pub struct Policy {
     /// Words no pitch may use (promises the bank cannot keep); `nextbest check` flags them.
     #[serde(default)]
     pub forbidden_phrases: Vec<String>,
+    /// Said with every pitch of a product at `min_risk` or above (理财非存款…):
+    /// policy adds it, so no rule can leave it out.
+    #[serde(default)]
+    pub risk_disclosure: Option<RiskDisclosure>,
+}
+
+/// The risk disclosure policy attaches to pitches of risky products.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskDisclosure {
+    /// The lowest product risk level that carries it (2 = R2).
+    pub min_risk: u8,
+    pub zh: String,
+    pub en: String,
 }
 
 fn default_max_boost() -> f64 {
@@ -177,6 +220,10 @@ pub struct Product {
     /// marketing consent no note or reason may use them either.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Products to offer instead, best first, when suitability holds this
+    /// one back (R14: a C1 customer gets a large CD, not a wealth product).
+    #[serde(default)]
+    pub substitutes: Vec<String>,
 }
 
 impl Manifest {
@@ -211,6 +258,11 @@ impl Manifest {
                 return err(format!(
                     "policy.segment_weight.{segment}: must be a number from 0 to 100"
                 ));
+            }
+        }
+        if let Some(d) = &m.policy.risk_disclosure {
+            if !(1..=5).contains(&d.min_risk) || d.zh.trim().is_empty() || d.en.trim().is_empty() {
+                return err("policy.risk_disclosure: min_risk must be 1 to 5, and zh and en must be given".into());
             }
         }
         if !(1..=5).contains(&m.policy.unrated_max_risk) {
@@ -253,6 +305,18 @@ pub fn parse_products(file: &str, text: &str) -> Result<Vec<Product>, Error> {
                 text,
                 format!("[{i}].risk: product {}: risk must be 1 to 5, got {}", p.id, p.risk),
             ));
+        }
+    }
+    // A substitute that is not in the catalogue would silently never be offered.
+    for (i, p) in products.iter().enumerate() {
+        for (j, sub) in p.substitutes.iter().enumerate() {
+            if !seen.contains(sub.as_str()) || sub == &p.id {
+                return Err(at_path(
+                    file,
+                    text,
+                    format!("[{i}].substitutes[{j}]: product {}: substitute {sub:?} is not another product of the catalogue", p.id),
+                ));
+            }
         }
     }
     Ok(products)
