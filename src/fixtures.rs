@@ -21,9 +21,17 @@
 //!     "unmet_needs": ["overseas_study"],
 //!     "notes": 1,
 //!     "lead_allowed": false,
+//!     "grade": "B",
+//!     "screens": { "can_pay": true },
+//!     "then": true,
+//!     "substituted": { "dep.large_cd": "wm.product" },
+//!     "disclosed": ["wm.product"],
+//!     "texts_exclude": ["商机", "wm.product"],
 //!     "errors": []
 //!   } }
 //! ```
+//! A case may name the seed section it comes from (`"seed": "004 二(一)2"`),
+//! so a reviewer can read the source beside the behaviour it pins.
 //! `errors` lists the rules expected to fail; absent, any rule error fails the case.
 
 use std::collections::BTreeMap;
@@ -52,6 +60,10 @@ struct Case {
     channel: Option<String>,
     #[serde(default)]
     now: Option<String>,
+    /// The seed section the case is written from.
+    #[serde(default)]
+    #[allow(dead_code)]
+    seed: Option<String>,
     customer: serde_json::Value,
     expect: Expect,
 }
@@ -77,6 +89,22 @@ struct Expect {
     unmet_needs: Option<Vec<String>>,
     notes: Option<usize>,
     lead_allowed: Option<bool>,
+    /// The prospect grade letter ("" for none).
+    grade: Option<String>,
+    /// Screening tests and whether each passed.
+    #[serde(default)]
+    screens: BTreeMap<String, bool>,
+    /// Whether the route has a second step.
+    then: Option<bool>,
+    /// Substitute product → the product suitability held back.
+    #[serde(default)]
+    substituted: BTreeMap<String, String>,
+    /// Products whose pitch must carry the risk disclosure.
+    #[serde(default)]
+    disclosed: Vec<String>,
+    /// Words no text staff read may contain (route, notes, pitches, reasons, signals).
+    #[serde(default)]
+    texts_exclude: Vec<String>,
     errors: Option<Vec<String>>,
 }
 
@@ -266,6 +294,73 @@ fn check(x: &Expect, out: &Evaluation) -> Vec<String> {
     if let Some(lead) = x.lead_allowed {
         if out.lead_allowed != lead {
             f.push(format!("lead_allowed: expected {lead}, got {}", out.lead_allowed));
+        }
+    }
+    if let Some(g) = &x.grade {
+        if &out.grade.grade != g {
+            f.push(format!(
+                "grade: expected {g:?}, got {:?} ({})",
+                out.grade.grade, out.grade.zh
+            ));
+        }
+    }
+    for (test, passed) in &x.screens {
+        match out.grade.tests.iter().find(|t| &t.test == test) {
+            Some(t) if t.passed == *passed => {}
+            Some(t) => f.push(format!(
+                "screens: expected {test} {passed}, got {} ({})",
+                t.passed, t.zh
+            )),
+            None => f.push(format!("screens: expected {test} to be decided, it was not")),
+        }
+    }
+    if let Some(then) = x.then {
+        if out.route.then_zh.is_some() != then {
+            f.push(format!(
+                "then: expected a second step {then}, got {:?}",
+                out.route.then_zh
+            ));
+        }
+    }
+    for (sub, held) in &x.substituted {
+        match out.suggestions.iter().find(|s| &s.product == sub) {
+            Some(s) if s.substitute_for.as_ref() == Some(held) => {}
+            Some(s) => f.push(format!(
+                "substituted: {sub} expected in place of {held}, it stands for {:?}",
+                s.substitute_for
+            )),
+            None => f.push(format!(
+                "substituted: expected {sub} in place of {held}, got [{}]",
+                products.join(", ")
+            )),
+        }
+    }
+    for p in &x.disclosed {
+        match out.suggestions.iter().find(|s| &s.product == p) {
+            Some(s) if s.disclosure.is_some() => {}
+            Some(_) => f.push(format!("disclosed: {p}'s pitch carries no risk disclosure")),
+            None => f.push(format!("disclosed: {p} was not suggested")),
+        }
+    }
+    if !x.texts_exclude.is_empty() {
+        let mut texts: Vec<&str> = vec![&out.route.reason_zh, &out.route.reason_en];
+        texts.extend(out.route.then_zh.as_deref());
+        texts.extend(out.route.then_en.as_deref());
+        texts.extend(out.notes.iter().flat_map(|n| [n.zh.as_str(), n.en.as_str()]));
+        texts.extend(
+            out.high_value
+                .signals
+                .iter()
+                .flat_map(|n| [n.zh.as_str(), n.en.as_str()]),
+        );
+        for s in &out.suggestions {
+            texts.extend([s.pitch_zh.as_str(), s.pitch_en.as_str()]);
+            texts.extend(s.reasons.iter().flat_map(|r| [r.zh.as_str(), r.en.as_str()]));
+        }
+        for word in &x.texts_exclude {
+            if let Some(t) = texts.iter().find(|t| t.contains(word.as_str())) {
+                f.push(format!("texts_exclude: {word:?} appears in {t:?}"));
+            }
         }
     }
     let failed: Vec<&str> = out.errors.iter().map(|e| e.rule.as_str()).collect();

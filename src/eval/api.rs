@@ -88,6 +88,8 @@ pub(crate) struct ApiContext {
     pub max_boost: f64,
     /// What `grade(...)` and `screen(...)` may name (pack.json grading).
     pub grading: crate::pack::Grading,
+    /// Names staff read, by list and id (pack.json labels).
+    pub labels: BTreeMap<String, BTreeMap<String, crate::pack::Label>>,
 }
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
@@ -515,6 +517,23 @@ fn register_results(engine: &mut Engine, ctx: &Rc<ApiContext>) {
     let c = ctx.clone();
     engine.register_fn("product_name_en", move |id: &str| -> ImmutableString {
         c.catalogue.get(id).map_or_else(|| id.into(), |p| p.en.as_str().into())
+    });
+    // Staff read names, never ids: one list of names (pack.json labels)
+    // serves the rules' texts and the pages. An id the list lacks reads as
+    // itself, so a new code from a branch system never fails a rule.
+    let c = ctx.clone();
+    engine.register_fn("label", move |list: &str, id: &str| -> ImmutableString {
+        c.labels
+            .get(list)
+            .and_then(|l| l.get(id))
+            .map_or_else(|| id.into(), |l| l.zh.as_str().into())
+    });
+    let c = ctx.clone();
+    engine.register_fn("label_en", move |list: &str, id: &str| -> ImmutableString {
+        c.labels
+            .get(list)
+            .and_then(|l| l.get(id))
+            .map_or_else(|| id.into(), |l| l.en.as_str().into())
     });
     // `p.names_zh[x]` fails on a key the map lacks (maps are strict, so a
     // misspelt key is caught); `lookup` is the lookup that may miss.

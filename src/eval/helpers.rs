@@ -522,6 +522,22 @@ pub const HELPERS: &[Helper] = &[
         "The product's English name (the id itself if unknown)",
     ),
     h(
+        "label",
+        F,
+        "label(list, id)",
+        "string",
+        "pack.json labels 中该项的中文名（如 label(\"purpose\", c.purpose)），没有则原样返回",
+        "The Chinese name of the id in pack.json labels (e.g. label(\"purpose\", c.purpose)); the id itself if none",
+    ),
+    h(
+        "label_en",
+        F,
+        "label_en(list, id)",
+        "string",
+        "pack.json labels 中该项的英文名，没有则原样返回",
+        "The English name of the id in pack.json labels; the id itself if none",
+    ),
+    h(
         "lookup",
         F,
         "lookup(map, key, default)",
@@ -820,6 +836,7 @@ pub fn registered_signatures() -> Vec<String> {
         current_kind: std::cell::Cell::new(crate::pack::RuleKind::Signal),
         max_boost: 0.0,
         grading: Default::default(),
+        labels: Default::default(),
     });
     let mut engine = rhai::Engine::new_raw();
     super::api::register(&mut engine, ctx);

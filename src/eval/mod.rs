@@ -127,6 +127,7 @@ impl Engine {
             current_kind: std::cell::Cell::new(RuleKind::Signal),
             max_boost: manifest.policy.max_boost,
             grading: manifest.grading.clone(),
+            labels: manifest.labels.clone(),
         });
         let wording = crate::wording::Wording::new(&manifest.policy.forbidden_phrases, &ctx.catalogue);
         let budget = Rc::new(Budget::new(

@@ -16,6 +16,10 @@ pub struct Manifest {
     /// Thresholds and lists the rules read as `p`, e.g. `p.large_cash_cny`.
     #[serde(default)]
     pub params: serde_json::Map<String, serde_json::Value>,
+    /// Why each threshold is what it is (the seed line, the branch practice),
+    /// beside the parameter it explains: a reviewer reads both together.
+    #[serde(default)]
+    pub basis: BTreeMap<String, String>,
     /// CNY per one unit of each currency; CNY itself is 1.
     #[serde(default)]
     pub fx_rates: BTreeMap<String, f64>,
@@ -238,6 +242,11 @@ impl Manifest {
             ));
         }
         m.budgets.check().map_err(|msg| at_path(file, text, msg))?;
+        for key in m.basis.keys() {
+            if !m.params.contains_key(key) {
+                return err(format!("basis.{key}: explains no parameter (not in params)"));
+            }
+        }
         for object in m.extra_fields.keys() {
             if object != "customer" && !crate::contract::OBJECT_FIELDS.iter().any(|(o, ..)| o == object) {
                 let known: Vec<&str> = crate::contract::OBJECT_FIELDS.iter().map(|(o, ..)| *o).collect();
