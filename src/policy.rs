@@ -138,6 +138,7 @@ pub(crate) fn decide(
     let mut unmet_needs: Vec<String> = unmet_needs;
     let proposed: Vec<String> = candidates.iter().map(|s| s.product.clone()).collect();
     let mut substituted: Vec<String> = Vec::new();
+    let mut unsubstituted: Vec<String> = Vec::new();
     for s in candidates {
         match hold_reason(manifest, wording, catalogue, facts, &s) {
             Some((reason, zh, en)) => {
@@ -150,16 +151,7 @@ pub(crate) fn decide(
                             substituted.push(sub.product.clone());
                             kept.push(sub);
                         }
-                        None => {
-                            let need = catalogue
-                                .get(&s.product)
-                                .and_then(|p| p.serves.iter().find(|n| customer.stated_needs.contains(n)))
-                                .cloned()
-                                .unwrap_or_else(|| s.product.clone());
-                            if !unmet_needs.contains(&need) {
-                                unmet_needs.push(need);
-                            }
-                        }
+                        None => unsubstituted.push(s.product.clone()),
                     }
                 }
                 suppressed.push(Suppressed {
@@ -171,6 +163,23 @@ pub(crate) fn decide(
                 })
             }
             None => kept.push(s),
+        }
+    }
+    // A held product with no substitute leaves its need unmet, unless
+    // something else offered serves it: the stated need it serves, or the
+    // product itself when the customer stated none.
+    for held in unsubstituted {
+        let serves = |id: &str, need: &str| catalogue.get(id).is_some_and(|p| p.serves.iter().any(|n| n == need));
+        let stated = catalogue
+            .get(&held)
+            .and_then(|p| p.serves.iter().find(|n| customer.stated_needs.contains(n)));
+        let need = match stated {
+            Some(need) if kept.iter().any(|k| serves(&k.product, need)) => continue,
+            Some(need) => need.clone(),
+            None => held,
+        };
+        if !unmet_needs.contains(&need) {
+            unmet_needs.push(need);
         }
     }
     // Every pitch of a risky product carries the disclosure: policy adds it.
@@ -334,6 +343,9 @@ fn substitute(
             return None;
         }
         let p = catalogue.get(id)?;
+        if p.min_cny > facts.funds_seen() {
+            return None;
+        }
         let mut reasons = held.reasons.clone();
         reasons.push(Reason {
             rule: held.rules.first().cloned().unwrap_or_default(),
@@ -481,7 +493,9 @@ fn hold_reason(
     // The pitch and reasons may name other products than the one proposed:
     // each is held to the policy a pitch of it would be.
     for other in wording.products_named(&texts) {
-        if other == s.product {
+        // A substitute's reason names the product it replaces to say why
+        // that one is not offered: that is not a pitch of it.
+        if other == s.product || s.substitute_for.as_deref() == Some(other) {
             continue;
         }
         if let Some(reason) = named_product_hold(manifest, wording, catalogue, facts, other) {

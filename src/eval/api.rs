@@ -249,6 +249,7 @@ fn register_methods(engine: &mut Engine) {
             Ok(c.0.has_tier(tier))
         })
         .register_fn("passes", |c: &mut Cust, test: &str| c.0.passes(test))
+        .register_fn("decided", |c: &mut Cust, test: &str| c.0.decided(test))
         // List membership against the pack's lists: "applies for any card
         // in p.card_applications", "visits for one of p.product_purposes".
         .register_fn("applies_any", |c: &mut Cust, list: rhai::Array| -> Res<bool> {

@@ -158,6 +158,19 @@ impl<'c> Facts<'c> {
         })
     }
 
+    /// The most money the customer is known to have to hand: assets, the
+    /// average balance, or the largest transaction of the last 30 days.
+    pub(crate) fn funds_seen(&self) -> f64 {
+        let since = self.today.saturating_sub(30);
+        let largest = self
+            .txns
+            .iter()
+            .filter(|t| t.day > since && t.day <= self.today)
+            .map(|t| t.cny)
+            .fold(0.0, f64::max);
+        self.customer.aum.0.max(self.customer.avg_daily_balance.0).max(largest)
+    }
+
     /// Every transaction within the last `days` days, whatever its kind.
     pub(crate) fn txn_count_all(&self, days: i64) -> i64 {
         let since = self.today.saturating_sub(days);
@@ -191,6 +204,11 @@ impl<'c> Facts<'c> {
             _ => return false,
         };
         self.customer.accounts.iter().any(|a| a.tier >= want)
+    }
+
+    /// Whether a screen rule decided this test, passed or not.
+    pub(crate) fn decided(&self, test: &str) -> bool {
+        self.screens.borrow().iter().any(|(t, _)| t == test)
     }
 
     /// Whether a screening test was passed (false when no screen rule decided it).

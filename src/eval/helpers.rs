@@ -408,6 +408,14 @@ pub const HELPERS: &[Helper] = &[
         "A screen rule passed this screening test (false if undecided)",
     ),
     h(
+        "decided",
+        M,
+        "c.decided(test)",
+        "bool",
+        "筛选规则已判定该项测试（通过或未通过）",
+        "A screen rule decided this test, passed or not",
+    ),
+    h(
         "accepted_today",
         M,
         "c.accepted_today()",

@@ -214,6 +214,11 @@ pub struct Product {
     /// A teller can complete it on the spot (R7); otherwise it goes to the low counter (R8).
     #[serde(default)]
     pub simple: bool,
+    /// The smallest amount it can be bought with (a large CD from CNY
+    /// 200,000): policy offers it as a substitute only to a customer whose
+    /// assets or recent business reach it.
+    #[serde(default)]
+    pub min_cny: f64,
     /// The default one-line pitch, when a rule gives none.
     pub pitch_zh: String,
     pub pitch_en: String,
@@ -313,6 +318,15 @@ pub fn parse_products(file: &str, text: &str) -> Result<Vec<Product>, Error> {
                 file,
                 text,
                 format!("[{i}].risk: product {}: risk must be 1 to 5, got {}", p.id, p.risk),
+            ));
+        }
+    }
+    for (i, p) in products.iter().enumerate() {
+        if !(p.min_cny.is_finite() && p.min_cny >= 0.0) {
+            return Err(at_path(
+                file,
+                text,
+                format!("[{i}].min_cny: product {}: must be an amount of 0 or more", p.id),
             ));
         }
     }

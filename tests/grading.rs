@@ -1,0 +1,191 @@
+//! Issue 10's core: screen and grade rules run in their own stages, policy
+//! attaches the risk disclosure and offers substitutes (R14), and a route
+//! may carry a second step. Each test builds on the bundled pack with one
+//! rule added or one catalogue field changed, so it fails if the feature does.
+#![cfg(not(target_arch = "wasm32"))]
+
+use nextbest::{Engine, Options, PackSource};
+
+fn pack_with(id: &str, kind: &str, body: &str) -> PackSource {
+    let mut pack = PackSource::bundled();
+    pack.files.insert(
+        format!("{id}.rhai"),
+        format!("//! kind: {kind}\n//! priority: 999\n//! zh: 测试\n//! en: test\n{body}\n"),
+    );
+    pack
+}
+
+fn eval(pack: &PackSource, customer: &str, channel: &str) -> nextbest::Evaluation {
+    let engine = Engine::new(pack).expect("pack loads");
+    let options = Options {
+        channel: channel.into(),
+        ..Options::default()
+    };
+    engine.evaluate_json(customer, &options).expect("evaluates")
+}
+
+const WEALTHY: &str = r#"{"id": "T1", "segment": "mass", "risk_rating": 3, "aum": 90000,
+  "accounts": [{"type": "savings", "balance": 90000}], "stated_needs": ["retirement"],
+  "visit": {"purpose": "transfer", "at": "2026-11-24T10:00:00"},
+  "consent": {"marketing": true, "record": true}}"#;
+
+#[test]
+fn a_route_rule_reads_the_grade_and_a_grade_rule_reads_the_screens() {
+    // A route rule that only fires when the grade is already known: if
+    // grades ran after routes, c.grade would be "" and nothing would fire.
+    let pack = pack_with(
+        "zz_route_on_grade",
+        "route",
+        r#"if c.grade == "B" && c.passes("can_pay") && c.decided("good_customer") { route("vip_area", `等级${c.grade}`, "graded") }"#,
+    );
+    let out = eval(&pack, WEALTHY, "lobby");
+    assert_eq!(out.grade.grade, "B", "{:?}", out.grade);
+    assert_eq!(out.route.rule.as_deref(), Some("zz_route_on_grade"));
+    assert_eq!(out.route.reason_zh, "等级B");
+    assert_eq!(out.grade.tests.len(), 5, "the five screening tests are reported");
+}
+
+#[test]
+fn screen_and_grade_belong_in_their_own_kinds_and_name_the_packs_grades() {
+    let cases = [
+        (
+            "zz_bad",
+            "route",
+            r#"screen("can_pay", true, "a", "b")"#,
+            "screen() belongs in a screen rule",
+        ),
+        (
+            "zz_bad",
+            "route",
+            r#"grade("A", "a", "b")"#,
+            "grade() belongs in a grade rule",
+        ),
+        ("zz_bad", "grade", r#"grade("E", "a", "b")"#, "unknown grade \"E\""),
+        (
+            "zz_bad",
+            "screen",
+            r#"screen("can_pya", true, "a", "b")"#,
+            "unknown screening test \"can_pya\"",
+        ),
+    ];
+    for (id, kind, body, message) in cases {
+        let out = eval(&pack_with(id, kind, body), WEALTHY, "lobby");
+        let e = out
+            .errors
+            .iter()
+            .find(|e| e.rule == id)
+            .unwrap_or_else(|| panic!("{body}: no error"));
+        assert!(e.message.contains(message), "{body}: {}", e.message);
+        assert_ne!(out.grade.grade, "E");
+    }
+}
+
+#[test]
+fn the_risk_disclosure_is_policys_not_the_rules() {
+    // A rule pitching an R3 fund with its own words: policy adds the disclosure.
+    let pack = pack_with(
+        "zz_fund",
+        "cross_sell",
+        r#"suggest("inv.fund", "测试", "test").pitch("每月定投一点基金。", "A little into a fund each month.")"#,
+    );
+    let out = eval(&pack, WEALTHY, "psm");
+    let fund = out
+        .suggestions
+        .iter()
+        .find(|s| s.product == "inv.fund")
+        .expect("fund pitched");
+    let d = fund.disclosure.as_ref().expect("disclosure attached");
+    assert!(d.zh.contains("投资须谨慎"), "{}", d.zh);
+    assert_eq!(out.risk_rating, Some(3));
+    // An R1 product carries none.
+    let pack = pack_with("zz_bond", "cross_sell", r#"suggest("bond.treasury", "测试", "test")"#);
+    let out = eval(&pack, WEALTHY, "psm");
+    let bond = out
+        .suggestions
+        .iter()
+        .find(|s| s.product == "bond.treasury")
+        .expect("bond pitched");
+    assert!(bond.disclosure.is_none());
+}
+
+#[test]
+fn suitability_offers_the_first_suitable_substitute_or_logs_the_need() {
+    // No stated need, so no bundled rule proposes a substitute itself.
+    let cautious = WEALTHY
+        .replace(r#""risk_rating": 3"#, r#""risk_rating": 1"#)
+        .replace(r#""stated_needs": ["retirement"],"#, "");
+    let pack = pack_with("zz_fund", "cross_sell", r#"suggest("inv.fund", "测试", "test")"#);
+    let out = eval(&pack, &cautious, "psm");
+    assert!(out.suppressed.iter().any(|s| s.product == "inv.fund"));
+    // inv.fund's substitutes: wm.product (R2, unsuitable for C1), dep.large_cd
+    // (from CNY 200,000: this customer has 90,000), bond.treasury.
+    let sub = out
+        .suggestions
+        .iter()
+        .find(|s| s.substitute_for.as_deref() == Some("inv.fund"))
+        .expect("a substitute");
+    assert_eq!(sub.product, "bond.treasury");
+    assert!(sub.reasons.iter().any(|r| r.zh.contains("改推")), "{:?}", sub.reasons);
+    // Without substitutes the need is logged instead.
+    let mut pack = pack;
+    let products = pack.files["products.json"].replace(
+        r#""substitutes": ["wm.product", "dep.large_cd", "bond.treasury", "dep.deposit"]"#,
+        r#""substitutes": []"#,
+    );
+    assert_ne!(products, pack.files["products.json"], "the fixture edit applies");
+    pack.files.insert("products.json".into(), products);
+    let out = eval(&pack, &cautious, "psm");
+    assert!(!out.suggestions.iter().any(|s| s.substitute_for.is_some()));
+    // No stated need: the held product itself is what is logged.
+    assert!(
+        out.unmet_needs.contains(&"inv.fund".to_owned()),
+        "{:?}",
+        out.unmet_needs
+    );
+}
+
+#[test]
+fn a_route_carries_its_second_step_and_policy_checks_its_words() {
+    let pack = pack_with(
+        "zz_then",
+        "route",
+        r#"route("lobby_manager_direct", "先交资料", "papers first").then("然后取号", "then take a number")"#,
+    );
+    let out = eval(&pack, WEALTHY, "lobby");
+    assert_eq!(out.route.then_zh.as_deref(), Some("然后取号"));
+    let pack = pack_with(
+        "zz_then",
+        "route",
+        r#"route("lobby_manager_direct", "先交资料", "papers first").then("然后买保本理财", "then a guaranteed product")"#,
+    );
+    let out = eval(&pack, WEALTHY, "lobby");
+    assert_eq!(out.route.then_zh, None, "a forbidden second step is dropped");
+    assert_eq!(out.route.reason_zh, "先交资料");
+    assert!(out.withheld.iter().any(|w| w.rule == "zz_then"));
+}
+
+#[test]
+fn currency_and_list_helpers_answer_what_authors_ask() {
+    let customer = r#"{"id": "T2", "segment": "mass", "risk_rating": 3,
+      "accounts": [{"type": "savings"}, {"type": "credit_card", "tier": "platinum"}, {"type": "fx"}],
+      "holdings": [{"product": "dep.deposit", "amount": 1000}],
+      "transactions": [
+        {"kind": "cash_withdrawal", "amount": 12000, "currency": "USD", "at": "2026-11-20"},
+        {"kind": "cash_withdrawal", "amount": 50000, "at": "2026-11-21"},
+        {"kind": "cash_deposit", "amount": 100, "at": "2026-11-22"}],
+      "applications": ["credit_card_gold"],
+      "visit": {"purpose": "transfer", "at": "2026-11-24T10:00:00"},
+      "consent": {"marketing": true, "record": true}}"#;
+    let body = r#"
+let usd = c.txn_max_in("cash_withdrawal", "usd", 30) >= cny(10000, "USD");
+let cny_only = c.txn_count_in("cash_withdrawal", "CNY", 30) == 1 && c.txn_sum_in("cash_withdrawal", "USD", 30) == cny(12000, "USD");
+let all = c.txn_count_all(30) == 3;
+let counts = c.account_count == 3 && c.holding_count == 1;
+let tiers = c.has_tier("gold") && c.has_tier("platinum");
+let lists = c.visit_for_any(p.digital_purposes) && c.applies_any(p.card_applications) && !c.needs_any(p.business_needs);
+if usd && cny_only && all && counts && tiers && lists { route("vip_area", "全部正确", "all right") }
+"#;
+    let out = eval(&pack_with("zz_helpers", "route", body), customer, "lobby");
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert_eq!(out.route.rule.as_deref(), Some("zz_helpers"));
+}
