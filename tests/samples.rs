@@ -408,7 +408,7 @@ fn samples_cover_high_value_signals() {
         }),
     );
 
-    let capital = p("high_registered_capital_cny");
+    let capital = p("corp_high_registered_capital_cny");
     at_least(
         "settlement account with high registered capital",
         count(&|c| {
