@@ -132,7 +132,7 @@ fn suitability_offers_the_first_suitable_substitute_or_logs_the_need() {
         r#""substitutes": ["wm.product", "dep.large_cd", "bond.treasury", "dep.deposit"]"#,
         r#""substitutes": []"#,
     );
-    assert_ne!(products, pack.files["products.json"], "the fixture edit applies");
+    assert!(products != pack.files["products.json"], "the fixture edit applies");
     pack.files.insert("products.json".into(), products);
     let out = eval(&pack, &cautious, "psm");
     assert!(!out.suggestions.iter().any(|s| s.substitute_for.is_some()));
@@ -188,4 +188,26 @@ if usd && cny_only && all && counts && tiers && lists { route("vip_area", "全�
     let out = eval(&pack_with("zz_helpers", "route", body), customer, "lobby");
     assert!(out.errors.is_empty(), "{:?}", out.errors);
     assert_eq!(out.route.rule.as_deref(), Some("zz_helpers"));
+}
+
+#[test]
+fn a_vocabulary_value_without_a_name_fails_the_pack_not_the_screen() {
+    let mut pack = PackSource::bundled();
+    let manifest = pack.files["pack.json"].replace(
+        r#""loan_inquiry": {"zh": "贷款咨询", "en": "Loan inquiry"},"#,
+        "",
+    );
+    assert!(manifest != pack.files["pack.json"], "the fixture edit applies");
+    pack.files.insert("pack.json".into(), manifest);
+    let err = Engine::new(&pack).err().expect("refused").to_string();
+    assert!(err.contains("labels.purpose") && err.contains("loan_inquiry"), "{err}");
+}
+
+#[test]
+fn a_basis_must_explain_a_parameter_that_exists() {
+    let mut pack = PackSource::bundled();
+    let manifest = pack.files["pack.json"].replace(r#""basis": {"#, r#""basis": {"larg_cash_cny": "typo","#);
+    pack.files.insert("pack.json".into(), manifest);
+    let err = Engine::new(&pack).err().expect("refused").to_string();
+    assert!(err.contains("basis.larg_cash_cny"), "{err}");
 }

@@ -247,6 +247,26 @@ impl Manifest {
             ));
         }
         m.budgets.check().map_err(|msg| at_path(file, text, msg))?;
+        // Staff never see ids: a list the pack labels is labelled whole, so
+        // a purpose added to the vocabulary without a name fails here, not
+        // on a teller's screen.
+        for (list, names) in &m.labels {
+            let ids: Vec<&String> = match list.as_str() {
+                "channel" => m.policy.max_pitches.keys().collect(),
+                "segment" => m.policy.segment_weight.keys().collect(),
+                other => m.vocabulary.get(other).map(|v| v.iter().collect()).unwrap_or_default(),
+            };
+            if let Some(missing) = ids.iter().find(|id| !names.contains_key(id.as_str())) {
+                return err(format!("labels.{list}: {missing:?} has no name (staff would see the id)"));
+            }
+        }
+        for (list, names) in &m.labels {
+            for (id, label) in names {
+                if label.zh.trim().is_empty() || label.en.trim().is_empty() {
+                    return err(format!("labels.{list}.{id}: zh and en must both be given"));
+                }
+            }
+        }
         for key in m.basis.keys() {
             if !m.params.contains_key(key) {
                 return err(format!("basis.{key}: explains no parameter (not in params)"));
