@@ -174,7 +174,7 @@ fn trigger_problem(engine: &Engine, trigger: &str) -> Option<String> {
 }
 
 /// The line without a `//` comment (outside strings).
-fn strip_comment(line: &str) -> &str {
+pub(crate) fn strip_comment(line: &str) -> &str {
     let mut in_str = false;
     let bytes = line.as_bytes();
     for (i, &b) in bytes.iter().enumerate() {

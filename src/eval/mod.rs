@@ -186,7 +186,7 @@ impl Engine {
                     });
                 }
                 Err(e) => {
-                    let (line, column) = line_col(e.position());
+                    let (line, column) = crate::error::parse_error_at(&e, text);
                     problems.push(compile_error(line, column, e.0.to_string()));
                 }
             }
