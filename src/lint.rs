@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use crate::error::{RuleError, Stage};
 use crate::eval::Engine;
-use crate::pack::PackSource;
+use crate::pack::{PackSource, RuleKind};
 
 /// Roles a product can be sold by.
 const ROLES: &[&str] = &["teller", "vip_teller", "lobby", "psm", "cm", "private_banking"];
@@ -100,6 +100,7 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
             }
         }
     }
+    out.extend(misplaced_results(engine));
     // Pack texts staff read as written: destinations, the default route and
     // rule headers are held to the same wording policy as rule output.
     let manifest_text = source.files.get("pack.json").map_or("", String::as_str);
@@ -151,6 +152,55 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
         }
     }
     out
+}
+
+/// Result builders called in a rule of a kind that may not return them.
+/// At run time such a call fails the rule when it is reached (api.rs checks
+/// the running rule's kind), so none of its results count; check says so
+/// before any customer reaches that line.
+fn misplaced_results(engine: &Engine) -> Vec<RuleError> {
+    let mut out = Vec::new();
+    for (meta, calls, own) in engine.rule_calls() {
+        for call in calls.iter().filter(|c| !c.pointer) {
+            // A rule's own function of that name and arity is called instead of the helper.
+            if !call.method && own.iter().any(|(n, a)| *n == call.name && *a == call.args) {
+                continue;
+            }
+            let why = match call.name.as_str() {
+                "route" if meta.kind != RuleKind::Route => "only route rules choose a route",
+                "suggest" if !meta.kind.suggests() => "only cross_sell, up_sell and referral rules propose products",
+                "high_value" if meta.kind != RuleKind::Signal => {
+                    "only signal rules raise high-value signals (they run first)"
+                }
+                _ => continue,
+            };
+            out.push(RuleError {
+                rule: meta.id.clone(),
+                file: meta.file.clone(),
+                stage: Stage::Lint,
+                line: call.line,
+                column: call.column,
+                message: format!(
+                    "{}规则不能调用 {name}() / {name}() in a {} rule: {why}; when reached it fails the rule and none of its results count",
+                    kind_zh(meta.kind),
+                    meta.kind.as_str(),
+                    name = call.name,
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// A rule kind as branch staff name it.
+fn kind_zh(kind: RuleKind) -> &'static str {
+    match kind {
+        RuleKind::Signal => "信号",
+        RuleKind::Route => "分流",
+        RuleKind::CrossSell => "交叉销售",
+        RuleKind::UpSell => "提升销售",
+        RuleKind::Referral => "转介",
+    }
 }
 
 /// Why a trigger cannot match, if it cannot: its value is not in the pack's

@@ -29,6 +29,7 @@ pub use limits::{default_limits, Limits};
 
 use self::api::{ApiContext, Cust, GradeProposal, NoteProposal, Params, ScreenProposal, SignalProposal};
 pub(crate) use self::api::{Proposal, RouteProposal};
+pub(crate) use self::rhai_ast::Call;
 use self::budget::{Budget, Stop};
 use self::facts::{Bits, TriggerIndex};
 use crate::error::{line_col, Error, RuleError, Stage};
@@ -209,6 +210,14 @@ impl Engine {
     /// Rules that did not compile, with their positions.
     pub fn problems(&self) -> &[RuleError] {
         &self.problems
+    }
+
+    /// Each compiled rule's named calls in source order, with the functions
+    /// it defines itself: lint reads what a rule calls without rhai's tree.
+    pub(crate) fn rule_calls(&self) -> impl Iterator<Item = (&RuleMeta, Vec<Call>, Vec<(String, usize)>)> {
+        self.rules
+            .iter()
+            .map(|r| (&r.meta, rhai_ast::calls(&r.ast), rhai_ast::own_functions(&r.ast)))
     }
 
     /// Every rule whose header could be read, compiled or not, in id order.
