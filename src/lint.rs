@@ -127,6 +127,11 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
     }
     out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     let products_text = source.files.get("products.json").map_or("", String::as_str);
+    // File order, for positions inside each product (the engine loaded it, so it parses).
+    let in_file: Vec<String> = crate::pack::parse_products("products.json", products_text)
+        .map(|ps| ps.into_iter().map(|p| p.id).collect())
+        .unwrap_or_default();
+    let needs: Option<&Vec<String>> = engine.manifest().vocabulary.get("need");
     for p in catalogue.values() {
         // The product's own line: where its id is written.
         let (line, column) = products_text.find(&format!("\"{}\"", p.id)).map_or((0, 0), |at| {
@@ -134,7 +139,7 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
             let start = products_text[..at].rfind('\n').map_or(0, |i| i + 1);
             (line, products_text[start..at].chars().count() + 1)
         });
-        let mut problem = |message: String| {
+        let mut problem = |(line, column): (usize, usize), message: String| {
             out.push(RuleError {
                 rule: p.id.clone(),
                 file: "products.json".into(),
@@ -145,10 +150,33 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
             })
         };
         if let Some(phrase) = phrases.find(&[&p.pitch_zh, &p.pitch_en, &p.zh, &p.en]) {
-            problem(format!("{phrase:?} is a forbidden phrase (policy.forbidden_phrases)"));
+            problem(
+                (line, column),
+                format!("{phrase:?} is a forbidden phrase (policy.forbidden_phrases)"),
+            );
         }
         for role in p.sold_by.iter().filter(|r| !ROLES.contains(&r.as_str())) {
-            problem(format!("sold_by {role:?} is not a role ({})", ROLES.join(", ")));
+            problem(
+                (line, column),
+                format!("sold_by {role:?} is not a role ({})", ROLES.join(", ")),
+            );
+        }
+        // A misspelt need is never met by this product: the customer's
+        // stated need would be reported unmet although the product is pitched.
+        for need in p.serves.iter().filter(|n| needs.is_some_and(|v| !v.contains(n))) {
+            let hint = needs
+                .and_then(|v| nearest(need, v.iter().map(String::as_str)))
+                .map_or(String::new(), |near| format!(": did you mean {near:?}?"));
+            let at = in_file
+                .iter()
+                .position(|id| *id == p.id)
+                .map(|i| value_position(products_text, i, "serves", need))
+                .filter(|(l, _)| *l > 0)
+                .unwrap_or((line, column));
+            problem(
+                at,
+                format!("serves {need:?}: not a need in pack.json vocabulary.need{hint}"),
+            );
         }
     }
     out
@@ -207,20 +235,69 @@ fn kind_zh(kind: RuleKind) -> &'static str {
 /// `vocabulary` (or, for holdings, not a catalogue product or family).
 fn trigger_problem(engine: &Engine, trigger: &str) -> Option<String> {
     let (kind, value) = trigger.split_once(':')?;
-    let known = match kind {
-        "kind" => ["individual", "corporate"].contains(&value),
+    let words: Vec<&str> = match kind {
+        "kind" => vec!["individual", "corporate"],
         "holding" => engine
             .catalogue()
             .keys()
-            .any(|id| id == value || id.split_once('.').is_some_and(|(family, _)| family == value)),
-        _ => match engine.manifest().vocabulary.get(kind) {
-            Some(words) => words.iter().any(|w| w == value),
-            None => return None,
-        },
+            .flat_map(|id| {
+                [
+                    id.as_str(),
+                    id.split_once('.').map_or(id.as_str(), |(family, _)| family),
+                ]
+            })
+            .collect(),
+        _ => engine
+            .manifest()
+            .vocabulary
+            .get(kind)?
+            .iter()
+            .map(String::as_str)
+            .collect(),
     };
-    (!known).then(|| {
-        format!("trigger {trigger:?}: {value:?} is not in pack.json vocabulary.{kind}; a typo here means the rule never runs")
-    })
+    if words.contains(&value) {
+        return None;
+    }
+    let hint = nearest(value, words).map_or(String::new(), |near| format!(" (did you mean {near:?}?)"));
+    Some(format!(
+        "trigger {trigger:?}: {value:?} is not in pack.json vocabulary.{kind}{hint}; a typo here means the rule never runs"
+    ))
+}
+
+/// The closest of `words` to a misspelt `word`, as helpers' did-you-mean judges near.
+fn nearest<'a>(word: &str, words: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    words
+        .into_iter()
+        .map(|w| (crate::eval::helpers::edit_distance(word, w), w))
+        .filter(|(d, w)| *d <= 2.max(w.len() / 4) && *d < word.len().max(1))
+        .min()
+        .map(|(_, w)| w)
+}
+
+/// Where the string `value` is written in the `key` array of the
+/// `index`-th product of products.json; else where `key` is; (0, 0) when neither is found.
+fn value_position(text: &str, index: usize, key: &str, value: &str) -> (usize, usize) {
+    let (line, column) = crate::pack::locate(text, &format!("[{index}].{key}"));
+    if line == 0 {
+        return (0, 0);
+    }
+    let line_start: usize = text.split_inclusive('\n').take(line - 1).map(str::len).sum();
+    let key_at = text[line_start..]
+        .char_indices()
+        .nth(column - 1)
+        .map_or(line_start, |(i, _)| line_start + i);
+    let end = text[key_at..].find(']').map_or(text.len(), |e| key_at + e);
+    match text[key_at..end].find(&format!("\"{value}\"")) {
+        Some(i) => {
+            let at = key_at + i;
+            let start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+            (
+                text[..at].matches('\n').count() + 1,
+                text[start..at].chars().count() + 2,
+            )
+        }
+        None => (line, column),
+    }
 }
 
 /// The line without a `//` comment (outside strings).

@@ -191,7 +191,9 @@ fn check_flags_a_misspelt_trigger_that_would_make_a_rule_never_run() {
     let out = nextbest(&["check", "--rules", dir.path()], None);
     let err = text(&out.stderr);
     assert!(
-        err.contains("zz_trigger.rhai:5:1: [zz_trigger] trigger \"txn:cash_withdrawl\""),
+        err.contains(
+            "zz_trigger.rhai:5:1: [zz_trigger] trigger \"txn:cash_withdrawl\": \"cash_withdrawl\" is not in pack.json vocabulary.txn (did you mean \"cash_withdrawal\"?)"
+        ),
         "{err}"
     );
     assert!(

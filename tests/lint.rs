@@ -51,23 +51,54 @@ fn a_missing_semicolon_points_at_the_end_of_the_line_that_lacks_it() {
 fn a_misspelt_helper_is_refused_at_load_with_its_position_and_a_did_you_mean() {
     // Not a lint of its own: the whitelist refuses it when the pack loads,
     // and check reports what loading found.
-    let src = rule("cross_sell", "let amount = yaun(c.aum);\nsuggest(\"wm.product\", amount, \"b\")");
+    let src = rule(
+        "cross_sell",
+        "let amount = yaun(c.aum);\nsuggest(\"wm.product\", amount, \"b\")",
+    );
     let problems = check(&[("zz_yaun.rhai", &src)], "zz_yaun");
     assert_eq!(problems.len(), 1, "{problems:#?}");
     let p = &problems[0];
     assert_eq!(p.stage, Stage::Compile, "{p:?}");
     assert_eq!((p.line, p.column), (5, 14), "{p:?}");
-    assert!(p.message.contains("yaun()") && p.message.contains("did you mean yuan()?"), "{p:?}");
+    assert!(
+        p.message.contains("yaun()") && p.message.contains("did you mean yuan()?"),
+        "{p:?}"
+    );
 }
 
 #[test]
 fn a_result_the_rule_kind_may_not_return_is_flagged_where_it_is_called() {
     let cases = [
-        ("cross_sell", "if c.waiting {\n    route(\"vip_area\", \"贵宾\", \"VIP\")\n}", "route", "交叉销售规则不能调用 route() / route() in a cross_sell rule: only route rules choose a route"),
-        ("up_sell", "if c.waiting {\n    route(\"vip_area\", \"贵宾\", \"VIP\")\n}", "route", "提升销售规则不能调用 route() / route() in a up_sell rule"),
-        ("referral", "if c.waiting {\n    route(\"vip_area\", \"贵宾\", \"VIP\")\n}", "route", "转介规则不能调用 route()"),
-        ("route", "if c.waiting {\n    suggest(\"wm.product\", \"a\", \"b\")\n}", "suggest", "分流规则不能调用 suggest() / suggest() in a route rule"),
-        ("cross_sell", "if c.waiting {\n    high_value(\"x\", \"a\", \"b\")\n}", "high_value", "交叉销售规则不能调用 high_value()"),
+        (
+            "cross_sell",
+            "if c.waiting {\n    route(\"vip_area\", \"贵宾\", \"VIP\")\n}",
+            "route",
+            "交叉销售规则不能调用 route() / route() in a cross_sell rule: only route rules choose a route",
+        ),
+        (
+            "up_sell",
+            "if c.waiting {\n    route(\"vip_area\", \"贵宾\", \"VIP\")\n}",
+            "route",
+            "提升销售规则不能调用 route() / route() in a up_sell rule",
+        ),
+        (
+            "referral",
+            "if c.waiting {\n    route(\"vip_area\", \"贵宾\", \"VIP\")\n}",
+            "route",
+            "转介规则不能调用 route()",
+        ),
+        (
+            "route",
+            "if c.waiting {\n    suggest(\"wm.product\", \"a\", \"b\")\n}",
+            "suggest",
+            "分流规则不能调用 suggest() / suggest() in a route rule",
+        ),
+        (
+            "cross_sell",
+            "if c.waiting {\n    high_value(\"x\", \"a\", \"b\")\n}",
+            "high_value",
+            "交叉销售规则不能调用 high_value()",
+        ),
     ];
     for (kind, body, name, message) in cases {
         let id = format!("zz_{kind}_{name}");
@@ -81,7 +112,10 @@ fn a_result_the_rule_kind_may_not_return_is_flagged_where_it_is_called() {
     // Each kind's own result, and note() anywhere, are fine.
     for (kind, body) in [
         ("route", "route(\"vip_area\", \"贵宾\", \"VIP\")"),
-        ("cross_sell", "[suggest(\"wm.product\", \"a\", \"b\"), note(\"提示\", \"hint\")]"),
+        (
+            "cross_sell",
+            "[suggest(\"wm.product\", \"a\", \"b\"), note(\"提示\", \"hint\")]",
+        ),
         ("signal", "high_value(\"x\", \"a\", \"b\")"),
     ] {
         let problems = check(&[("zz_ok.rhai", rule(kind, body).as_str())], "zz_ok");
@@ -101,7 +135,11 @@ fn the_flagged_result_is_what_fails_the_rule_at_run_time() {
             &Default::default(),
         )
         .expect("evaluates");
-    let e = out.errors.iter().find(|e| e.rule == "zz_route").expect("the rule failed");
+    let e = out
+        .errors
+        .iter()
+        .find(|e| e.rule == "zz_route")
+        .expect("the rule failed");
     assert_eq!((e.stage, e.line), (Stage::Run, 5), "{e:?}");
     assert!(e.message.contains("route() belongs in a route rule"), "{e:?}");
     assert_ne!(out.route.rule.as_deref(), Some("zz_route"));

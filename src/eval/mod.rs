@@ -29,9 +29,9 @@ pub use limits::{default_limits, Limits};
 
 use self::api::{ApiContext, Cust, GradeProposal, NoteProposal, Params, ScreenProposal, SignalProposal};
 pub(crate) use self::api::{Proposal, RouteProposal};
-pub(crate) use self::rhai_ast::Call;
 use self::budget::{Budget, Stop};
 use self::facts::{Bits, TriggerIndex};
+pub(crate) use self::rhai_ast::Call;
 use crate::error::{line_col, Error, RuleError, Stage};
 use crate::explain::{Evaluation, Grade, HighValue, Note, RuleStatus, Screen, Signal, TraceEntry};
 use crate::pack::{self, Budgets, Manifest, PackSource, Product, RuleKind, RuleMeta};
