@@ -200,6 +200,8 @@ fn misplaced_results(engine: &Engine) -> Vec<RuleError> {
                 "high_value" if meta.kind != RuleKind::Signal => {
                     "only signal rules raise high-value signals (they run first)"
                 }
+                "screen" if meta.kind != RuleKind::Screen => "only screen rules decide a screening test",
+                "grade" if meta.kind != RuleKind::Grade => "only grade rules give the prospect grade",
                 _ => continue,
             };
             out.push(RuleError {
@@ -224,6 +226,8 @@ fn misplaced_results(engine: &Engine) -> Vec<RuleError> {
 fn kind_zh(kind: RuleKind) -> &'static str {
     match kind {
         RuleKind::Signal => "信号",
+        RuleKind::Screen => "筛选",
+        RuleKind::Grade => "等级",
         RuleKind::Route => "分流",
         RuleKind::CrossSell => "交叉销售",
         RuleKind::UpSell => "提升销售",

@@ -99,6 +99,18 @@ fn a_result_the_rule_kind_may_not_return_is_flagged_where_it_is_called() {
             "high_value",
             "交叉销售规则不能调用 high_value()",
         ),
+        (
+            "route",
+            "if c.waiting {\n    screen(\"x\", true, \"a\", \"b\")\n}",
+            "screen",
+            "分流规则不能调用 screen() / screen() in a route rule",
+        ),
+        (
+            "signal",
+            "if c.waiting {\n    grade(\"A\", \"a\", \"b\")\n}",
+            "grade",
+            "信号规则不能调用 grade() / grade() in a signal rule",
+        ),
     ];
     for (kind, body, name, message) in cases {
         let id = format!("zz_{kind}_{name}");
@@ -117,6 +129,7 @@ fn a_result_the_rule_kind_may_not_return_is_flagged_where_it_is_called() {
             "[suggest(\"wm.product\", \"a\", \"b\"), note(\"提示\", \"hint\")]",
         ),
         ("signal", "high_value(\"x\", \"a\", \"b\")"),
+        ("grade", "if c.grade == \"\" { grade(\"A\", \"a\", \"b\") }"),
     ] {
         let problems = check(&[("zz_ok.rhai", rule(kind, body).as_str())], "zz_ok");
         assert!(problems.is_empty(), "{kind}: {problems:#?}");
