@@ -321,6 +321,16 @@ pub(crate) fn strip_comment(line: &str) -> &str {
 /// The string literal that is the first argument of each `call` on the line,
 /// with its 1-based column (in characters).
 fn string_args<'a>(code: &'a str, call: &str) -> Vec<(usize, &'a str)> {
+    first_args(code, call)
+        .into_iter()
+        .filter_map(|(col, arg)| Some((col, arg?)))
+        .collect()
+}
+
+/// Each `call` on the line with its first argument when that is a string
+/// literal (`None` when it is anything else: a variable, an expression, or
+/// on the next line), with the 1-based column (in characters) after the `(`.
+pub(crate) fn first_args<'a>(code: &'a str, call: &str) -> Vec<(usize, Option<&'a str>)> {
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(i) = code[from..].find(call) {
@@ -331,12 +341,11 @@ fn string_args<'a>(code: &'a str, call: &str) -> Vec<(usize, &'a str)> {
             continue;
         }
         let rest = code[from..].trim_start();
-        if let Some(lit) = rest.strip_prefix('"') {
-            if let Some(end) = lit.find('"') {
-                let start = code.len() - rest.len() + 1;
-                out.push((code[..start].chars().count() + 1, &lit[..end]));
-            }
-        }
+        let literal = rest
+            .strip_prefix('"')
+            .and_then(|lit| lit.find('"').map(|end| &lit[..end]));
+        let start = code.len() - rest.len() + usize::from(literal.is_some());
+        out.push((code[..start].chars().count() + 1, literal));
     }
     out
 }
