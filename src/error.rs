@@ -80,3 +80,33 @@ impl std::fmt::Display for RuleError {
 pub(crate) fn line_col(pos: rhai::Position) -> (usize, usize) {
     (pos.line().unwrap_or(0), pos.position().unwrap_or(0))
 }
+
+/// Where a compile error is shown. rhai notices a missing `;` only at the
+/// next statement, usually the start of the next line; the author left it
+/// off the end of the previous line of code, so the error points there
+/// (just after its last character, comments and blank lines passed over).
+pub(crate) fn parse_error_at(e: &rhai::ParseError, text: &str) -> (usize, usize) {
+    let (line, column) = line_col(e.position());
+    if !matches!(e.err_type(), rhai::ParseErrorType::MissingToken(t, _) if t == ";") {
+        return (line, column);
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(here) = line.checked_sub(1).and_then(|i| lines.get(i)) else {
+        return (line, column);
+    };
+    // Only when rhai stopped at a line's first token: `let a = 1 let b = 2`
+    // is missing its `;` where rhai says.
+    let first_token = here.chars().take_while(|c| c.is_whitespace()).count() + 1;
+    if column > first_token {
+        return (line, column);
+    }
+    lines[..line - 1]
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(i, l)| {
+            let code = crate::lint::strip_comment(l).trim_end();
+            (!code.trim_start().is_empty()).then(|| (i + 1, code.chars().count() + 1))
+        })
+        .unwrap_or((line, column))
+}

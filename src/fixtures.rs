@@ -33,11 +33,21 @@
 //! A case may name the seed section it comes from (`"seed": "004 二(一)2"`),
 //! so a reviewer can read the source beside the behaviour it pins.
 //! `errors` lists the rules expected to fail; absent, any rule error fails the case.
+//!
+//! A rule that does not compile is left out and reported once (it is in
+//! [`Engine::problems`]); it fails only the cases that expect something of
+//! it: that name it, or expect a route, product, signal, screening test,
+//! grade or note its source writes. The other cases still say whether the rest of the pack is right.
+//! A rule that fails at run time fails the cases it failed on, with its error.
+//!
+//! The report also lists the rules that fired in no case: the pack's guide
+//! promises every rule fires in at least one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::RuleError;
 use crate::eval::{Engine, Options};
 use crate::explain::{Evaluation, RuleStatus};
 use crate::pack::{parse_json, PackSource};
@@ -124,10 +134,15 @@ pub struct FixtureReport {
     pub passed: usize,
     pub failed: usize,
     pub cases: Vec<CaseResult>,
+    /// Rules that compile but fired in no case, in id order. A warning:
+    /// `nextbest test --require-coverage` fails the run on it.
+    pub unfired: Vec<String>,
 }
 
 /// Runs every fixture of `source` against `engine` (compiled from it).
 pub fn run_fixtures(engine: &Engine, source: &PackSource) -> FixtureReport {
+    let broken = broken_rules(engine, source);
+    let mut fired: BTreeSet<String> = BTreeSet::new();
     let mut cases = Vec::new();
     for (file, why) in &source.unreadable {
         cases.push(CaseResult {
@@ -151,7 +166,7 @@ pub fn run_fixtures(engine: &Engine, source: &PackSource) -> FixtureReport {
             }
         };
         for case in parsed.cases {
-            let failures = run_case(engine, &case);
+            let failures = run_case(engine, &broken, &case, &mut fired);
             cases.push(CaseResult {
                 file: file.to_owned(),
                 name: case.name,
@@ -161,14 +176,156 @@ pub fn run_fixtures(engine: &Engine, source: &PackSource) -> FixtureReport {
         }
     }
     let passed = cases.iter().filter(|c| c.passed).count();
+    // A broken rule is reported as broken, not again as unfired.
+    let unfired = engine
+        .rules()
+        .iter()
+        .map(|r| r.id.clone())
+        .filter(|id| !fired.contains(id) && !broken.iter().any(|b| b.id == id))
+        .collect();
     FixtureReport {
         passed,
         failed: cases.len() - passed,
         cases,
+        unfired,
     }
 }
 
-fn run_case(engine: &Engine, case: &Case) -> Vec<String> {
+/// A rule that does not compile, and what its source says it would return:
+/// products, destinations and signals named by a literal first argument.
+struct Broken<'a> {
+    id: &'a str,
+    /// Its first problem, where `nextbest test` points.
+    error: &'a RuleError,
+    products: Names<'a>,
+    routes: Names<'a>,
+    signals: Names<'a>,
+    screens: Names<'a>,
+    grades: Names<'a>,
+    notes: bool,
+}
+
+/// The literal first arguments of one builder's calls; `any` when a call's
+/// argument is not a literal, so it could be anything.
+#[derive(Default)]
+struct Names<'a> {
+    named: Vec<&'a str>,
+    any: bool,
+}
+
+impl Names<'_> {
+    fn covers(&self, x: &str) -> bool {
+        self.any || self.named.contains(&x)
+    }
+
+    fn is_empty(&self) -> bool {
+        !self.any && self.named.is_empty()
+    }
+}
+
+/// The pack's rules that did not compile (each once), read from their text.
+fn broken_rules<'a>(engine: &'a Engine, source: &'a PackSource) -> Vec<Broken<'a>> {
+    let mut out: Vec<Broken<'a>> = Vec::new();
+    for error in engine.problems() {
+        if out.iter().any(|b| b.id == error.rule) {
+            continue;
+        }
+        let text = source.rules().find(|(id, ..)| *id == error.rule).map_or("", |r| r.2);
+        let mut b = Broken {
+            id: &error.rule,
+            error,
+            products: Names::default(),
+            routes: Names::default(),
+            signals: Names::default(),
+            screens: Names::default(),
+            grades: Names::default(),
+            notes: false,
+        };
+        for line in text.lines() {
+            let code = crate::lint::strip_comment(line);
+            for (call, names) in [
+                ("suggest(", &mut b.products),
+                ("route(", &mut b.routes),
+                ("high_value(", &mut b.signals),
+                ("screen(", &mut b.screens),
+                ("grade(", &mut b.grades),
+            ] {
+                for (_, arg) in crate::lint::first_args(code, call) {
+                    match arg {
+                        Some(name) => names.named.push(name),
+                        None => names.any = true,
+                    }
+                }
+            }
+            b.notes |= !crate::lint::first_args(code, "note(").is_empty();
+        }
+        out.push(b);
+    }
+    out
+}
+
+/// What `x` expects of a rule that was left out, in words; empty when nothing.
+fn expected_of(engine: &Engine, b: &Broken<'_>, x: &Expect) -> Vec<String> {
+    let mut why = Vec::new();
+    let named = |ids: &[String]| ids.iter().any(|r| r == b.id);
+    if named(&x.fired) {
+        why.push("fired".to_owned());
+    }
+    if named(&x.not_fired) {
+        why.push("not_fired".to_owned());
+    }
+    if let Some(route) = x.route.as_ref().filter(|r| b.routes.covers(r)) {
+        why.push(format!("route {route}"));
+    }
+    if x.then.is_some() && !b.routes.is_empty() {
+        why.push("then".to_owned());
+    }
+    let products = x
+        .top
+        .iter()
+        .map(|p| ("top", p))
+        .chain(x.suggests.iter().map(|p| ("suggests", p)))
+        .chain(x.not_suggested.iter().map(|p| ("not_suggested", p)))
+        .chain(x.suppressed.keys().map(|p| ("suppressed", p)))
+        .chain(x.substituted.values().map(|p| ("substituted", p)))
+        .chain(x.disclosed.iter().map(|p| ("disclosed", p)));
+    for (field, p) in products.filter(|(_, p)| b.products.covers(p)) {
+        why.push(format!("{field} {p}"));
+    }
+    for s in x.signals.iter().filter(|s| b.signals.covers(s)) {
+        why.push(format!("signals {s}"));
+    }
+    if x.high_value.is_some() && !b.signals.is_empty() {
+        why.push("high_value".to_owned());
+    }
+    for test in x.screens.keys().filter(|t| b.screens.covers(t)) {
+        why.push(format!("screens {test}"));
+    }
+    if let Some(grade) = x.grade.as_ref().filter(|_| !b.grades.is_empty()) {
+        why.push(format!("grade {grade:?}"));
+    }
+    if x.notes.is_some() && b.notes {
+        why.push("notes".to_owned());
+    }
+    // A need the rule's product would have met stays unmet without it.
+    if let Some(needs) = &x.unmet_needs {
+        let served = |need: &String| {
+            b.products.any
+                || b.products.named.iter().any(|p| {
+                    engine
+                        .catalogue()
+                        .get(*p)
+                        .is_some_and(|prod| prod.serves.contains(need))
+                })
+        };
+        if needs.iter().any(served) {
+            why.push("unmet_needs".to_owned());
+        }
+    }
+    why
+}
+
+fn run_case(engine: &Engine, broken: &[Broken<'_>], case: &Case, fired: &mut BTreeSet<String>) -> Vec<String> {
     let mut options = Options::default();
     if let Some(ch) = &case.channel {
         options.channel = ch.clone();
@@ -184,8 +341,27 @@ fn run_case(engine: &Engine, case: &Case) -> Vec<String> {
         Err(e) => return vec![format!("customer: {e}")],
     };
     let mut failures = unknown_ids(engine, &case.expect);
+    for b in broken {
+        let why = expected_of(engine, b, &case.expect);
+        if !why.is_empty() {
+            failures.push(format!(
+                "expects {} of rule {}, which does not compile and was left out: {}",
+                why.join(", "),
+                b.id,
+                b.error
+            ));
+        }
+    }
     match engine.evaluate(customer, &options) {
-        Ok(out) => failures.extend(check(&case.expect, &out)),
+        Ok(out) => {
+            fired.extend(
+                out.trace
+                    .iter()
+                    .filter(|t| t.status == RuleStatus::Fired)
+                    .map(|t| t.rule.to_string()),
+            );
+            failures.extend(check(engine, &case.expect, &out));
+        }
         Err(e) => failures.push(format!("evaluation failed: {e}")),
     }
     failures
@@ -193,7 +369,13 @@ fn run_case(engine: &Engine, case: &Case) -> Vec<String> {
 
 /// A misspelt id would make "must not" expectations pass vacuously.
 fn unknown_ids(engine: &Engine, x: &Expect) -> Vec<String> {
-    let rules: Vec<&str> = engine.rules().iter().map(|r| r.id.as_str()).collect();
+    // A rule whose header is broken is still a rule of this pack.
+    let rules: Vec<&str> = engine
+        .rules()
+        .iter()
+        .map(|r| r.id.as_str())
+        .chain(engine.problems().iter().map(|p| p.rule.as_str()))
+        .collect();
     let catalogue = engine.catalogue();
     let mut f = Vec::new();
     let rule_lists = [("fired", &x.fired), ("not_fired", &x.not_fired)];
@@ -222,7 +404,7 @@ fn unknown_ids(engine: &Engine, x: &Expect) -> Vec<String> {
     f
 }
 
-fn check(x: &Expect, out: &Evaluation) -> Vec<String> {
+fn check(engine: &Engine, x: &Expect, out: &Evaluation) -> Vec<String> {
     let mut f = Vec::new();
     let products: Vec<&str> = out.suggestions.iter().map(|s| s.product.as_str()).collect();
     if let Some(route) = &x.route {
@@ -272,8 +454,12 @@ fn check(x: &Expect, out: &Evaluation) -> Vec<String> {
     }
     let status = |id: &str| out.trace.iter().find(|t| &*t.rule == id).map(|t| t.status);
     for r in &x.fired {
-        if status(r) != Some(RuleStatus::Fired) {
-            f.push(format!("fired: expected {r} to fire, it was {:?}", status(r)));
+        match (status(r), out.errors.iter().find(|e| &e.rule == r)) {
+            (Some(RuleStatus::Fired), _) => {}
+            // A broken rule has no trace line; the case already says why.
+            (None, Some(e)) if engine.problems().contains(e) => {}
+            (_, Some(e)) => f.push(format!("fired: expected {r} to fire, it failed: {e}")),
+            (s, None) => f.push(format!("fired: expected {r} to fire, it was {s:?}")),
         }
     }
     for r in &x.not_fired {
@@ -363,15 +549,31 @@ fn check(x: &Expect, out: &Evaluation) -> Vec<String> {
             }
         }
     }
-    let failed: Vec<&str> = out.errors.iter().map(|e| e.rule.as_str()).collect();
+    // Rules that do not compile are reported once, not in every case:
+    // only a case that lists one in `errors` sees it here.
+    let expected = x.errors.as_deref().unwrap_or_default();
+    let errors: Vec<&RuleError> = out
+        .errors
+        .iter()
+        .filter(|e| !engine.problems().contains(e) || expected.contains(&e.rule))
+        .collect();
+    let mut failed: Vec<&str> = Vec::new();
+    for e in &errors {
+        if !failed.contains(&e.rule.as_str()) {
+            failed.push(&e.rule);
+        }
+    }
     match &x.errors {
-        None if !out.errors.is_empty() => {
-            for e in &out.errors {
+        None if !errors.is_empty() => {
+            for e in &errors {
                 f.push(format!("rule error: {e}"));
             }
         }
         Some(expected) if expected.iter().map(String::as_str).ne(failed.iter().copied()) => {
             f.push(format!("errors: expected {expected:?}, got {failed:?}"));
+            for e in errors.iter().filter(|e| !expected.contains(&e.rule)) {
+                f.push(format!("rule error: {e}"));
+            }
         }
         _ => {}
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use crate::error::{RuleError, Stage};
 use crate::eval::Engine;
-use crate::pack::PackSource;
+use crate::pack::{PackSource, RuleKind};
 
 /// Roles a product can be sold by.
 const ROLES: &[&str] = &["teller", "vip_teller", "lobby", "psm", "cm", "private_banking"];
@@ -100,6 +100,7 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
             }
         }
     }
+    out.extend(misplaced_results(engine));
     // Pack texts staff read as written: destinations, the default route and
     // rule headers are held to the same wording policy as rule output.
     let manifest_text = source.files.get("pack.json").map_or("", String::as_str);
@@ -126,6 +127,11 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
     }
     out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     let products_text = source.files.get("products.json").map_or("", String::as_str);
+    // File order, for positions inside each product (the engine loaded it, so it parses).
+    let in_file: Vec<String> = crate::pack::parse_products("products.json", products_text)
+        .map(|ps| ps.into_iter().map(|p| p.id).collect())
+        .unwrap_or_default();
+    let needs: Option<&Vec<String>> = engine.manifest().vocabulary.get("need");
     for p in catalogue.values() {
         // The product's own line: where its id is written.
         let (line, column) = products_text.find(&format!("\"{}\"", p.id)).map_or((0, 0), |at| {
@@ -133,7 +139,7 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
             let start = products_text[..at].rfind('\n').map_or(0, |i| i + 1);
             (line, products_text[start..at].chars().count() + 1)
         });
-        let mut problem = |message: String| {
+        let mut problem = |(line, column): (usize, usize), message: String| {
             out.push(RuleError {
                 rule: p.id.clone(),
                 file: "products.json".into(),
@@ -144,37 +150,162 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
             })
         };
         if let Some(phrase) = phrases.find(&[&p.pitch_zh, &p.pitch_en, &p.zh, &p.en]) {
-            problem(format!("{phrase:?} is a forbidden phrase (policy.forbidden_phrases)"));
+            problem(
+                (line, column),
+                format!("{phrase:?} is a forbidden phrase (policy.forbidden_phrases)"),
+            );
         }
         for role in p.sold_by.iter().filter(|r| !ROLES.contains(&r.as_str())) {
-            problem(format!("sold_by {role:?} is not a role ({})", ROLES.join(", ")));
+            problem(
+                (line, column),
+                format!("sold_by {role:?} is not a role ({})", ROLES.join(", ")),
+            );
+        }
+        // A misspelt need is never met by this product: the customer's
+        // stated need would be reported unmet although the product is pitched.
+        for need in p.serves.iter().filter(|n| needs.is_some_and(|v| !v.contains(n))) {
+            let hint = needs
+                .and_then(|v| nearest(need, v.iter().map(String::as_str)))
+                .map_or(String::new(), |near| format!(": did you mean {near:?}?"));
+            let at = in_file
+                .iter()
+                .position(|id| *id == p.id)
+                .map(|i| value_position(products_text, i, "serves", need))
+                .filter(|(l, _)| *l > 0)
+                .unwrap_or((line, column));
+            problem(
+                at,
+                format!("serves {need:?}: not a need in pack.json vocabulary.need{hint}"),
+            );
         }
     }
     out
+}
+
+/// Result builders called in a rule of a kind that may not return them.
+/// At run time such a call fails the rule when it is reached (api.rs checks
+/// the running rule's kind), so none of its results count; check says so
+/// before any customer reaches that line.
+fn misplaced_results(engine: &Engine) -> Vec<RuleError> {
+    let mut out = Vec::new();
+    for (meta, calls, own) in engine.rule_calls() {
+        for call in calls.iter().filter(|c| !c.pointer) {
+            // A rule's own function of that name and arity is called instead of the helper.
+            if !call.method && own.iter().any(|(n, a)| *n == call.name && *a == call.args) {
+                continue;
+            }
+            let why = match call.name.as_str() {
+                "route" if meta.kind != RuleKind::Route => "only route rules choose a route",
+                "suggest" if !meta.kind.suggests() => "only cross_sell, up_sell and referral rules propose products",
+                "high_value" if meta.kind != RuleKind::Signal => {
+                    "only signal rules raise high-value signals (they run first)"
+                }
+                "screen" if meta.kind != RuleKind::Screen => "only screen rules decide a screening test",
+                "grade" if meta.kind != RuleKind::Grade => "only grade rules give the prospect grade",
+                _ => continue,
+            };
+            out.push(RuleError {
+                rule: meta.id.clone(),
+                file: meta.file.clone(),
+                stage: Stage::Lint,
+                line: call.line,
+                column: call.column,
+                message: format!(
+                    "{}规则不能调用 {name}() / {name}() in a {} rule: {why}; when reached it fails the rule and none of its results count",
+                    kind_zh(meta.kind),
+                    meta.kind.as_str(),
+                    name = call.name,
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// A rule kind as branch staff name it.
+fn kind_zh(kind: RuleKind) -> &'static str {
+    match kind {
+        RuleKind::Signal => "信号",
+        RuleKind::Screen => "筛选",
+        RuleKind::Grade => "等级",
+        RuleKind::Route => "分流",
+        RuleKind::CrossSell => "交叉销售",
+        RuleKind::UpSell => "提升销售",
+        RuleKind::Referral => "转介",
+    }
 }
 
 /// Why a trigger cannot match, if it cannot: its value is not in the pack's
 /// `vocabulary` (or, for holdings, not a catalogue product or family).
 fn trigger_problem(engine: &Engine, trigger: &str) -> Option<String> {
     let (kind, value) = trigger.split_once(':')?;
-    let known = match kind {
-        "kind" => ["individual", "corporate"].contains(&value),
+    let words: Vec<&str> = match kind {
+        "kind" => vec!["individual", "corporate"],
         "holding" => engine
             .catalogue()
             .keys()
-            .any(|id| id == value || id.split_once('.').is_some_and(|(family, _)| family == value)),
-        _ => match engine.manifest().vocabulary.get(kind) {
-            Some(words) => words.iter().any(|w| w == value),
-            None => return None,
-        },
+            .flat_map(|id| {
+                [
+                    id.as_str(),
+                    id.split_once('.').map_or(id.as_str(), |(family, _)| family),
+                ]
+            })
+            .collect(),
+        _ => engine
+            .manifest()
+            .vocabulary
+            .get(kind)?
+            .iter()
+            .map(String::as_str)
+            .collect(),
     };
-    (!known).then(|| {
-        format!("trigger {trigger:?}: {value:?} is not in pack.json vocabulary.{kind}; a typo here means the rule never runs")
-    })
+    if words.contains(&value) {
+        return None;
+    }
+    let hint = nearest(value, words).map_or(String::new(), |near| format!(" (did you mean {near:?}?)"));
+    Some(format!(
+        "trigger {trigger:?}: {value:?} is not in pack.json vocabulary.{kind}{hint}; a typo here means the rule never runs"
+    ))
+}
+
+/// The closest of `words` to a misspelt `word`, as helpers' did-you-mean judges near.
+fn nearest<'a>(word: &str, words: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    words
+        .into_iter()
+        .map(|w| (crate::eval::helpers::edit_distance(word, w), w))
+        .filter(|(d, w)| *d <= 2.max(w.len() / 4) && *d < word.len().max(1))
+        .min()
+        .map(|(_, w)| w)
+}
+
+/// Where the string `value` is written in the `key` array of the
+/// `index`-th product of products.json; else where `key` is; (0, 0) when neither is found.
+fn value_position(text: &str, index: usize, key: &str, value: &str) -> (usize, usize) {
+    let (line, column) = crate::pack::locate(text, &format!("[{index}].{key}"));
+    if line == 0 {
+        return (0, 0);
+    }
+    let line_start: usize = text.split_inclusive('\n').take(line - 1).map(str::len).sum();
+    let key_at = text[line_start..]
+        .char_indices()
+        .nth(column - 1)
+        .map_or(line_start, |(i, _)| line_start + i);
+    let end = text[key_at..].find(']').map_or(text.len(), |e| key_at + e);
+    match text[key_at..end].find(&format!("\"{value}\"")) {
+        Some(i) => {
+            let at = key_at + i;
+            let start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+            (
+                text[..at].matches('\n').count() + 1,
+                text[start..at].chars().count() + 2,
+            )
+        }
+        None => (line, column),
+    }
 }
 
 /// The line without a `//` comment (outside strings).
-fn strip_comment(line: &str) -> &str {
+pub(crate) fn strip_comment(line: &str) -> &str {
     let mut in_str = false;
     let bytes = line.as_bytes();
     for (i, &b) in bytes.iter().enumerate() {
@@ -190,6 +321,16 @@ fn strip_comment(line: &str) -> &str {
 /// The string literal that is the first argument of each `call` on the line,
 /// with its 1-based column (in characters).
 fn string_args<'a>(code: &'a str, call: &str) -> Vec<(usize, &'a str)> {
+    first_args(code, call)
+        .into_iter()
+        .filter_map(|(col, arg)| Some((col, arg?)))
+        .collect()
+}
+
+/// Each `call` on the line with its first argument when that is a string
+/// literal (`None` when it is anything else: a variable, an expression, or
+/// on the next line), with the 1-based column (in characters) after the `(`.
+pub(crate) fn first_args<'a>(code: &'a str, call: &str) -> Vec<(usize, Option<&'a str>)> {
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(i) = code[from..].find(call) {
@@ -200,12 +341,11 @@ fn string_args<'a>(code: &'a str, call: &str) -> Vec<(usize, &'a str)> {
             continue;
         }
         let rest = code[from..].trim_start();
-        if let Some(lit) = rest.strip_prefix('"') {
-            if let Some(end) = lit.find('"') {
-                let start = code.len() - rest.len() + 1;
-                out.push((code[..start].chars().count() + 1, &lit[..end]));
-            }
-        }
+        let literal = rest
+            .strip_prefix('"')
+            .and_then(|lit| lit.find('"').map(|end| &lit[..end]));
+        let start = code.len() - rest.len() + usize::from(literal.is_some());
+        out.push((code[..start].chars().count() + 1, literal));
     }
     out
 }

@@ -111,6 +111,68 @@ fn test_with_a_failing_fixture_exits_1() {
     assert_eq!(out.status.code(), Some(1), "the broken rule fails the run");
 }
 
+/// pack.json, products.json, a rule that fires in the one case and one that fires in none.
+fn half_covered_pack() -> tempdir::Dir {
+    let dir = tempdir::Dir::new("coverage");
+    let bundled = nextbest::PackSource::bundled();
+    for name in ["pack.json", "products.json"] {
+        dir.write(name, &bundled.files[name]);
+    }
+    let rule =
+        |kind: &str, body: &str| format!("//! kind: {kind}\n//! priority: 1\n//! zh: 测试\n//! en: test\n{body}\n");
+    dir.write(
+        "zz_waiting.rhai",
+        &rule("route", "if c.waiting { route(\"vip_area\", \"等\", \"wait\") }"),
+    );
+    dir.write(
+        "zz_never.rhai",
+        &rule("route", "if c.aum < 0.0 { route(\"vip_area\", \"无\", \"never\") }"),
+    );
+    dir.write(
+        "fixtures/one.json",
+        r#"{"cases": [{"name": "waits", "expect": {"route": "vip_area"},
+            "customer": {"id": "W", "visit": {"purpose": "balance_inquiry", "waiting": true, "at": "2026-11-24T10:00:00"}}}]}"#,
+    );
+    dir
+}
+
+#[test]
+fn test_warns_of_a_rule_no_case_fires_and_fails_on_it_only_when_asked() {
+    let dir = half_covered_pack();
+    let out = nextbest(&["test", "--rules", dir.path()], None);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "a warning by default: {stdout}");
+    assert!(
+        stdout.contains("warning: ") && stdout.contains("/zz_never.rhai: [zz_never] fires in no fixture case"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("[zz_waiting]"), "{stdout}");
+    let out = nextbest(&["test", "--require-coverage", "--rules", dir.path()], None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+}
+
+#[test]
+fn test_reports_a_broken_rule_once_and_passes_the_cases_that_do_not_need_it() {
+    let dir = half_covered_pack();
+    dir.write(
+        "zz_broken.rhai",
+        "//! kind: cross_sell\n//! priority: 1\n//! zh: 坏\n//! en: broken\nif c.aum > {\n",
+    );
+    let out = nextbest(&["test", "--rules", dir.path()], None);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a broken rule still fails the run: {stdout}"
+    );
+    assert_eq!(
+        stderr.matches("/zz_broken.rhai:6:1: [zz_broken]").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stdout.contains("fixtures: 1 passed, 0 failed"), "{stdout}");
+}
+
 #[test]
 fn a_missing_pack_folder_is_bad_input() {
     let out = nextbest(&["check", "--rules", "/nonexistent/pack"], None);
@@ -191,7 +253,9 @@ fn check_flags_a_misspelt_trigger_that_would_make_a_rule_never_run() {
     let out = nextbest(&["check", "--rules", dir.path()], None);
     let err = text(&out.stderr);
     assert!(
-        err.contains("zz_trigger.rhai:5:1: [zz_trigger] trigger \"txn:cash_withdrawl\""),
+        err.contains(
+            "zz_trigger.rhai:5:1: [zz_trigger] trigger \"txn:cash_withdrawl\": \"cash_withdrawl\" is not in pack.json vocabulary.txn (did you mean \"cash_withdrawal\"?)"
+        ),
         "{err}"
     );
     assert!(

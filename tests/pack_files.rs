@@ -91,6 +91,54 @@ fn catalogue_lint_names_the_product_and_its_line() {
     assert!(p.message.starts_with(&format!("product {} (", p.rule)), "{p:?}");
 }
 
+#[test]
+fn a_misspelt_need_in_serves_names_the_product_its_line_and_the_near_need() {
+    let mut pack = PackSource::bundled();
+    let original = pack.files["products.json"].clone();
+    // The first need any product serves, one letter dropped (retirement → retirment).
+    let key = "\"serves\": [\"";
+    let at = original.find(key).expect("a product serves a need") + key.len();
+    let need = &original[at..at + original[at..].find('"').expect("closing quote")];
+    let typo: String = need
+        .chars()
+        .enumerate()
+        .filter(|(i, _)| *i != 4)
+        .map(|(_, c)| c)
+        .collect();
+    let t = format!("{}{typo}{}", &original[..at], &original[at + need.len()..]);
+    pack.files.insert("products.json".into(), t.clone());
+    let engine = Engine::new(&pack).expect("a misspelt need still loads: only check sees it");
+    let problems: Vec<_> = nextbest::lint(&engine, &pack)
+        .into_iter()
+        .filter(|p| p.message.contains("serves"))
+        .collect();
+    assert_eq!(problems.len(), 1, "only the misspelt need: {problems:#?}");
+    let p = &problems[0];
+    assert_eq!(p.file, "products.json");
+    // Where the misspelt need is written, at its first letter.
+    let line = line_of(&t, &format!("\"{typo}\""));
+    let line_text = t.lines().nth(line - 1).expect("line");
+    let column = line_text[..line_text.find(&format!("\"{typo}\"")).expect("on its line")]
+        .chars()
+        .count()
+        + 2;
+    assert_eq!((p.line, p.column), (line, column), "{p:?}");
+    // The product is the one the need is written in, named by its id.
+    let id = t[..at]
+        .rsplit("\"id\": \"")
+        .next()
+        .and_then(|r| r.split('"').next())
+        .expect("its id");
+    assert_eq!(p.rule, id, "{p:?}");
+    assert!(p.message.starts_with(&format!("product {id} (")), "{p:?}");
+    assert!(
+        p.message
+            .contains(&format!("serves {typo:?}: not a need in pack.json vocabulary.need")),
+        "{p:?}"
+    );
+    assert!(p.message.contains(&format!("did you mean {need:?}?")), "{p:?}");
+}
+
 #[cfg(unix)]
 #[test]
 fn special_files_are_refused_not_read() {

@@ -50,13 +50,18 @@ enum Command {
         #[command(flatten)]
         pack: PackArg,
     },
-    /// Run the pack's fixtures.
+    /// Run the pack's fixtures. A rule that does not compile is reported once and fails
+    /// only the cases that expect something of it; rules that fire in no case are listed
+    /// as warnings.
     Test {
         #[command(flatten)]
         pack: PackArg,
         /// Print every case, not only the failing ones.
         #[arg(long, short)]
         verbose: bool,
+        /// Fail the run when a rule fires in no fixture case (rules/README.md promises every rule fires in one).
+        #[arg(long)]
+        require_coverage: bool,
     },
     /// Evaluate the bundled sample customers and print a summary (the demo).
     Demo {
@@ -230,11 +235,18 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 Ok(ExitCode::from(1))
             }
         }
-        Command::Test { pack, verbose } => {
+        Command::Test {
+            pack,
+            verbose,
+            require_coverage,
+        } => {
             let (source, dir) = load_pack(&pack)?;
             let engine = Engine::new(&source)?;
             for p in engine.problems() {
                 eprintln!("{dir}/{p}");
+            }
+            if !engine.problems().is_empty() {
+                eprintln!("nextbest: rules that do not compile are left out; only the cases that expect something of them fail");
             }
             let report = nextbest::run_fixtures(&engine, &source);
             for case in &report.cases {
@@ -247,12 +259,33 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                     println!("ok   {dir}/{} :: {}", case.file, case.name);
                 }
             }
+            // Every rule should fire in some case (rules/README.md): an unfired one is untested.
+            for id in &report.unfired {
+                let file = engine
+                    .rules()
+                    .iter()
+                    .find(|r| &r.id == id)
+                    .map_or(id.as_str(), |r| r.file.as_str());
+                println!("warning: {dir}/{file}: [{id}] fires in no fixture case");
+            }
             println!("fixtures: {} passed, {} failed", report.passed, report.failed);
+            if !report.unfired.is_empty() {
+                println!(
+                    "{} rule(s) fire in no fixture case{}",
+                    report.unfired.len(),
+                    if require_coverage {
+                        " (--require-coverage: the run fails)"
+                    } else {
+                        " (a warning; --require-coverage fails the run)"
+                    }
+                );
+            }
             if report.cases.is_empty() {
                 eprintln!("nextbest: {dir} has no fixtures");
                 return Ok(ExitCode::from(1));
             }
-            Ok(if report.failed == 0 && engine.problems().is_empty() {
+            let covered = report.unfired.is_empty() || !require_coverage;
+            Ok(if report.failed == 0 && engine.problems().is_empty() && covered {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)

@@ -31,6 +31,7 @@ use self::api::{ApiContext, Cust, GradeProposal, NoteProposal, Params, ScreenPro
 pub(crate) use self::api::{Proposal, RouteProposal};
 use self::budget::{Budget, Stop};
 use self::facts::{Bits, TriggerIndex};
+pub(crate) use self::rhai_ast::Call;
 use crate::error::{line_col, Error, RuleError, Stage};
 use crate::explain::{Evaluation, Grade, HighValue, Note, RuleStatus, Screen, Signal, TraceEntry};
 use crate::pack::{self, Budgets, Manifest, PackSource, Product, RuleKind, RuleMeta};
@@ -186,7 +187,7 @@ impl Engine {
                     });
                 }
                 Err(e) => {
-                    let (line, column) = line_col(e.position());
+                    let (line, column) = crate::error::parse_error_at(&e, text);
                     problems.push(compile_error(line, column, e.0.to_string()));
                 }
             }
@@ -209,6 +210,14 @@ impl Engine {
     /// Rules that did not compile, with their positions.
     pub fn problems(&self) -> &[RuleError] {
         &self.problems
+    }
+
+    /// Each compiled rule's named calls in source order, with the functions
+    /// it defines itself: lint reads what a rule calls without rhai's tree.
+    pub(crate) fn rule_calls(&self) -> impl Iterator<Item = (&RuleMeta, Vec<Call>, Vec<(String, usize)>)> {
+        self.rules
+            .iter()
+            .map(|r| (&r.meta, rhai_ast::calls(&r.ast), rhai_ast::own_functions(&r.ast)))
     }
 
     /// Every rule whose header could be read, compiled or not, in id order.

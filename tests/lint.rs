@@ -1,0 +1,159 @@
+//! `nextbest check` as a rule author meets it (issue 10): each mistake is
+//! named where it was made, with a line and column an editor can jump to.
+#![cfg(not(target_arch = "wasm32"))]
+
+use nextbest::{Engine, PackSource, RuleError, Stage};
+
+fn pack_with(extra: &[(&str, &str)]) -> PackSource {
+    let mut pack = PackSource::bundled();
+    for (name, text) in extra {
+        pack.files.insert((*name).to_owned(), (*text).to_owned());
+    }
+    pack
+}
+
+/// A rule file: four header lines, so the body starts on line 5.
+fn rule(kind: &str, body: &str) -> String {
+    format!("//! kind: {kind}\n//! priority: 50\n//! zh: 测试\n//! en: test\n{body}\n")
+}
+
+/// What `nextbest check` reports about one rule of the bundled pack plus `extra`.
+fn check(extra: &[(&str, &str)], rule_id: &str) -> Vec<RuleError> {
+    let pack = pack_with(extra);
+    let engine = Engine::new(&pack).expect("loads");
+    nextbest::lint(&engine, &pack)
+        .into_iter()
+        .filter(|p| p.rule == rule_id)
+        .collect()
+}
+
+#[test]
+fn a_missing_semicolon_points_at_the_end_of_the_line_that_lacks_it() {
+    // rhai stops at `if` on line 7; the `;` belongs after line 5's last character.
+    let body = "let big = c.aum > 100000.0   // 大客户\n// 注释 / a comment\n\nif big { suggest(\"wm.product\", \"a\", \"b\") }";
+    let src = rule("cross_sell", body);
+    let problems = check(&[("zz_semi.rhai", &src)], "zz_semi");
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    let p = &problems[0];
+    assert_eq!(p.stage, Stage::Compile, "{p:?}");
+    assert!(p.message.contains("';'"), "{p:?}");
+    let code = "let big = c.aum > 100000.0";
+    assert_eq!((p.line, p.column), (5, code.chars().count() + 1), "{p:?}");
+
+    // Two statements on one line: rhai's own position is already the place.
+    let src = rule("cross_sell", "let a = 1 let b = 2;\n()");
+    let p = &check(&[("zz_semi2.rhai", &src)], "zz_semi2")[0];
+    assert!(p.message.contains("';'"), "{p:?}");
+    assert_eq!((p.line, p.column), (5, 11), "{p:?}");
+}
+
+#[test]
+fn a_misspelt_helper_is_refused_at_load_with_its_position_and_a_did_you_mean() {
+    // Not a lint of its own: the whitelist refuses it when the pack loads,
+    // and check reports what loading found.
+    let src = rule(
+        "cross_sell",
+        "let amount = yaun(c.aum);\nsuggest(\"wm.product\", amount, \"b\")",
+    );
+    let problems = check(&[("zz_yaun.rhai", &src)], "zz_yaun");
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    let p = &problems[0];
+    assert_eq!(p.stage, Stage::Compile, "{p:?}");
+    assert_eq!((p.line, p.column), (5, 14), "{p:?}");
+    assert!(
+        p.message.contains("yaun()") && p.message.contains("did you mean yuan()?"),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn a_result_the_rule_kind_may_not_return_is_flagged_where_it_is_called() {
+    let cases = [
+        (
+            "cross_sell",
+            "if c.waiting {\n    route(\"vip_area\", \"贵宾\", \"VIP\")\n}",
+            "route",
+            "交叉销售规则不能调用 route() / route() in a cross_sell rule: only route rules choose a route",
+        ),
+        (
+            "up_sell",
+            "if c.waiting {\n    route(\"vip_area\", \"贵宾\", \"VIP\")\n}",
+            "route",
+            "提升销售规则不能调用 route() / route() in a up_sell rule",
+        ),
+        (
+            "referral",
+            "if c.waiting {\n    route(\"vip_area\", \"贵宾\", \"VIP\")\n}",
+            "route",
+            "转介规则不能调用 route()",
+        ),
+        (
+            "route",
+            "if c.waiting {\n    suggest(\"wm.product\", \"a\", \"b\")\n}",
+            "suggest",
+            "分流规则不能调用 suggest() / suggest() in a route rule",
+        ),
+        (
+            "cross_sell",
+            "if c.waiting {\n    high_value(\"x\", \"a\", \"b\")\n}",
+            "high_value",
+            "交叉销售规则不能调用 high_value()",
+        ),
+        (
+            "route",
+            "if c.waiting {\n    screen(\"x\", true, \"a\", \"b\")\n}",
+            "screen",
+            "分流规则不能调用 screen() / screen() in a route rule",
+        ),
+        (
+            "signal",
+            "if c.waiting {\n    grade(\"A\", \"a\", \"b\")\n}",
+            "grade",
+            "信号规则不能调用 grade() / grade() in a signal rule",
+        ),
+    ];
+    for (kind, body, name, message) in cases {
+        let id = format!("zz_{kind}_{name}");
+        let file = format!("{id}.rhai");
+        let problems = check(&[(file.as_str(), rule(kind, body).as_str())], &id);
+        assert_eq!(problems.len(), 1, "{kind}: {problems:#?}");
+        let p = &problems[0];
+        assert_eq!((p.stage, p.line, p.column), (Stage::Lint, 6, 5), "{p:?}");
+        assert!(p.message.starts_with(message), "{p:?}");
+    }
+    // Each kind's own result, and note() anywhere, are fine.
+    for (kind, body) in [
+        ("route", "route(\"vip_area\", \"贵宾\", \"VIP\")"),
+        (
+            "cross_sell",
+            "[suggest(\"wm.product\", \"a\", \"b\"), note(\"提示\", \"hint\")]",
+        ),
+        ("signal", "high_value(\"x\", \"a\", \"b\")"),
+        ("grade", "if c.grade == \"\" { grade(\"A\", \"a\", \"b\") }"),
+    ] {
+        let problems = check(&[("zz_ok.rhai", rule(kind, body).as_str())], "zz_ok");
+        assert!(problems.is_empty(), "{kind}: {problems:#?}");
+    }
+}
+
+#[test]
+fn the_flagged_result_is_what_fails_the_rule_at_run_time() {
+    // Lint and the engine agree: the rule errors when it reaches route(), the others still answer.
+    let src = rule("cross_sell", "route(\"vip_area\", \"贵宾\", \"VIP\")");
+    let pack = pack_with(&[("zz_route.rhai", &src)]);
+    let engine = Engine::new(&pack).expect("loads");
+    let out = engine
+        .evaluate_json(
+            r#"{"id": "L1", "visit": {"purpose": "cash_deposit", "at": "2026-11-24T10:00:00"}}"#,
+            &Default::default(),
+        )
+        .expect("evaluates");
+    let e = out
+        .errors
+        .iter()
+        .find(|e| e.rule == "zz_route")
+        .expect("the rule failed");
+    assert_eq!((e.stage, e.line), (Stage::Run, 5), "{e:?}");
+    assert!(e.message.contains("route() belongs in a route rule"), "{e:?}");
+    assert_ne!(out.route.rule.as_deref(), Some("zz_route"));
+}
