@@ -332,8 +332,6 @@ fn the_report_lists_the_rules_that_fire_in_no_case() {
 /// this runs them and asks the trace, where `every_rule_fires_in_some_fixture`
 /// only reads what the cases say.
 #[test]
-// enabled once issue 10's pack rewrite lands
-#[ignore = "enabled once issue 10's pack rewrite lands"]
 fn every_bundled_rule_fires_when_the_fixtures_run() {
     let pack = PackSource::bundled();
     let engine = Engine::new(&pack).expect("bundled pack loads");
