@@ -22,6 +22,7 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
         engine.rules().iter().map(|m| (m.id.as_str(), m)).collect();
     // The same matcher policy uses at run time (case, width, gaps), so lint and policy cannot drift.
     let phrases = crate::wording::Matcher::new(&engine.manifest().policy.forbidden_phrases);
+    let max_pitch = engine.manifest().policy.max_pitch_chars;
     for (id, file, text) in source.rules() {
         let mut push = |line: usize, column: usize, message: String| {
             out.push(RuleError {
@@ -48,6 +49,11 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
         }
         for (n, line) in text.lines().enumerate() {
             let code = strip_comment(line);
+            for (col, arg) in string_args(code, ".pitch(") {
+                if let Some(why) = pitch_problem(arg, max_pitch) {
+                    push(n + 1, col, format!("pitch {why}"));
+                }
+            }
             for (col, arg) in string_args(code, "suggest(") {
                 if !catalogue.contains_key(arg) {
                     push(n + 1, col, format!("unknown product {arg:?}: not in products.json"));
@@ -155,6 +161,9 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
                 format!("{phrase:?} is a forbidden phrase (policy.forbidden_phrases)"),
             );
         }
+        if let Some(why) = pitch_problem(&p.pitch_zh, max_pitch) {
+            problem((line, column), format!("pitch_zh {why}"));
+        }
         for role in p.sold_by.iter().filter(|r| !ROLES.contains(&r.as_str())) {
             problem(
                 (line, column),
@@ -180,6 +189,22 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
         }
     }
     out
+}
+
+/// Why a pitch is not one sentence a teller can say in a breath, if it is not:
+/// longer than `max` characters, or more than one sentence.
+fn pitch_problem(pitch: &str, max: usize) -> Option<String> {
+    let n = pitch.chars().count();
+    if n > max {
+        return Some(format!(
+            "is {n} characters; a one-line pitch is said in a breath (policy.max_pitch_chars: {max})"
+        ));
+    }
+    let body = pitch.trim_end_matches(['。', '！', '？', '.', '!', '?']);
+    if body.contains(['。', '！', '？', '!', '?']) {
+        return Some("is more than one sentence; a one-line pitch is one sentence".into());
+    }
+    None
 }
 
 /// Result builders called in a rule of a kind that may not return them.

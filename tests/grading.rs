@@ -193,10 +193,7 @@ if usd && cny_only && all && counts && tiers && lists { route("vip_area", "全�
 #[test]
 fn a_vocabulary_value_without_a_name_fails_the_pack_not_the_screen() {
     let mut pack = PackSource::bundled();
-    let manifest = pack.files["pack.json"].replace(
-        r#""loan_inquiry": {"zh": "贷款咨询", "en": "Loan inquiry"},"#,
-        "",
-    );
+    let manifest = pack.files["pack.json"].replace(r#""loan_inquiry": {"zh": "贷款咨询", "en": "Loan inquiry"},"#, "");
     assert!(manifest != pack.files["pack.json"], "the fixture edit applies");
     pack.files.insert("pack.json".into(), manifest);
     let err = Engine::new(&pack).err().expect("refused").to_string();

@@ -157,3 +157,41 @@ fn the_flagged_result_is_what_fails_the_rule_at_run_time() {
     assert!(e.message.contains("route() belongs in a route rule"), "{e:?}");
     assert_ne!(out.route.rule.as_deref(), Some("zz_route"));
 }
+
+#[test]
+fn a_pitch_a_teller_cannot_say_in_one_breath_is_flagged_where_it_is_written() {
+    let long =
+        "这是一段非常非常长的推介话术，柜员在两个业务步骤之间根本说不完，客户也记不住，所以检查应当指出它太长了。";
+    let src = rule(
+        "cross_sell",
+        &format!("suggest(\"wm.product\", \"a\", \"b\")\n    .pitch(\"{long}\", \"too long\")"),
+    );
+    let problems = check(&[("zz_pitch.rhai", &src)], "zz_pitch");
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(problems[0].line, 6, "{:?}", problems[0]);
+    assert!(problems[0].message.contains("max_pitch_chars"), "{:?}", problems[0]);
+
+    let two = rule(
+        "cross_sell",
+        "suggest(\"wm.product\", \"a\", \"b\").pitch(\"理财收益稳健。现在就买吧！\", \"two\")",
+    );
+    let problems = check(&[("zz_two.rhai", &two)], "zz_two");
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].message.contains("one sentence"), "{:?}", problems[0]);
+
+    // The catalogue's default pitches are held to the same.
+    let mut pack = PackSource::bundled();
+    let products = pack.files["products.json"].replace(
+        "金卡首年免年费，您可以现在申请，额度以审批为准。",
+        "金卡首年免年费。您可以现在申请。",
+    );
+    assert!(products != pack.files["products.json"], "the fixture edit applies");
+    pack.files.insert("products.json".into(), products);
+    let engine = Engine::new(&pack).expect("loads");
+    let problems: Vec<RuleError> = nextbest::lint(&engine, &pack)
+        .into_iter()
+        .filter(|p| p.rule == "card.gold")
+        .collect();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].message.contains("pitch_zh"), "{:?}", problems[0]);
+}

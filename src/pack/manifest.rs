@@ -174,6 +174,10 @@ pub struct Policy {
     /// Words no pitch may use (promises the bank cannot keep); `nextbest check` flags them.
     #[serde(default)]
     pub forbidden_phrases: Vec<String>,
+    /// The longest one-line pitch in characters: `nextbest check` flags longer
+    /// ones, since a teller says the pitch in one breath between two steps.
+    #[serde(default = "default_max_pitch_chars")]
+    pub max_pitch_chars: usize,
     /// Said with every pitch of a product at `min_risk` or above (理财非存款…):
     /// policy adds it, so no rule can leave it out.
     #[serde(default)]
@@ -188,6 +192,10 @@ pub struct RiskDisclosure {
     pub min_risk: u8,
     pub zh: String,
     pub en: String,
+}
+
+fn default_max_pitch_chars() -> usize {
+    40
 }
 
 fn default_max_boost() -> f64 {
@@ -257,7 +265,9 @@ impl Manifest {
                 other => m.vocabulary.get(other).map(|v| v.iter().collect()).unwrap_or_default(),
             };
             if let Some(missing) = ids.iter().find(|id| !names.contains_key(id.as_str())) {
-                return err(format!("labels.{list}: {missing:?} has no name (staff would see the id)"));
+                return err(format!(
+                    "labels.{list}: {missing:?} has no name (staff would see the id)"
+                ));
             }
         }
         for (list, names) in &m.labels {
