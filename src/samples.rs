@@ -15,9 +15,19 @@
 //! `generate(s, 10)` is the first ten of `generate(s, 200)`.
 //!
 //! Coverage does not rest on luck: customers `C0001`… take the scenarios of
-//! the `ARCHETYPES` table in order, and they come round a second time spread among
-//! the random mixes that follow (every third customer after the first pass),
-//! so each scenario appears at least twice in any run of 200.
+//! the `ARCHETYPES` table in order (C0001–C0048; tests and the page use them
+//! by id), and the `DAY_SCENARIOS` come one every seventh customer among the
+//! rest, so every high-value cue, application, stated need and visit purpose
+//! the pack knows appears at least three times in any run of 200.
+//!
+//! Everyone else is one of the day's ordinary visitors, in the proportions of
+//! an urban retail branch (`VISITORS`): mostly mass customers at the counter
+//! with a few thousand yuan, pensioners, mass-affluent savers, tourists
+//! collecting a little foreign cash, a few small firms, the odd complaint,
+//! card applicant or VIP. With the scenarios that makes roughly: mass half
+//! and more, VIPs (affluent and private) one in eight, private banking 2%,
+//! firms 5–8%, and the bundled pack flags a quarter to under a third as high
+//! value (`tests/samples.rs` pins the mix).
 //!
 //! All visits fall on the business days of the week of 2026-11-23 (Mon–Fri,
 //! branch time UTC+8); transactions lie in the 60 days before the visit.
@@ -206,6 +216,16 @@ const INDUSTRIES: &[(&str, bool, &[&str])] = &[
     ("high_tech", true, &["信息技术", "软件", "智能科技", "半导体"]),
     ("government", true, &[]),
 ];
+
+/// The industries of the everyday firms (none a key industry).
+const ROUTINE_INDUSTRIES: &[(&str, bool, &[&str])] = &[
+    ("manufacturing", false, &["五金制品", "电子元件", "服装加工"]),
+    ("retail", false, &["商贸", "便利店", "服饰"]),
+    ("logistics", false, &["物流", "快递服务"]),
+    ("construction", false, &["建筑装饰", "装修工程"]),
+    ("catering", false, &["餐饮管理", "食品"]),
+];
+
 const GOV_UNITS: &[&str] = &[
     "财政局",
     "教育局",
@@ -239,45 +259,14 @@ const CORP_PITCHES: &[&str] = &[
 ];
 const STAFF: &[&str] = &["teller", "vip_teller", "lobby", "psm", "cm"];
 
-const PERSONAL_APPLICATIONS: &[&str] = &[
-    "fx_account",
-    "gold_account",
-    "wealth_account",
-    "credit_card_gold",
-    "credit_card_platinum",
-    "safe_deposit_box",
-    "loan",
-];
-const CORP_APPLICATIONS: &[&str] = &[
-    "settlement_account",
-    "special_fund_account",
-    "safe_deposit_box",
-    "loan",
-    "acceptance_bill",
-    "letter_of_credit",
-];
-const CORP_NEEDS: &[&str] = &[
-    "business_loan",
-    "fx_remittance",
-    "wealth_management",
-    "complex_investment_advice",
-];
-
-/// `(purpose, weight)` for a visit no scenario or application decides.
-const PURPOSES: &[(&str, u64)] = &[
-    ("cash_deposit", 14),
-    ("cash_withdrawal", 14),
-    ("transfer", 10),
-    ("fx_exchange", 6),
-    ("bill_payment", 9),
-    ("balance_inquiry", 8),
-    ("passbook_update", 7),
-    ("loan_inquiry", 4),
-    ("loan_prepayment", 3),
-    ("wealth_inquiry", 10),
-    ("safe_deposit_box", 2),
-    ("cd_loss_report", 1),
-    ("complaint", 2),
+/// Counter business, `(purpose, weight)`: what most of a day's visitors come for.
+const COUNTER_PURPOSES: &[(&str, u64)] = &[
+    ("cash_deposit", 20),
+    ("cash_withdrawal", 22),
+    ("transfer", 14),
+    ("bill_payment", 16),
+    ("passbook_update", 12),
+    ("balance_inquiry", 10),
 ];
 
 // ---------------------------------------------------------------- the draft
@@ -317,6 +306,16 @@ impl Band {
             Band::MassAffluent => rng.amount(110_000, 480_000, 1_000),
             Band::Affluent => rng.amount(550_000, 5_500_000, 10_000),
             Band::Private => rng.amount(6_200_000, 30_000_000, 100_000),
+        }
+    }
+
+    /// The rounding of the band's AUM.
+    fn aum_step(self) -> u64 {
+        match self {
+            Band::Mass => 100,
+            Band::MassAffluent => 1_000,
+            Band::Affluent => 10_000,
+            Band::Private => 100_000,
         }
     }
 
@@ -424,6 +423,32 @@ impl Draft {
         });
     }
 
+    /// A transaction through `channel`, `days` days before the visit, kept when trimming.
+    fn txn_via(
+        &mut self,
+        rng: &mut SplitMix64,
+        kind: &'static str,
+        amount: u64,
+        currency: &'static str,
+        days: i64,
+        channel: &'static str,
+    ) {
+        let minute = if matches!(channel, "counter" | "vip_counter") {
+            rng.range(540, 1010)
+        } else {
+            rng.range(420, 1380)
+        };
+        self.txns.push(Txn {
+            kind,
+            amount,
+            currency,
+            day: self.visit_day - days,
+            minute,
+            channel,
+            forced: true,
+        });
+    }
+
     /// A large transaction within the pack's 30-day window (1–25 days ago).
     fn large(&mut self, rng: &mut SplitMix64, kind: &'static str, currency: &'static str, lo: u64, hi: u64) -> u64 {
         let step = if hi >= 1_000_000 { 10_000 } else { 1_000 };
@@ -483,6 +508,34 @@ impl Draft {
     fn commercial(&mut self, rng: &mut SplitMix64) {
         if self.industry == Some("government") {
             self.industry = Some(rng.pick(&["manufacturing", "retail", "construction", "high_tech"]));
+        }
+    }
+
+    /// No high-value cue and nothing asked for; unlike `set_ordinary`, a
+    /// retiree or student stays one, so their pension or lack of pay still fits.
+    fn plain(&mut self, rng: &mut SplitMix64) {
+        if self.occupation.is_some_and(|o| HIGH_INCOME.contains(&o)) {
+            self.occupation = Some(rng.pick(ORDINARY_JOBS));
+        }
+        if HIGH_END_AREAS.contains(&self.area) {
+            self.area = rng.pick(ORDINARY_AREAS);
+        }
+        self.applications.clear();
+        self.needs.clear();
+    }
+
+    /// An age in `lo..=hi`; someone under 60 is no longer a retiree or student
+    /// (their pension credits become pay).
+    fn set_age(&mut self, rng: &mut SplitMix64, lo: u64, hi: u64) {
+        let age = rng.range(lo, hi);
+        self.age = Some(age);
+        if age < 60 && matches!(self.occupation, Some("retiree" | "student")) {
+            self.occupation = Some(rng.pick(ORDINARY_JOBS));
+            for t in &mut self.txns {
+                if t.kind == "pension_credit" {
+                    t.kind = "salary_credit";
+                }
+            }
         }
     }
 
@@ -561,21 +614,59 @@ fn band_of(b: u8) -> Band {
     }
 }
 
+/// Scenarios placed among the day's ordinary visitors after the first pass,
+/// one every `DAY_SPACING` customers: `(name, corporate, band, look)`. They
+/// make each high-value cue, application and stated need the pack knows
+/// appear at least three times in 200 customers, each folded into one
+/// plausible visit, and they add the ordinary cases a real day has (a small
+/// time deposit maturing, a complaint about a fee, a lost passbook deposit
+/// slip) so that coverage does not rest on the random mix.
+const DAY_SCENARIOS: &[(&str, bool, Option<u8>, &Look)] = &[
+    ("small_time_deposit_maturity", false, Some(0), &EVERYDAY_LOOK),
+    ("overseas_study_fx_account", false, Some(2), &SCENARIO_LOOK),
+    ("ordinary_complaint", false, Some(0), &EVERYDAY_LOOK),
+    ("mortgage_prepayment_wealth_account", false, Some(1), &SCENARIO_LOOK),
+    ("young_parent_education", false, Some(1), &EVERYDAY_AFFLUENT_LOOK),
+    ("corp_trade_finance", true, None, &SCENARIO_LOOK),
+    ("counter_accepts_mobile_banking", false, Some(0), &EVERYDAY_LOOK),
+    ("gold_bars_safe_box", false, Some(2), &SCENARIO_LOOK),
+    ("small_cd_loss", false, Some(0), &EVERYDAY_LOOK),
+    ("elderly_large_cd_loss", false, Some(1), &PENSIONER_LOOK),
+    ("pre_retiree_planning", false, Some(1), &EVERYDAY_AFFLUENT_LOOK),
+    ("investor_fund_insurance_wealth", false, Some(2), &SCENARIO_LOOK),
+    ("counter_declines_deposit", false, Some(0), &EVERYDAY_LOOK),
+    ("fx_traveller_fx_account", false, Some(1), &SCENARIO_LOOK),
+    ("small_time_deposit_maturity", false, Some(0), &PENSIONER_LOOK),
+    ("corp_new_project", true, None, &SCENARIO_LOOK),
+    ("ordinary_complaint", false, Some(0), &EVERYDAY_LOOK),
+    ("prepay_before_new_home", false, Some(1), &SCENARIO_LOOK),
+    ("young_parent_education", false, Some(1), &EVERYDAY_AFFLUENT_LOOK),
+    ("cd_loss_then_safe_box", false, Some(2), &SCENARIO_LOOK),
+    ("business_owner_inflows", false, Some(2), &SCENARIO_LOOK),
+];
+
+/// After the first pass, customer `ARCHETYPES.len() + DAY_OFFSET + k * DAY_SPACING`
+/// takes `DAY_SCENARIOS[k]`.
+const DAY_SPACING: usize = 7;
+const DAY_OFFSET: usize = 3;
+
 /// The scenario the customer at `index` (0-based; id `C0001` is index 0)
-/// was built from, or `None` for a random mix. For tests and demos that want
-/// a particular case without searching for it.
+/// was built from, or `None` for one of the day's ordinary visitors. For
+/// tests and demos that want a particular case without searching for it.
 pub fn scenario(index: usize) -> Option<&'static str> {
-    archetype_for(index).map(|a| ARCHETYPES[a].0)
+    archetype_for(index).map(|a| a.0)
 }
 
-/// Which scenario customer `i` takes, if any.
-fn archetype_for(i: usize) -> Option<usize> {
-    let k = ARCHETYPES.len();
-    if i < k {
-        return Some(i);
+/// The scenario customer `i` takes, if any: `(name, corporate, band, look)`.
+fn archetype_for(i: usize) -> Option<(&'static str, bool, Option<u8>, &'static Look)> {
+    if let Some(&(name, corporate, band)) = ARCHETYPES.get(i) {
+        return Some((name, corporate, band, &SCENARIO_LOOK));
     }
-    let j = i - k;
-    (j % 3 == 0 && j / 3 < k).then_some(j / 3)
+    let j = i - ARCHETYPES.len();
+    if j % DAY_SPACING != DAY_OFFSET {
+        return None;
+    }
+    DAY_SCENARIOS.get(j / DAY_SPACING).copied()
 }
 
 fn apply_archetype(name: &str, rng: &mut SplitMix64, d: &mut Draft) {
@@ -590,7 +681,11 @@ fn apply_archetype(name: &str, rng: &mut SplitMix64, d: &mut Draft) {
         }
         "large_cash_deposit" => {
             // Also hands in a gold-card form: a card applicant who is high value.
-            d.large(rng, "cash_deposit", "CNY", 50_000, 150_000);
+            // The cash is in the account now, so it counts in the assets too.
+            let cash = d.large(rng, "cash_deposit", "CNY", 50_000, 150_000);
+            if let Some(a) = d.liquid_account() {
+                a.balance += cash;
+            }
             d.applications = vec!["credit_card_gold"];
             d.needs.clear();
             d.purpose = Some("cash_deposit");
@@ -886,6 +981,158 @@ fn apply_archetype(name: &str, rng: &mut SplitMix64, d: &mut Draft) {
             d.needs = vec!["fx_remittance"];
             d.purpose = Some("fx_exchange");
         }
+        // ---- the day scenarios (DAY_SCENARIOS)
+        "small_time_deposit_maturity" => {
+            // A one-year time deposit of a few tens of thousands came due last week.
+            d.plain(rng);
+            let amount = rng.amount(20_000, 80_000, 1_000);
+            let days = rng.range(2, 20) as i64;
+            d.txn_via(rng, "time_deposit_maturity", amount, "CNY", days, "batch");
+            if let Some(a) = d.liquid_account() {
+                a.balance += amount;
+            }
+            d.purpose = Some(rng.pick(&["passbook_update", "transfer"]));
+        }
+        "ordinary_complaint" => {
+            // The ATM gave less than it debited a few days ago.
+            d.plain(rng);
+            let amount = rng.amount(500, 3_000, 100);
+            let days = rng.range(2, 6) as i64;
+            d.txn_via(rng, "cash_withdrawal", amount, "CNY", days, "atm");
+            d.purpose = Some("complaint");
+            d.waiting = false;
+        }
+        "counter_accepts_mobile_banking" => {
+            d.plain(rng);
+            d.accounts.retain(|a| a.kind != "mobile_banking");
+            let amount = rng.amount(60, 800, 1);
+            let days = rng.range(25, 40) as i64;
+            d.txn_via(rng, "bill_payment", amount, "CNY", days, "counter");
+            d.contact_today("ch.channel", "accepted", "teller");
+            (d.marketing, d.record) = (true, true);
+            d.purpose = Some("bill_payment");
+        }
+        "counter_declines_deposit" => {
+            d.plain(rng);
+            let amount = rng.amount(2_000, 8_000, 100);
+            let days = rng.range(10, 40) as i64;
+            d.txn_via(rng, "cash_deposit", amount, "CNY", days, "counter");
+            d.contact_today("dep.deposit", "declined", "teller");
+            d.marketing = true;
+            d.purpose = Some("cash_deposit");
+        }
+        "small_cd_loss" => {
+            // Lost the slip of a small time deposit: reported by phone, here to replace it.
+            d.plain(rng);
+            let amount = rng.amount(5_000, 60_000, 1_000);
+            d.maturing(rng, "dep.deposit", amount, 30, 700);
+            let days = rng.range(1, 4) as i64;
+            d.txn_via(rng, "cd_loss_report", amount, "CNY", days, "counter");
+            d.purpose = Some("cd_loss_report");
+        }
+        "young_parent_education" => {
+            d.plain(rng);
+            d.set_age(rng, 30, 42);
+            d.needs = vec!["child_education", "insurance"];
+            d.waiting = true;
+            d.purpose = Some("transfer");
+        }
+        "pre_retiree_planning" => {
+            d.plain(rng);
+            d.set_age(rng, 50, 58);
+            d.needs = vec!["retirement", "wealth_management"];
+            d.risk = Some(rng.range(2, 3));
+            d.purpose = Some("wealth_inquiry");
+        }
+        "overseas_study_fx_account" => {
+            // A child going abroad: proof of funds, tuition in dollars, an FX account to remit from.
+            d.large(rng, "deposit_certificate", "CNY", 300_000, 800_000);
+            d.large(rng, "fx_exchange", "USD", 8_000, 30_000);
+            d.set_age(rng, 42, 55);
+            d.occupation = Some("doctor");
+            d.needs = vec!["overseas_study", "fx_remittance"];
+            d.applications = vec!["fx_account"];
+            d.purpose = Some("fx_exchange");
+        }
+        "fx_traveller_fx_account" => {
+            // Changes euros and Hong Kong dollars every month; opens an FX account and a gold card.
+            d.large(rng, "fx_exchange", "EUR", 5_000, 12_000);
+            d.large(rng, "fx_exchange", "HKD", 40_000, 120_000);
+            d.occupation = Some("executive");
+            d.needs = vec!["fx_remittance"];
+            d.applications = vec!["fx_account", "credit_card_gold"];
+            d.purpose = Some("account_opening");
+        }
+        "mortgage_prepayment_wealth_account" => {
+            d.large(rng, "loan_prepayment", "CNY", 100_000, 300_000);
+            d.occupation = Some("lawyer");
+            d.needs.clear();
+            d.applications = vec!["wealth_account"];
+            d.purpose = Some("loan_prepayment");
+        }
+        "prepay_before_new_home" => {
+            // Clearing the old mortgage before buying a bigger flat.
+            d.large(rng, "loan_prepayment", "CNY", 100_000, 200_000);
+            d.set_age(rng, 30, 45);
+            d.occupation = Some("doctor");
+            d.applications.clear();
+            d.needs = vec!["home_purchase"];
+            d.purpose = Some("loan_prepayment");
+        }
+        "gold_bars_safe_box" => {
+            let amount = d.large(rng, "gold_purchase", "CNY", 60_000, 200_000);
+            d.hold("pm.metal", amount, None);
+            d.risk = Some(d.risk.unwrap_or(3).max(3));
+            d.occupation = Some("doctor");
+            d.applications = vec!["gold_account", "safe_deposit_box"];
+            d.purpose = Some("safe_deposit_box");
+        }
+        "cd_loss_then_safe_box" => {
+            // Reported a large CD lost last month; now wants a box for the papers.
+            let amount = d.large(rng, "cd_loss_report", "CNY", 200_000, 1_000_000);
+            d.maturing(rng, "dep.large_cd", amount, 60, 700);
+            d.occupation = Some("lawyer");
+            d.applications = vec!["safe_deposit_box"];
+            d.purpose = Some("safe_deposit_box");
+        }
+        "elderly_large_cd_loss" => {
+            let amount = d.large(rng, "cd_loss_report", "CNY", 200_000, 300_000);
+            d.maturing(rng, "dep.large_cd", amount, 60, 700);
+            let bond = d.large(rng, "bond_purchase", "CNY", 50_000, 100_000);
+            d.maturing(rng, "bond.treasury", bond, 300, 1_100);
+            d.purpose = Some("cd_loss_report");
+        }
+        "investor_fund_insurance_wealth" => {
+            d.risk = Some(rng.range(3, 5));
+            d.occupation = Some("lawyer");
+            let fund = d.large(rng, "fund_purchase", "CNY", 50_000, 300_000);
+            d.hold("inv.fund", fund, None);
+            let policy = d.large(rng, "insurance_purchase", "CNY", 50_000, 200_000);
+            d.hold("ins.policy", policy, None);
+            let wealth = d.large(rng, "wealth_purchase", "CNY", 100_000, 500_000);
+            d.maturing(rng, "wm.product", wealth, 90, 370);
+            d.needs = vec!["complex_investment_advice"];
+            d.contact_today("wm.product", "accepted", "vip_teller");
+            (d.marketing, d.record) = (true, true);
+            d.purpose = Some("wealth_inquiry");
+        }
+        "business_owner_inflows" => {
+            d.occupation = Some("business_owner");
+            for _ in 0..3 {
+                d.large(rng, "transfer_in", "CNY", 200_000, 400_000);
+            }
+            d.applications = vec!["gold_account", "credit_card_platinum"];
+            d.needs = vec!["complex_investment_advice"];
+            d.contact_today("wm.product", "accepted", "vip_teller");
+            (d.marketing, d.record) = (true, true);
+            d.purpose = Some("transfer");
+        }
+        "corp_trade_finance" => {
+            d.industry = Some(rng.pick(&["trading", "manufacturing"]));
+            d.applications = vec!["loan", "acceptance_bill", "letter_of_credit"];
+            d.needs = vec!["business_loan"];
+            d.purpose = Some("loan_inquiry");
+        }
         "not_now_recent" => {
             let ago = rng.range(2, 6);
             d.contact_ago(rng, "inv.fund", "not_now", "psm", ago);
@@ -909,41 +1156,30 @@ pub fn generate(seed: u64, n: usize) -> Vec<Value> {
 fn customer(seed: u64, i: usize) -> Value {
     let mut rng = SplitMix64::new(seed ^ (i as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
     rng.next_u64();
-    let archetype = archetype_for(i).map(|a| ARCHETYPES[a]);
-
-    let corporate = match archetype {
-        Some((_, corporate, _)) => corporate,
-        None => rng.percent(18),
-    };
-    let mut d = if corporate {
-        base_corporate(&mut rng, i)
-    } else {
-        let band = match archetype.and_then(|a| a.2) {
-            Some(b) => band_of(b),
-            None => rng.weighted(&[
-                (Band::Mass, 52),
-                (Band::MassAffluent, 30),
-                (Band::Affluent, 13),
-                (Band::Private, 5),
-            ]),
-        };
-        base_individual(&mut rng, i, band)
-    };
-    everyday_transactions(&mut rng, &mut d);
-    past_contacts(&mut rng, &mut d);
-
-    let industry = d.industry;
-    match archetype {
-        Some((name, _, _)) => apply_archetype(name, &mut rng, &mut d),
-        None => random_mix(&mut rng, &mut d),
-    }
-    if d.industry != industry {
-        // The scenario chose the industry: name the firm after it.
-        if let Some(&(industry, _, words)) = INDUSTRIES.iter().find(|i| Some(i.0) == d.industry) {
-            d.name = company_name(&mut rng, industry, words);
+    match archetype_for(i) {
+        Some((name, corporate, band, look)) => {
+            let mut d = if corporate {
+                base_corporate(&mut rng, i, false)
+            } else {
+                base_individual(&mut rng, i, band_of(band.unwrap_or(0)), look)
+            };
+            everyday_transactions(&mut rng, &mut d);
+            past_contacts(&mut rng, &mut d);
+            let industry = d.industry;
+            apply_archetype(name, &mut rng, &mut d);
+            if d.industry != industry {
+                // The scenario chose the industry: name the firm after it.
+                if let Some(&(industry, _, words)) = INDUSTRIES.iter().find(|i| Some(i.0) == d.industry) {
+                    d.name = company_name(&mut rng, industry, words);
+                }
+            }
+            finish(&mut rng, d)
+        }
+        None => {
+            let d = day_visitor(&mut rng, seed, i);
+            finish(&mut rng, d)
         }
     }
-    finish(&mut rng, d)
 }
 
 fn phone(rng: &mut SplitMix64) -> String {
@@ -991,22 +1227,90 @@ fn empty_draft(rng: &mut SplitMix64, i: usize, corporate: bool, band: Band) -> D
     }
 }
 
-fn base_individual(rng: &mut SplitMix64, i: usize, band: Band) -> Draft {
+/// How a person is drawn: the odds of the cues that make someone look high
+/// value, and the shape of their money. `None` takes the band's default.
+struct Look {
+    ages: Option<(u64, u64)>,
+    /// Percent without a risk questionnaire.
+    unrated: u64,
+    /// `(rating, weight)` for the rated.
+    ratings: &'static [(u64, u64)],
+    /// Percent with a high-income job, and with a premium address.
+    high_income: Option<u64>,
+    high_end: Option<u64>,
+    /// Target AUM range (the band's when `None`), drawn low-heavy when `skew`.
+    aum: Option<(u64, u64)>,
+    skew: bool,
+    /// Percent of the AUM left in the savings account.
+    liquid: Option<(u64, u64)>,
+}
+
+const RATINGS: &[(u64, u64)] = &[(1, 10), (2, 30), (3, 35), (4, 15), (5, 10)];
+
+/// The scenarios' people: cues as likely as the band makes them.
+const SCENARIO_LOOK: Look = Look {
+    ages: None,
+    unrated: 15,
+    ratings: RATINGS,
+    high_income: None,
+    high_end: None,
+    aum: None,
+    skew: false,
+    liquid: None,
+};
+
+/// An ordinary visitor: a plain job and address, modest savings, most of it
+/// in the current account for a mass customer and in time deposits and
+/// wealth products for a mass-affluent one (so the daily balance stays
+/// ordinary too).
+const EVERYDAY_LOOK: Look = Look {
+    ages: None,
+    unrated: 20,
+    ratings: RATINGS,
+    high_income: Some(1),
+    high_end: Some(0),
+    aum: None,
+    skew: true,
+    liquid: None,
+};
+
+const EVERYDAY_AFFLUENT_LOOK: Look = Look {
+    high_income: Some(4),
+    high_end: Some(3),
+    aum: Some((110_000, 330_000)),
+    liquid: Some((15, 45)),
+    ..EVERYDAY_LOOK
+};
+
+/// Pensioners: older, cautious or never rated, savings in time deposits and bonds.
+const PENSIONER_LOOK: Look = Look {
+    ages: Some((60, 86)),
+    unrated: 35,
+    ratings: &[(1, 40), (2, 45), (3, 15)],
+    high_income: Some(0),
+    high_end: Some(0),
+    aum: None,
+    skew: true,
+    liquid: Some((15, 45)),
+};
+
+fn base_individual(rng: &mut SplitMix64, i: usize, band: Band, look: &Look) -> Draft {
     let mut d = empty_draft(rng, i, false, band);
     d.name = person_name(rng);
-    let age = match band {
-        Band::Mass => rng.range(19, 78),
-        Band::MassAffluent => rng.range(24, 75),
-        _ => rng.range(30, 72),
+    let age = match (look.ages, band) {
+        (Some((lo, hi)), _) => rng.range(lo, hi),
+        (None, Band::Mass) => rng.range(19, 78),
+        (None, Band::MassAffluent) => rng.range(24, 75),
+        (None, _) => rng.range(30, 72),
     };
     d.age = Some(age);
-    d.risk = (!rng.percent(15)).then(|| rng.weighted(&[(1, 10), (2, 30), (3, 35), (4, 15), (5, 10)]));
-    let high_income = rng.percent(match band {
+    d.risk = (!rng.percent(look.unrated)).then(|| rng.weighted(look.ratings));
+    let high_income = rng.percent(look.high_income.unwrap_or(match band {
         Band::Mass => 5,
         Band::MassAffluent => 20,
         Band::Affluent => 45,
         Band::Private => 75,
-    });
+    }));
     d.occupation = Some(if age >= 62 && rng.percent(75) {
         "retiree"
     } else if age < 23 && rng.percent(70) {
@@ -1016,12 +1320,12 @@ fn base_individual(rng: &mut SplitMix64, i: usize, band: Band) -> Draft {
     } else {
         rng.pick(ORDINARY_JOBS)
     });
-    let high_end = rng.percent(match band {
+    let high_end = rng.percent(look.high_end.unwrap_or(match band {
         Band::Mass => 4,
         Band::MassAffluent => 12,
         Band::Affluent => 40,
         Band::Private => 70,
-    });
+    }));
     d.area = if high_end {
         rng.pick(HIGH_END_AREAS)
     } else {
@@ -1029,12 +1333,22 @@ fn base_individual(rng: &mut SplitMix64, i: usize, band: Band) -> Draft {
     };
 
     // Money: a liquid part in savings, the rest across a few holdings.
-    let aum = band.aum(rng);
-    let liquid_pct = match band {
-        Band::Mass => rng.range(40, 95),
-        Band::MassAffluent => rng.range(20, 60),
-        Band::Affluent => rng.range(10, 40),
-        Band::Private => rng.range(5, 30),
+    let draw = |rng: &mut SplitMix64| match look.aum {
+        Some((lo, hi)) => rng.amount(lo, hi, band.aum_step()),
+        None => band.aum(rng),
+    };
+    let aum = if look.skew {
+        // Most savers sit near the bottom of their band.
+        draw(rng).min(draw(rng))
+    } else {
+        draw(rng)
+    };
+    let liquid_pct = match (look.liquid, band) {
+        (Some((lo, hi)), _) => rng.range(lo, hi),
+        (None, Band::Mass) => rng.range(40, 95),
+        (None, Band::MassAffluent) => rng.range(20, 60),
+        (None, Band::Affluent) => rng.range(10, 40),
+        (None, Band::Private) => rng.range(5, 30),
     };
     let mut liquid = aum * liquid_pct / 100;
     let products: &[&str] = match band {
@@ -1130,15 +1444,28 @@ fn base_individual(rng: &mut SplitMix64, i: usize, band: Band) -> Draft {
     d
 }
 
-fn base_corporate(rng: &mut SplitMix64, i: usize) -> Draft {
-    let size = rng.weighted(&[("small", 55), ("medium", 30), ("large", 15)]);
-    let band = match size {
-        "small" => rng.weighted(&[(Band::Mass, 50), (Band::MassAffluent, 40), (Band::Affluent, 10)]),
-        "medium" => rng.weighted(&[(Band::MassAffluent, 40), (Band::Affluent, 55), (Band::Private, 5)]),
+/// A firm. `routine`: one of the small and mid-sized firms that come in for
+/// everyday business (takings, tax, payroll files), in an ordinary industry
+/// and area; otherwise any firm, as the scenarios want.
+fn base_corporate(rng: &mut SplitMix64, i: usize, routine: bool) -> Draft {
+    let size = if routine {
+        rng.weighted(&[("small", 80), ("medium", 20)])
+    } else {
+        rng.weighted(&[("small", 55), ("medium", 30), ("large", 15)])
+    };
+    let band = match (size, routine) {
+        ("small", true) => rng.weighted(&[(Band::Mass, 75), (Band::MassAffluent, 25)]),
+        ("medium", true) => rng.weighted(&[(Band::MassAffluent, 80), (Band::Affluent, 20)]),
+        ("small", _) => rng.weighted(&[(Band::Mass, 50), (Band::MassAffluent, 40), (Band::Affluent, 10)]),
+        ("medium", _) => rng.weighted(&[(Band::MassAffluent, 40), (Band::Affluent, 55), (Band::Private, 5)]),
         _ => rng.weighted(&[(Band::Affluent, 60), (Band::Private, 40)]),
     };
     let mut d = empty_draft(rng, i, true, band);
-    let (industry, _, words) = rng.pick(INDUSTRIES);
+    let (industry, _, words) = if routine {
+        rng.pick(ROUTINE_INDUSTRIES)
+    } else {
+        rng.pick(INDUSTRIES)
+    };
     d.industry = Some(industry);
     d.corp_size = Some(size);
     d.capital = Some(match size {
@@ -1148,7 +1475,7 @@ fn base_corporate(rng: &mut SplitMix64, i: usize) -> Draft {
     });
     d.name = company_name(rng, industry, words);
     d.risk = rng.percent(50).then(|| rng.range(1, 4));
-    d.area = if rng.percent(25) {
+    d.area = if !routine && rng.percent(25) {
         "cbd_office"
     } else {
         rng.pick(CORP_AREAS)
@@ -1367,183 +1694,285 @@ fn past_contacts(rng: &mut SplitMix64, d: &mut Draft) {
     }
 }
 
-/// Customers outside the scenarios: random mixes of large business, applications and needs.
-fn random_mix(rng: &mut SplitMix64, d: &mut Draft) {
-    if rng.percent(35) {
-        let event = if d.corporate {
-            rng.pick(&[
-                "cash_deposit",
-                "cash_withdrawal",
-                "transfer_in",
-                "fx_exchange",
-                "loan_prepayment",
-            ])
-        } else {
-            rng.pick(&[
-                "cash_deposit",
-                "cash_withdrawal",
-                "fx_exchange",
-                "loan_prepayment",
-                "deposit_certificate",
-                "cd_loss_report",
-                "bond_purchase",
-                "gold_purchase",
-                "fund_purchase",
-                "insurance_purchase",
-                "wealth_purchase",
-                "time_deposit_maturity",
-                "transfer_in",
-                "salary_credit",
-            ])
-        };
-        large_event(rng, d, event);
+// ------------------------------------------------------ the day's visitors
+
+/// Who walks in, for the customers no scenario decides: an ordinary day at
+/// an urban retail branch. Most are mass customers at the counter, then
+/// pensioners and mass-affluent savers, a few tourists collecting currency
+/// and a few small firms. VIPs and card-only applicants are rare here because
+/// the scenarios already bring enough of them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Visitor {
+    /// Cash of a few thousand, bills, a passbook, a transfer, a balance.
+    Counter,
+    /// An older customer drawing a pension or updating a passbook.
+    Pensioner,
+    /// A mass-affluent saver: counter business or a question about wealth products.
+    Saver,
+    /// Collects a few hundred to a few thousand in foreign currency booked on the app.
+    Tourist,
+    Complaint,
+    CardOnly,
+    /// An affluent customer on everyday business at the VIP counter.
+    Vip,
+    /// A small firm: takings, tax, petty cash, a new account.
+    Firm,
+}
+
+const VISITORS: &[(Visitor, u64)] = &[
+    (Visitor::Counter, 104),
+    (Visitor::Pensioner, 36),
+    (Visitor::Saver, 28),
+    (Visitor::Tourist, 10),
+    (Visitor::Complaint, 3),
+    (Visitor::CardOnly, 2),
+    (Visitor::Vip, 1),
+    (Visitor::Firm, 7),
+];
+
+/// Who customer `i` is. Not an independent draw per customer: 200 visitors
+/// would then bring anything from one small firm to ten. A Weyl sequence
+/// (golden-ratio steps from a point the seed picks) spreads the kinds over
+/// the day in their proportions for every seed and every stretch of customers,
+/// and still depends on nothing but `(seed, i)`.
+fn visitor_for(seed: u64, i: usize) -> Visitor {
+    let start = SplitMix64::new(seed).next_u64();
+    let x = start.wrapping_add((i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let total: u64 = VISITORS.iter().map(|(_, w)| w).sum();
+    let mut roll = ((u128::from(x) * u128::from(total)) >> 64) as u64;
+    for &(visitor, w) in VISITORS {
+        if roll < w {
+            return visitor;
+        }
+        roll -= w;
     }
-    if rng.percent(if d.corporate { 40 } else { 18 }) {
-        let app = if d.industry == Some("government") {
-            rng.pick(&["special_fund_account", "settlement_account", "safe_deposit_box"])
+    Visitor::Counter
+}
+
+/// `(currency, least, most, step)`.
+type CashRange = (&'static str, u64, u64, u64);
+
+/// The foreign cash a tourist collects, by weight: all well under the pack's
+/// large-FX line.
+const TOURIST_CASH: &[(CashRange, u64)] = &[
+    (("USD", 500, 3_000, 100), 5),
+    (("JPY", 50_000, 300_000, 10_000), 3),
+    (("HKD", 2_000, 20_000, 500), 3),
+    (("EUR", 500, 2_500, 100), 2),
+    (("GBP", 300, 1_500, 100), 1),
+    (("AUD", 500, 4_000, 100), 1),
+    (("SGD", 500, 3_000, 100), 1),
+];
+
+fn day_visitor(rng: &mut SplitMix64, seed: u64, i: usize) -> Draft {
+    let visitor = visitor_for(seed, i);
+    let small = |rng: &mut SplitMix64| rng.weighted(&[(Band::Mass, 70), (Band::MassAffluent, 30)]);
+    let mut d = match visitor {
+        Visitor::Firm => base_corporate(rng, i, true),
+        Visitor::Pensioner => {
+            let band = small(rng);
+            let mut d = base_individual(rng, i, band, &PENSIONER_LOOK);
+            d.occupation = Some("retiree");
+            d
+        }
+        Visitor::Saver => base_individual(rng, i, Band::MassAffluent, &EVERYDAY_AFFLUENT_LOOK),
+        Visitor::Vip => base_individual(rng, i, Band::Affluent, &SCENARIO_LOOK),
+        Visitor::Tourist | Visitor::CardOnly => match small(rng) {
+            Band::Mass => base_individual(rng, i, Band::Mass, &EVERYDAY_LOOK),
+            band => base_individual(rng, i, band, &EVERYDAY_AFFLUENT_LOOK),
+        },
+        Visitor::Counter | Visitor::Complaint => base_individual(rng, i, Band::Mass, &EVERYDAY_LOOK),
+    };
+    everyday_transactions(rng, &mut d);
+    past_contacts(rng, &mut d);
+    match visitor {
+        Visitor::Counter => {
+            let purpose = rng.weighted(COUNTER_PURPOSES);
+            counter_visit(rng, &mut d, purpose, 1);
+        }
+        Visitor::Pensioner => {
+            let purpose = rng.weighted(&[
+                ("passbook_update", 24),
+                ("cash_withdrawal", 30),
+                ("balance_inquiry", 12),
+                ("bill_payment", 8),
+                ("cash_deposit", 8),
+                ("transfer", 8),
+                // Asking after the new savings-bond issue.
+                ("wealth_inquiry", 6),
+            ]);
+            counter_visit(rng, &mut d, purpose, 1);
+        }
+        Visitor::Saver => {
+            let purpose = rng.weighted(&[
+                ("cash_deposit", 14),
+                ("cash_withdrawal", 10),
+                ("transfer", 18),
+                ("bill_payment", 6),
+                ("balance_inquiry", 6),
+                ("passbook_update", 4),
+                ("wealth_inquiry", 16),
+                ("fx_exchange", 3),
+            ]);
+            if purpose == "fx_exchange" {
+                tourist_cash(rng, &mut d);
+            } else {
+                counter_visit(rng, &mut d, purpose, 2);
+            }
+            if rng.percent(25) {
+                saver_need(rng, &mut d);
+            }
+        }
+        Visitor::Tourist => tourist_cash(rng, &mut d),
+        Visitor::Complaint => {
+            d.plain(rng);
+            d.purpose = Some("complaint");
+            d.waiting = false;
+            d.marketing = rng.percent(50);
+        }
+        Visitor::CardOnly => {
+            d.plain(rng);
+            let card = if d.band == Band::Mass || rng.percent(60) {
+                "credit_card_gold"
+            } else {
+                "credit_card_platinum"
+            };
+            d.applications = vec![card];
+            d.purpose = Some("card_application");
+        }
+        Visitor::Vip => {
+            let purpose = rng.weighted(&[
+                ("cash_deposit", 12),
+                ("cash_withdrawal", 10),
+                ("transfer", 14),
+                ("balance_inquiry", 6),
+                ("passbook_update", 4),
+                ("bill_payment", 4),
+                ("wealth_inquiry", 20),
+            ]);
+            counter_visit(rng, &mut d, purpose, 5);
+        }
+        Visitor::Firm => firm_visit(rng, &mut d),
+    }
+    // Now and then the teller has already made today's one-line pitch.
+    if d.marketing && visitor != Visitor::Complaint && rng.percent(8) {
+        let (product, by) = if d.band.vip() {
+            (rng.pick(&["wm.product", "dep.large_cd", "ins.policy"]), "vip_teller")
         } else if d.corporate {
-            rng.pick(CORP_APPLICATIONS)
+            ("corp.payroll", "teller")
         } else {
-            rng.pick(PERSONAL_APPLICATIONS)
+            (
+                rng.pick(&["ch.channel", "dep.deposit", "bond.treasury", "card.gold"]),
+                "teller",
+            )
         };
-        d.applications.push(app);
-        if app == "settlement_account" && rng.percent(60) {
-            d.capital = d.capital.map(|c| c.max(rng.amount(10_000_000, 60_000_000, 1_000_000)));
-            d.new_to_bank = true;
-        }
-    }
-    if rng.percent(45) {
-        let needs: Vec<&'static str> = if d.corporate {
-            CORP_NEEDS.to_vec()
-        } else {
-            let age = d.age.unwrap_or(40);
-            let mut v = vec!["wealth_management", "insurance", "fx_remittance"];
-            if (28..=50).contains(&age) {
-                v.push("child_education");
-            }
-            if age >= 45 {
-                v.push("retirement");
-            }
-            if (24..=45).contains(&age) {
-                v.push("home_purchase");
-            }
-            if (18..=24).contains(&age) || (40..=55).contains(&age) {
-                v.push("overseas_study");
-            }
-            if d.band.vip() {
-                v.push("complex_investment_advice");
-            }
-            if matches!(d.occupation, Some("business_owner")) {
-                v.push("business_loan");
-            }
-            v
-        };
-        for _ in 0..rng.range(1, 2) {
-            let need = rng.pick(&needs);
-            if !d.needs.contains(&need) {
-                d.needs.push(need);
-            }
-        }
-    }
-    if rng.percent(10) {
-        let product = if d.corporate {
-            rng.pick(CORP_PITCHES)
-        } else {
-            rng.pick(&[
-                "wm.product",
-                "dep.large_cd",
-                "inv.fund",
-                "card.gold",
-                "bond.treasury",
-                "ins.policy",
-            ])
-        };
-        let outcome = rng.pick(&["accepted", "accepted", "declined"]);
-        let by = if d.band.vip() { "vip_teller" } else { "teller" };
+        let outcome = rng.weighted(&[("accepted", 45), ("declined", 55)]);
         d.contact_today(product, outcome, by);
     }
-    if d.purpose.is_none() {
-        d.purpose = d.applications.first().map(|a| purpose_for_application(a));
-    }
+    d
 }
 
-fn large_event(rng: &mut SplitMix64, d: &mut Draft, event: &'static str) {
-    match event {
-        "cash_deposit" | "cash_withdrawal" => {
-            d.large(rng, event, "CNY", 50_000, 300_000);
-            if rng.percent(50) {
-                d.purpose = Some(event);
+/// Counter business for `purpose`; a regular's earlier visits for the same
+/// thing, of a few thousand yuan (times `scale`), are in the history.
+fn counter_visit(rng: &mut SplitMix64, d: &mut Draft, purpose: &'static str, scale: u64) {
+    d.purpose = Some(purpose);
+    let counter = if d.band.vip() { "vip_counter" } else { "counter" };
+    let earlier = rng.range(0, 2);
+    for _ in 0..earlier {
+        let days = rng.range(8, 58) as i64;
+        match purpose {
+            "cash_deposit" => {
+                let amount = rng.amount(1_000, 8_000 * scale, 100);
+                d.txn_via(rng, "cash_deposit", amount, "CNY", days, counter);
             }
-        }
-        "fx_exchange" => {
-            let (currency, lo, hi) = rng.weighted(&[
-                (("USD", 5_000, 50_000), 3),
-                (("EUR", 5_000, 30_000), 2),
-                (("HKD", 40_000, 300_000), 2),
-                (("GBP", 4_000, 20_000), 1),
-                (("JPY", 800_000, 5_000_000), 1),
-            ]);
-            d.large(rng, event, currency, lo, hi);
-            if rng.percent(60) {
-                d.purpose = Some("fx_exchange");
+            "cash_withdrawal" => {
+                let amount = rng.amount(500, 5_000 * scale, 100);
+                d.txn_via(rng, "cash_withdrawal", amount, "CNY", days, counter);
             }
-        }
-        "loan_prepayment" => {
-            d.large(rng, event, "CNY", 100_000, 800_000);
-            if rng.percent(50) {
-                d.purpose = Some("loan_prepayment");
+            "transfer" => {
+                let amount = rng.amount(500, 20_000 * scale, 100);
+                d.txn_via(rng, "transfer_out", amount, "CNY", days, counter);
             }
-        }
-        "deposit_certificate" => {
-            d.large(rng, event, "CNY", 200_000, 1_000_000);
-        }
-        "cd_loss_report" => {
-            let amount = d.large(rng, event, "CNY", 200_000, 1_000_000);
-            d.maturing(rng, "dep.large_cd", amount, 30, 700);
-            d.purpose = Some("cd_loss_report");
-        }
-        "bond_purchase" | "wealth_purchase" => {
-            let amount = d.large(rng, event, "CNY", 50_000, 500_000);
-            let product = if event == "bond_purchase" {
-                "bond.treasury"
-            } else {
-                "wm.product"
-            };
-            d.maturing(rng, product, amount, 30, 720);
-        }
-        "gold_purchase" | "fund_purchase" | "insurance_purchase" => {
-            if event != "insurance_purchase" {
-                d.risk = Some(d.risk.unwrap_or(3).max(3));
+            "bill_payment" => {
+                let amount = rng.amount(50, 1_200, 1);
+                d.txn_via(rng, "bill_payment", amount, "CNY", days, counter);
             }
-            let amount = d.large(rng, event, "CNY", 50_000, 300_000);
-            let product = match event {
-                "gold_purchase" => "pm.metal",
-                "fund_purchase" => "inv.fund",
-                _ => "ins.policy",
-            };
-            d.hold(product, amount, None);
-        }
-        "time_deposit_maturity" => {
-            d.large(rng, event, "CNY", 100_000, 600_000);
-        }
-        "transfer_in" => {
-            for _ in 0..rng.range(2, 4) {
-                d.large(rng, event, "CNY", 150_000, 500_000);
-            }
-        }
-        _ => {
-            // A large salary or bonus credit.
-            d.large(rng, "salary_credit", "CNY", 50_000, 200_000);
+            _ => {}
         }
     }
 }
 
-fn purpose_for_application(app: &str) -> &'static str {
-    match app {
-        "credit_card_gold" | "credit_card_platinum" => "card_application",
-        "safe_deposit_box" => "safe_deposit_box",
-        "loan" | "acceptance_bill" | "letter_of_credit" => "loan_inquiry",
-        _ => "account_opening",
+/// Foreign cash booked on the app a day or three ago, collected today.
+fn tourist_cash(rng: &mut SplitMix64, d: &mut Draft) {
+    let (currency, lo, hi, step) = rng.weighted(TOURIST_CASH);
+    let amount = rng.amount(lo, hi, step);
+    let days = rng.range(1, 3) as i64;
+    d.txn_via(rng, "fx_exchange", amount, currency, days, "mobile");
+    if rng.percent(30) {
+        // The last trip.
+        let (currency, lo, hi, step) = rng.weighted(TOURIST_CASH);
+        let amount = rng.amount(lo, hi, step);
+        let days = rng.range(20, 58) as i64;
+        d.txn_via(rng, "fx_exchange", amount, currency, days, "counter");
+    }
+    d.purpose = Some("fx_exchange");
+}
+
+/// A need a saver mentions: none of them a high-value cue on its own.
+fn saver_need(rng: &mut SplitMix64, d: &mut Draft) {
+    let age = d.age.unwrap_or(40);
+    let mut needs = vec!["wealth_management", "insurance"];
+    if (28..=50).contains(&age) {
+        needs.push("child_education");
+    }
+    if age >= 45 {
+        needs.push("retirement");
+    }
+    if (40..=55).contains(&age) {
+        needs.push("overseas_study");
+    }
+    let need = rng.pick(&needs);
+    if !d.needs.contains(&need) {
+        d.needs.push(need);
+    }
+}
+
+/// A small firm's errand: the shop's takings, tax, petty cash, or a new
+/// settlement account with a modest registered capital.
+fn firm_visit(rng: &mut SplitMix64, d: &mut Draft) {
+    let purpose = rng.weighted(&[
+        ("cash_deposit", 30),
+        ("transfer", 22),
+        ("bill_payment", 14),
+        ("cash_withdrawal", 10),
+        ("account_opening", 14),
+        ("balance_inquiry", 5),
+    ]);
+    d.purpose = Some(purpose);
+    for _ in 0..rng.range(1, 3) {
+        let days = rng.range(3, 58) as i64;
+        match purpose {
+            "cash_deposit" => {
+                let amount = rng.amount(5_000, 45_000, 100);
+                d.txn_via(rng, "cash_deposit", amount, "CNY", days, "counter");
+            }
+            "cash_withdrawal" => {
+                let amount = rng.amount(2_000, 20_000, 100);
+                d.txn_via(rng, "cash_withdrawal", amount, "CNY", days, "counter");
+            }
+            "bill_payment" => {
+                let amount = rng.amount(1_000, 30_000, 10);
+                d.txn_via(rng, "tax_payment", amount, "CNY", days, "counter");
+            }
+            _ => {}
+        }
+    }
+    if purpose == "account_opening" {
+        // A new firm (or a branch of one) opening its basic account here.
+        d.capital = Some(rng.amount(500_000, 8_000_000, 100_000));
+        d.corp_size = Some("small");
+        d.applications = vec!["settlement_account"];
+        d.new_to_bank = true;
     }
 }
 
@@ -1597,7 +2026,7 @@ fn finish(rng: &mut SplitMix64, mut d: Draft) -> Value {
         d.avg_daily_balance = Some(0);
     }
     if d.purpose.is_none() {
-        d.purpose = Some(rng.weighted(PURPOSES));
+        d.purpose = Some(rng.weighted(COUNTER_PURPOSES));
     }
 
     // At most 30 transactions: drop ordinary ones first, then sort by time.

@@ -263,3 +263,84 @@ fn check_flags_a_misspelt_trigger_that_would_make_a_rule_never_run() {
         "a catalogue family is a known holding: {err}"
     );
 }
+
+/// The rows (`  label  count  pct%`) under `header` in the demo's distribution, as (label, count).
+fn demo_rows<'a>(stdout: &'a str, header: &str) -> Vec<(&'a str, usize)> {
+    let section = stdout
+        .split_once("\n分布 Distribution")
+        .unwrap_or_else(|| panic!("no distribution section:\n{stdout}"))
+        .1;
+    let mut lines = section.lines().skip_while(|l| *l != header);
+    assert!(lines.next().is_some(), "no {header:?} in the distribution:\n{section}");
+    lines
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            assert!(words.len() >= 3 && l.ends_with('%'), "row {l:?}");
+            let count = words[words.len() - 2]
+                .parse()
+                .unwrap_or_else(|_| panic!("count in {l:?}"));
+            (l.trim(), count)
+        })
+        .collect()
+}
+
+#[test]
+fn demo_prints_route_grade_and_suitability_distributions_that_add_up() {
+    let out = nextbest(&["demo", "--show", "3"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let customers: Vec<serde_json::Value> = serde_json::from_str(nextbest::bundled_samples()).expect("samples");
+    let n = customers.len();
+    assert!(n >= 100, "{n} samples");
+    assert!(
+        stdout.contains(&format!("分布 Distribution · {n} 位客户 customers")),
+        "{stdout}"
+    );
+
+    let engine = nextbest::Engine::new(&nextbest::PackSource::bundled()).expect("bundled pack");
+    let routes = demo_rows(&stdout, "分流去向 Route");
+    assert!(routes.len() >= 3, "several destinations: {routes:?}");
+    for (label, _) in &routes {
+        let id = label.split_whitespace().nth(1).unwrap_or_default();
+        let dest = engine
+            .manifest()
+            .destinations
+            .get(id)
+            .unwrap_or_else(|| panic!("{label:?}: not a pack destination"));
+        assert!(label.starts_with(&dest.zh), "{label:?}: the zh name first");
+    }
+    assert_eq!(
+        routes.iter().map(|r| r.1).sum::<usize>(),
+        n,
+        "every customer routed once: {routes:?}"
+    );
+
+    let grades = demo_rows(&stdout, "客户等级 Prospect grade");
+    assert_eq!(
+        grades.iter().map(|r| r.1).sum::<usize>(),
+        n,
+        "every customer graded once: {grades:?}"
+    );
+    for (label, _) in &grades {
+        assert!(
+            label.starts_with("未分级 ungraded")
+                || ["A", "B", "C", "D"].iter().any(|g| label.contains(&format!(" {g} "))),
+            "{label:?}"
+        );
+    }
+
+    let high = demo_rows(&stdout, "高价值 High value");
+    assert_eq!(high.len(), 1);
+    assert!(high[0].1 <= n);
+    assert!(
+        stdout.contains(&format!("high value 高价值: {};", high[0].1)),
+        "the distribution agrees with the summary line:\n{stdout}"
+    );
+
+    let suitability = demo_rows(&stdout, "适当性 Suitability");
+    assert_eq!(suitability.len(), 2, "{suitability:?}");
+    assert!(suitability[0].0.starts_with("暂缓推介 withheld"));
+    assert!(suitability[1].0.starts_with("改荐替代 substituted"));
+    assert!(suitability.iter().all(|r| r.1 <= n));
+}

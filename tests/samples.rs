@@ -526,3 +526,109 @@ fn samples_cover_visits_consent_history_accounts_and_holdings() {
         "some long transaction histories"
     );
 }
+
+/// The bundled samples look like one ordinary day at an urban retail branch,
+/// as the bundled pack sees it: mostly mass customers at the counter, a
+/// minority of VIPs, a few private-banking clients and firms, and a high-value
+/// flag on a fifth to a third of them, not on most. (The generator once
+/// flagged 157 of 200; this is what keeps the mix from drifting back.)
+#[test]
+fn bundled_samples_mix_looks_like_a_branch_day() {
+    let engine = engine();
+    let values: Vec<serde_json::Value> = serde_json::from_str(nextbest::bundled_samples()).expect("samples");
+    let all: Vec<Customer> = values
+        .iter()
+        .map(|v| engine.customer_from_value(v).expect("a sample is a customer"))
+        .collect();
+    let n = all.len();
+    assert_eq!(n, COUNT);
+    let share = |k: usize| k as f64 / n as f64;
+    let count = |f: &dyn Fn(&Customer) -> bool| all.iter().filter(|c| f(c)).count();
+    let individual = |c: &Customer| c.kind == CustomerKind::Individual;
+    let purpose = |c: &Customer| c.visit.as_ref().and_then(|v| v.purpose.clone()).unwrap_or_default();
+
+    let high_value = all
+        .iter()
+        .filter(|c| {
+            let out = engine.evaluate((*c).clone(), &Options::default()).expect("evaluates");
+            out.high_value.flag
+        })
+        .count();
+    assert!(
+        (0.15..=0.40).contains(&share(high_value)),
+        "high value: {high_value} of {n}; a branch day flags a fifth to a third, not most"
+    );
+
+    let corporate = count(&|c| c.kind == CustomerKind::Corporate);
+    assert!(
+        (0.03..=0.12).contains(&share(corporate)),
+        "corporate: {corporate} of {n}, expected a handful (3–12%)"
+    );
+
+    let mass = count(&|c| c.segment.as_str() == "mass");
+    assert!(
+        share(mass) >= 0.45,
+        "mass segment: {mass} of {n}, expected most visitors"
+    );
+    const COUNTER: [&str; 6] = [
+        "cash_deposit",
+        "cash_withdrawal",
+        "transfer",
+        "bill_payment",
+        "passbook_update",
+        "balance_inquiry",
+    ];
+    let mass_counter =
+        count(&|c| individual(c) && c.segment.as_str() == "mass" && COUNTER.contains(&purpose(c).as_str()));
+    assert!(
+        share(mass_counter) >= 0.35,
+        "mass customers on counter business: {mass_counter} of {n}, expected at least 35%"
+    );
+
+    let vip = count(&|c| individual(c) && matches!(c.segment.as_str(), "affluent" | "private"));
+    assert!(
+        (0.06..=0.20).contains(&share(vip)),
+        "affluent and private individuals: {vip} of {n}, expected a minority (about 10–15%)"
+    );
+    let private = count(&|c| individual(c) && c.segment.as_str() == "private");
+    assert!(
+        (1..=n * 3 / 100).contains(&private),
+        "private-banking individuals: {private} of {n}, expected a few (1–3%)"
+    );
+    let elderly = count(&|c| individual(c) && c.age.is_some_and(|a| a >= 60));
+    assert!(share(elderly) >= 0.15, "customers 60 and over: {elderly} of {n}");
+
+    // Small FX for tourists beside a few large exchanges.
+    let large_fx = param(&engine, "large_fx_cny");
+    let window = param(&engine, "window_days") as i64;
+    let fx = |c: &Customer| -> Vec<f64> {
+        let today = visit_day(c);
+        c.transactions
+            .iter()
+            .filter(|t| t.kind == "fx_exchange" && today - t.at.day() < window)
+            .map(|t| to_cny(&engine, t.amount.0, &t.currency))
+            .collect()
+    };
+    let small_fx = count(&|c| purpose(c) == "fx_exchange" && !fx(c).is_empty() && fx(c).iter().all(|&a| a < large_fx));
+    let big_fx = count(&|c| fx(c).iter().any(|&a| a >= large_fx));
+    assert!(small_fx >= FEW, "FX visitors changing small sums: {small_fx}");
+    assert!(
+        (FEW..=n / 10).contains(&big_fx),
+        "large FX exchanges: {big_fx}, expected a few"
+    );
+
+    // Amounts fit the customer: a mass customer's cash business is a few thousand.
+    for c in all.iter().filter(|c| individual(c) && c.segment.as_str() == "mass") {
+        for t in &c.transactions {
+            if matches!(t.kind.as_str(), "cash_deposit" | "cash_withdrawal") {
+                assert!(
+                    t.amount.0 <= 20_000.0,
+                    "{}: a mass customer with {} of ¥{}",
+                    c.id,
+                    t.kind,
+                    t.amount.0
+                );
+            }
+        }
+    }
+}

@@ -369,14 +369,14 @@ fn parse_samples(text: &str) -> Result<Vec<nextbest::Customer>, Error> {
 
 fn demo(engine: &Engine, dir: &str, show: usize) -> Result<ExitCode, Error> {
     let customers = parse_samples(nextbest::bundled_samples())?;
-    let mut routes = std::collections::BTreeMap::<String, usize>::new();
+    let total = customers.len();
     let mut products = std::collections::BTreeMap::<String, usize>::new();
-    let (mut high_value, mut errors) = (0, 0);
+    let mut tally = Tally::default();
+    let mut errors = 0;
     println!(
-        "nextbest {} · {dir}: {} rules over {} sample customers (teller view)\n",
+        "nextbest {} · {dir}: {} rules over {total} sample customers (teller view)\n",
         nextbest::VERSION,
         engine.rules().len(),
-        customers.len()
     );
     for (i, c) in customers.into_iter().enumerate() {
         let name = c.name.clone().unwrap_or_else(|| c.id.clone());
@@ -387,11 +387,10 @@ fn demo(engine: &Engine, dir: &str, show: usize) -> Result<ExitCode, Error> {
                 channel: "teller".into(),
             },
         )?;
-        *routes.entry(out.route.destination.clone()).or_default() += 1;
         for s in &out.suggestions {
             *products.entry(s.product.clone()).or_default() += 1;
         }
-        high_value += usize::from(out.high_value.flag);
+        tally.add(&out);
         errors += out.errors.len();
         if i < show {
             let pitch = out.suggestions.first().map_or_else(
@@ -408,14 +407,107 @@ fn demo(engine: &Engine, dir: &str, show: usize) -> Result<ExitCode, Error> {
             );
         }
     }
-    println!("\nroutes 分流: {routes:?}");
-    println!("suggested 推介: {products:?}");
-    println!("high value 高价值: {high_value}; rule errors: {errors}");
+    println!("\nsuggested 推介: {products:?}");
+    println!("high value 高价值: {}; rule errors: {errors}", tally.high_value);
+    tally.print(total);
     Ok(if errors == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// What the demo counts over the samples: where they were sent, their grade,
+/// and what suitability did to their suggestions.
+#[derive(Default)]
+struct Tally {
+    /// Destination id → (zh name, customers).
+    routes: std::collections::BTreeMap<String, (String, usize)>,
+    /// Grade (`""` ungraded) → (zh name, customers).
+    grades: std::collections::BTreeMap<String, (String, usize)>,
+    high_value: usize,
+    /// Customers with at least one suggestion held back by suitability, and how many were held.
+    withheld: (usize, usize),
+    /// Customers offered a substitute for a product suitability held back, and how many.
+    substituted: (usize, usize),
+}
+
+impl Tally {
+    fn add(&mut self, out: &Evaluation) {
+        let route = &out.route;
+        self.routes
+            .entry(route.destination.clone())
+            .or_insert_with(|| (route.destination_zh.clone(), 0))
+            .1 += 1;
+        let grade = &out.grade;
+        // grade_zh reads "A类：资金充足…"; the name is the part before the colon.
+        let zh = grade.grade_zh.split(['：', ':']).next().unwrap_or_default();
+        self.grades
+            .entry(grade.grade.clone())
+            .or_insert_with(|| (zh.to_owned(), 0))
+            .1 += 1;
+        self.high_value += usize::from(out.high_value.flag);
+        let held = out
+            .suppressed
+            .iter()
+            .filter(|s| s.reason == nextbest::HoldReason::Suitability)
+            .count();
+        self.withheld.0 += usize::from(held > 0);
+        self.withheld.1 += held;
+        let substitutes = out.suggestions.iter().filter(|s| s.substitute_for.is_some()).count();
+        self.substituted.0 += usize::from(substitutes > 0);
+        self.substituted.1 += substitutes;
+    }
+
+    fn print(&self, total: usize) {
+        let pct = |n: usize| {
+            if total == 0 {
+                0.0
+            } else {
+                n as f64 * 100.0 / total as f64
+            }
+        };
+        let row = |label: String, n: usize| println!("  {} {n:>4}  {:>5.1}%", pad(&label, 44), pct(n));
+        println!("\n分布 Distribution · {total} 位客户 customers（人数 count · 占比 share）");
+        println!("分流去向 Route");
+        let mut routes: Vec<_> = self.routes.iter().collect();
+        routes.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(b.0)));
+        for (id, (zh, n)) in routes {
+            row(format!("{zh} {id}"), *n);
+        }
+        println!("客户等级 Prospect grade");
+        // A–D first, the ungraded ("") last.
+        let mut grades: Vec<_> = self.grades.iter().collect();
+        grades.sort_by_key(|(g, _)| (g.is_empty(), g.as_str()));
+        for (grade, (zh, n)) in grades {
+            let label = if grade.is_empty() {
+                "未分级 ungraded".to_owned()
+            } else if zh.is_empty() {
+                grade.clone()
+            } else {
+                format!("{zh} {grade}")
+            };
+            row(label, *n);
+        }
+        println!("高价值 High value");
+        row("高价值客户 flagged".to_owned(), self.high_value);
+        println!("适当性 Suitability");
+        row(
+            format!("暂缓推介 withheld ({} 条 suggestions)", self.withheld.1),
+            self.withheld.0,
+        );
+        row(
+            format!("改荐替代 substituted ({} 条 suggestions)", self.substituted.1),
+            self.substituted.0,
+        );
+    }
+}
+
+/// `text` padded with spaces to `width` terminal columns (CJK characters take two).
+fn pad(text: &str, width: usize) -> String {
+    let wide = |c: char| matches!(c, '\u{1100}'..='\u{115F}' | '\u{2E80}'..='\u{A4CF}' | '\u{AC00}'..='\u{D7A3}' | '\u{F900}'..='\u{FAFF}' | '\u{FE30}'..='\u{FE4F}' | '\u{FF00}'..='\u{FF60}' | '\u{FFE0}'..='\u{FFE6}');
+    let used: usize = text.chars().map(|c| if wide(c) { 2 } else { 1 }).sum();
+    format!("{text}{}", " ".repeat(width.saturating_sub(used)))
 }
 
 fn bench(source: &PackSource, customers: &str, seconds: f64) -> Result<ExitCode, Error> {
