@@ -789,18 +789,18 @@ fn apply_archetype(name: &str, rng: &mut SplitMix64, d: &mut Draft) {
         }
         "fx_usd_overseas_study" => {
             d.large(rng, "deposit_certificate", "CNY", 300_000, 800_000);
-            d.large(rng, "fx_exchange", "USD", 8_000, 30_000);
+            d.large(rng, "fx_exchange", "USD", 15_000, 30_000);
             d.needs = vec!["overseas_study"];
             d.age = Some(rng.range(42, 55));
             d.purpose = Some("fx_exchange");
         }
         "fx_eur_remittance" => {
-            d.large(rng, "fx_exchange", "EUR", 6_000, 20_000);
+            d.large(rng, "fx_exchange", "EUR", 14_000, 25_000);
             d.needs = vec!["fx_remittance"];
             d.purpose = Some("fx_exchange");
         }
         "fx_hkd" => {
-            d.large(rng, "fx_exchange", "HKD", 60_000, 300_000);
+            d.large(rng, "fx_exchange", "HKD", 120_000, 300_000);
             d.purpose = Some("fx_exchange");
         }
         "deposit_certificate" => {
@@ -1047,7 +1047,7 @@ fn apply_archetype(name: &str, rng: &mut SplitMix64, d: &mut Draft) {
         "overseas_study_fx_account" => {
             // A child going abroad: proof of funds, tuition in dollars, an FX account to remit from.
             d.large(rng, "deposit_certificate", "CNY", 300_000, 800_000);
-            d.large(rng, "fx_exchange", "USD", 8_000, 30_000);
+            d.large(rng, "fx_exchange", "USD", 15_000, 30_000);
             d.set_age(rng, 42, 55);
             d.occupation = Some("doctor");
             d.needs = vec!["overseas_study", "fx_remittance"];
@@ -1056,8 +1056,8 @@ fn apply_archetype(name: &str, rng: &mut SplitMix64, d: &mut Draft) {
         }
         "fx_traveller_fx_account" => {
             // Changes euros and Hong Kong dollars every month; opens an FX account and a gold card.
-            d.large(rng, "fx_exchange", "EUR", 5_000, 12_000);
-            d.large(rng, "fx_exchange", "HKD", 40_000, 120_000);
+            d.large(rng, "fx_exchange", "EUR", 14_000, 25_000);
+            d.large(rng, "fx_exchange", "HKD", 120_000, 200_000);
             d.occupation = Some("executive");
             d.needs = vec!["fx_remittance"];
             d.applications = vec!["fx_account", "credit_card_gold"];
