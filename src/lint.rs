@@ -54,6 +54,40 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
                     push(n + 1, col, format!("pitch {why}"));
                 }
             }
+            for (col, arg) in string_args(code, "label(")
+                .into_iter()
+                .chain(string_args(code, "label_en("))
+            {
+                if !engine.manifest().labels.contains_key(arg) {
+                    let known: Vec<&str> = engine.manifest().labels.keys().map(String::as_str).collect();
+                    push(
+                        n + 1,
+                        col,
+                        format!(
+                            "unknown label list {arg:?}: not in pack.json labels ({})",
+                            known.join(", ")
+                        ),
+                    );
+                }
+            }
+            for (col, arg) in string_args(code, "screen(") {
+                if !engine.manifest().grading.tests.contains_key(arg) {
+                    push(
+                        n + 1,
+                        col,
+                        format!("unknown screening test {arg:?}: not in pack.json grading.tests"),
+                    );
+                }
+            }
+            for (col, arg) in string_args(code, "grade(") {
+                if !engine.manifest().grading.grades.contains_key(arg) {
+                    push(
+                        n + 1,
+                        col,
+                        format!("unknown grade {arg:?}: not in pack.json grading.grades"),
+                    );
+                }
+            }
             for (col, arg) in string_args(code, "suggest(") {
                 if !catalogue.contains_key(arg) {
                     push(n + 1, col, format!("unknown product {arg:?}: not in products.json"));
@@ -116,8 +150,23 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
         .iter()
         .map(|(k, d)| (format!("destinations.{k}"), vec![d.zh.as_str(), d.en.as_str()]))
         .collect();
-    let d = &engine.manifest().default_route;
+    let m = engine.manifest();
+    let d = &m.default_route;
     pack_texts.push(("default_route".to_owned(), vec![d.zh.as_str(), d.en.as_str()]));
+    if let Some(d) = &m.policy.risk_disclosure {
+        pack_texts.push(("policy.risk_disclosure".to_owned(), vec![d.zh.as_str(), d.en.as_str()]));
+    }
+    for (k, l) in &m.grading.grades {
+        pack_texts.push((format!("grading.grades.{k}"), vec![l.zh.as_str(), l.en.as_str()]));
+    }
+    for (k, l) in &m.grading.tests {
+        pack_texts.push((format!("grading.tests.{k}"), vec![l.zh.as_str(), l.en.as_str()]));
+    }
+    for (list, names) in &m.labels {
+        for (k, l) in names {
+            pack_texts.push((format!("labels.{list}.{k}"), vec![l.zh.as_str(), l.en.as_str()]));
+        }
+    }
     for (path, texts) in pack_texts {
         if let Some(phrase) = phrases.find(&texts) {
             let (line, column) = crate::pack::locate(manifest_text, &path);

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::eval::{Facts, Proposal, RouteProposal};
-use crate::explain::{HoldReason, Note, Reason, Route, Signal, Suggestion, Suppressed};
+use crate::explain::{Grade, HoldReason, Note, Reason, Route, Signal, Suggestion, Suppressed};
 use crate::pack::{Manifest, Product, RuleKind};
 use crate::signals::Outcome;
 use crate::wording::Wording;
@@ -27,6 +27,7 @@ pub(crate) struct Decided {
     pub unmet_needs: Vec<String>,
     pub notes: Vec<Note>,
     pub signals: Vec<Signal>,
+    pub grade: Grade,
     /// Texts policy took out, as (rule, message) for the rule's author.
     pub withheld: Vec<(String, String)>,
 }
@@ -36,6 +37,7 @@ pub(crate) struct Said {
     pub routes: Vec<(i64, String, RouteProposal)>,
     pub notes: Vec<Note>,
     pub signals: Vec<Signal>,
+    pub grade: Grade,
 }
 
 /// Merges, holds back, ranks and limits the proposals, and picks the route.
@@ -53,6 +55,7 @@ pub(crate) fn decide(
         mut routes,
         notes,
         mut signals,
+        mut grade,
     } = said;
     let mut withheld = Vec::new();
 
@@ -165,21 +168,20 @@ pub(crate) fn decide(
             None => kept.push(s),
         }
     }
-    // A held product with no substitute leaves its need unmet, unless
-    // something else offered serves it: the stated need it serves, or the
-    // product itself when the customer stated none.
+    // A held product with no substitute leaves the stated needs it serves
+    // unmet, unless something offered serves them or is one of its
+    // substitutes (a rule proposed it already). A product proposed without a
+    // stated need is no need of the customer's: nothing is logged.
+    let serves = |id: &str, need: &str| catalogue.get(id).is_some_and(|p| p.serves.iter().any(|n| n == need));
     for held in unsubstituted {
-        let serves = |id: &str, need: &str| catalogue.get(id).is_some_and(|p| p.serves.iter().any(|n| n == need));
-        let stated = catalogue
-            .get(&held)
-            .and_then(|p| p.serves.iter().find(|n| customer.stated_needs.contains(n)));
-        let need = match stated {
-            Some(need) if kept.iter().any(|k| serves(&k.product, need)) => continue,
-            Some(need) => need.clone(),
-            None => held,
-        };
-        if !unmet_needs.contains(&need) {
-            unmet_needs.push(need);
+        let Some(product) = catalogue.get(&held) else { continue };
+        if kept.iter().any(|k| product.substitutes.contains(&k.product)) {
+            continue;
+        }
+        for need in product.serves.iter().filter(|n| customer.stated_needs.contains(n)) {
+            if !kept.iter().any(|k| serves(&k.product, need)) && !unmet_needs.contains(need) {
+                unmet_needs.push(need.clone());
+            }
         }
     }
     // Every pitch of a risky product carries the disclosure: policy adds it.
@@ -272,6 +274,22 @@ pub(crate) fn decide(
         }
     }
 
+    // The grade and the tests are staff text too: a failing one is replaced
+    // by what the pack says the grade or the test means.
+    if let Some(rule) = grade.rule.clone() {
+        if !check(&rule, "grade text", &[&grade.zh, &grade.en]) {
+            grade.zh = grade.grade_zh.clone();
+            grade.en = grade.grade_en.clone();
+        }
+    }
+    for t in &mut grade.tests {
+        if !check(&t.rule, "screening test text", &[&t.zh, &t.en]) {
+            let label = manifest.grading.tests.get(&t.test);
+            t.zh = label.map_or_else(String::new, |l| l.zh.clone());
+            t.en = label.map_or_else(String::new, |l| l.en.clone());
+        }
+    }
+
     routes.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let route = match routes.into_iter().next() {
         Some((_, rule, r)) => {
@@ -313,6 +331,7 @@ pub(crate) fn decide(
         unmet_needs,
         notes,
         signals,
+        grade,
         withheld,
     }
 }
@@ -330,34 +349,37 @@ fn substitute(
     substituted: &[String],
 ) -> Option<Suggestion> {
     let original = catalogue.get(&held.product)?;
-    let rating = facts
-        .customer
-        .risk_rating
-        .map_or_else(|| "未评估".to_owned(), |r| format!("C{}", r.0));
-    let rating_en = facts
-        .customer
-        .risk_rating
-        .map_or_else(|| "unrated".to_owned(), |r| format!("C{}", r.0));
+    let (why_zh, why_en) = match facts.customer.risk_rating {
+        Some(r) => (
+            format!("超出客户风险承受能力（C{}）", r.0),
+            format!("held back for the customer's rating (C{})", r.0),
+        ),
+        None => (
+            "客户未做风险评估".to_owned(),
+            "held back: the customer is not risk-rated".to_owned(),
+        ),
+    };
     original.substitutes.iter().find_map(|id| {
-        if proposed.contains(id) || substituted.contains(id) {
+        // Not one a rule proposed already (it stands on its own), not one
+        // offered for another held product, not one the customer holds, and
+        // one the customer's money reaches (a large CD from CNY 200,000).
+        if proposed.contains(id) || substituted.contains(id) || facts.holds(id) {
             return None;
         }
         let p = catalogue.get(id)?;
         if p.min_cny > facts.funds_seen() {
             return None;
         }
-        let mut reasons = held.reasons.clone();
-        reasons.push(Reason {
+        // Only policy's own reason: the rule's reasons argue for the held
+        // product, and may name it.
+        let reasons = vec![Reason {
             rule: held.rules.first().cloned().unwrap_or_default(),
-            zh: format!(
-                "{}（R{}）超出客户风险承受能力（{rating}），改推{}",
-                original.zh, original.risk, p.zh
-            ),
+            zh: format!("{}（R{}）{why_zh}，改推{}", original.zh, original.risk, p.zh),
             en: format!(
-                "{} (R{}) is above the customer's risk tolerance ({rating_en}): {} offered instead",
+                "{} (R{}) {why_en}; offered instead: {}",
                 original.en, original.risk, p.en
             ),
-        });
+        }];
         let s = Suggestion {
             product: p.id.clone(),
             product_zh: p.zh.clone(),
@@ -369,7 +391,9 @@ fn substitute(
             reasons,
             score: held.score - original.value + p.value,
             risk: p.risk,
-            to: held.to.clone(),
+            // A simple substitute is completed where the customer is; a
+            // complex one goes where the held referral would have.
+            to: if p.simple { None } else { held.to.clone() },
             simple: p.simple,
             disclosure: None,
             substitute_for: Some(held.product.clone()),
@@ -492,10 +516,16 @@ fn hold_reason(
     }
     // The pitch and reasons may name other products than the one proposed:
     // each is held to the policy a pitch of it would be.
-    for other in wording.products_named(&texts) {
-        // A substitute's reason names the product it replaces to say why
-        // that one is not offered: that is not a pitch of it.
-        if other == s.product || s.substitute_for.as_deref() == Some(other) {
+    // A substitute's one reason is policy's own, naming the product it
+    // replaces to say why that one is not offered: not a pitch of it. Its
+    // pitch is still checked.
+    let named: &[&str] = if s.substitute_for.is_some() {
+        &texts[..2]
+    } else {
+        &texts
+    };
+    for other in wording.products_named(named) {
+        if other == s.product {
             continue;
         }
         if let Some(reason) = named_product_hold(manifest, wording, catalogue, facts, other) {

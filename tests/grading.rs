@@ -136,11 +136,21 @@ fn suitability_offers_the_first_suitable_substitute_or_logs_the_need() {
     pack.files.insert("products.json".into(), products);
     let out = eval(&pack, &cautious, "psm");
     assert!(!out.suggestions.iter().any(|s| s.substitute_for.is_some()));
-    // No stated need: the held product itself is what is logged.
+    // No stated need: a product a rule thought of is no need of the
+    // customer's, and no id reaches the list staff read.
+    assert!(out.unmet_needs.is_empty(), "{:?}", out.unmet_needs);
+    // With a stated need the held product serves, that need is logged.
+    let needing = cautious.replace(r#""accounts""#, r#""stated_needs": ["child_education"], "accounts""#);
+    let out = eval(&pack, &needing, "psm");
+    let serves_it = out
+        .suggestions
+        .iter()
+        .any(|s| s.product == "ins.policy" || s.product == "plan.financial");
     assert!(
-        out.unmet_needs.contains(&"inv.fund".to_owned()),
-        "{:?}",
-        out.unmet_needs
+        serves_it || out.unmet_needs.contains(&"child_education".to_owned()),
+        "{:?} {:?}",
+        out.unmet_needs,
+        out.suggestions.iter().map(|s| &s.product).collect::<Vec<_>>()
     );
 }
 
@@ -207,4 +217,64 @@ fn a_basis_must_explain_a_parameter_that_exists() {
     pack.files.insert("pack.json".into(), manifest);
     let err = Engine::new(&pack).err().expect("refused").to_string();
     assert!(err.contains("basis.larg_cash_cny"), "{err}");
+}
+
+#[test]
+fn a_substitute_the_customer_holds_is_not_offered_and_its_reason_is_policys_own() {
+    let cautious = WEALTHY.replace(r#""risk_rating": 3"#, r#""risk_rating": 1"#).replace(
+        r#""stated_needs": ["retirement"],"#,
+        r#""holdings": [{"product": "bond.treasury", "amount": 5000}],"#,
+    );
+    let pack = pack_with(
+        "zz_fund",
+        "cross_sell",
+        r#"suggest("inv.fund", "基金定投很适合您", "a fund plan suits you")"#,
+    );
+    let out = eval(&pack, &cautious, "psm");
+    let sub = out
+        .suggestions
+        .iter()
+        .find(|s| s.substitute_for.as_deref() == Some("inv.fund"))
+        .expect("a substitute");
+    assert_ne!(sub.product, "bond.treasury", "the customer holds it");
+    assert_eq!(sub.reasons.len(), 1, "{:?}", sub.reasons);
+    assert!(
+        !sub.reasons[0].zh.contains("定投很适合"),
+        "the held product's argument is not carried over"
+    );
+    // Unrated, it says so rather than quoting a rating.
+    let unrated = cautious.replace(r#""risk_rating": 1,"#, "");
+    let out = eval(&pack, &unrated, "psm");
+    let sub = out
+        .suggestions
+        .iter()
+        .find(|s| s.substitute_for.is_some())
+        .expect("a substitute");
+    assert!(sub.reasons[0].zh.contains("未做风险评估"), "{:?}", sub.reasons);
+}
+
+#[test]
+fn grade_and_screen_texts_are_held_to_policy_like_any_staff_text() {
+    let mut pack = pack_with(
+        "zz_grade",
+        "grade",
+        r#"grade("A", "推荐基金，保本稳赚", "funds, guaranteed")"#,
+    );
+    pack.files.insert(
+        "aa_screen.rhai".into(),
+        "//! kind: screen\n//! priority: 1\n//! zh: t\n//! en: t\nscreen(\"can_pay\", true, \"零风险\", \"risk-free\")\n".into(),
+    );
+    let out = eval(&pack, WEALTHY, "lobby");
+    assert_eq!(out.grade.grade, "A");
+    assert!(!out.grade.zh.contains("保本"), "{}", out.grade.zh);
+    assert_eq!(out.grade.zh, out.grade.grade_zh, "replaced by what the grade means");
+    let t = out
+        .grade
+        .tests
+        .iter()
+        .find(|t| t.rule == "aa_screen")
+        .expect("screen reported");
+    assert!(!t.zh.contains("零风险"), "{}", t.zh);
+    assert!(out.withheld.iter().any(|w| w.rule == "zz_grade"));
+    assert!(out.withheld.iter().any(|w| w.rule == "aa_screen"));
 }

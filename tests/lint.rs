@@ -101,7 +101,7 @@ fn a_result_the_rule_kind_may_not_return_is_flagged_where_it_is_called() {
         ),
         (
             "route",
-            "if c.waiting {\n    screen(\"x\", true, \"a\", \"b\")\n}",
+            "if c.waiting {\n    screen(\"can_pay\", true, \"a\", \"b\")\n}",
             "screen",
             "分流规则不能调用 screen() / screen() in a route rule",
         ),
@@ -194,4 +194,50 @@ fn a_pitch_a_teller_cannot_say_in_one_breath_is_flagged_where_it_is_written() {
         .collect();
     assert_eq!(problems.len(), 1, "{problems:#?}");
     assert!(problems[0].message.contains("pitch_zh"), "{:?}", problems[0]);
+}
+
+#[test]
+fn a_misspelt_label_list_screening_test_or_grade_is_flagged_before_any_customer_meets_it() {
+    let src = rule(
+        "route",
+        "if c.purpose == \"zz\" { route(\"vip_area\", label(\"purpsoe\", c.purpose), \"x\") }",
+    );
+    let problems = check(&[("zz_label.rhai", &src)], "zz_label");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("unknown label list \"purpsoe\"")),
+        "{problems:#?}"
+    );
+    let src = rule("screen", "if false { screen(\"can_decid\", true, \"a\", \"b\") }");
+    let problems = check(&[("zz_screen.rhai", &src)], "zz_screen");
+    assert!(
+        problems.iter().any(|p| p.message.contains("can_decid")),
+        "{problems:#?}"
+    );
+    let src = rule("grade", "if false { grade(\"E\", \"a\", \"b\") }");
+    let problems = check(&[("zz_grade.rhai", &src)], "zz_grade");
+    assert!(
+        problems.iter().any(|p| p.message.contains("unknown grade \"E\"")),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn a_misspelt_label_id_or_list_fails_the_pack() {
+    for (from, to, expect) in [
+        (
+            r#""cash_withdrawal": {"zh": "取现", "en": "Cash withdrawal"},"#,
+            r#""cash_withdrawl": {"zh": "取现", "en": "Cash withdrawal"},"#,
+            "cash_withdraw",
+        ),
+        (r#""outcome": {"#, r#""outcomes": {"#, "labels.outcomes"),
+    ] {
+        let mut pack = PackSource::bundled();
+        let manifest = pack.files["pack.json"].replacen(from, to, 1);
+        assert!(manifest != pack.files["pack.json"], "the fixture edit applies: {from}");
+        pack.files.insert("pack.json".into(), manifest);
+        let err = Engine::new(&pack).err().expect("refused").to_string();
+        assert!(err.contains(expect), "{err}");
+    }
 }

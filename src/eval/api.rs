@@ -253,13 +253,13 @@ fn register_methods(engine: &mut Engine) {
         // List membership against the pack's lists: "applies for any card
         // in p.card_applications", "visits for one of p.product_purposes".
         .register_fn("applies_any", |c: &mut Cust, list: rhai::Array| -> Res<bool> {
-            charge(c, c.0.customer.applications.len() * list.len().max(1))?;
+            charge(c, c.0.customer.applications.len().max(1) * list.len().max(1))?;
             Ok(list
                 .iter()
                 .any(|x| x.clone().into_immutable_string().is_ok_and(|x| c.0.applies(&x))))
         })
         .register_fn("needs_any", |c: &mut Cust, list: rhai::Array| -> Res<bool> {
-            charge(c, c.0.customer.stated_needs.len() * list.len().max(1))?;
+            charge(c, c.0.customer.stated_needs.len().max(1) * list.len().max(1))?;
             Ok(list
                 .iter()
                 .any(|x| x.clone().into_immutable_string().is_ok_and(|x| c.0.needs(&x))))

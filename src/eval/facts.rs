@@ -158,17 +158,10 @@ impl<'c> Facts<'c> {
         })
     }
 
-    /// The most money the customer is known to have to hand: assets, the
-    /// average balance, or the largest transaction of the last 30 days.
+    /// The money the customer is known to have with the bank: assets or the
+    /// average balance. (Not a transaction: a large payment out is money gone.)
     pub(crate) fn funds_seen(&self) -> f64 {
-        let since = self.today.saturating_sub(30);
-        let largest = self
-            .txns
-            .iter()
-            .filter(|t| t.day > since && t.day <= self.today)
-            .map(|t| t.cny)
-            .fold(0.0, f64::max);
-        self.customer.aum.0.max(self.customer.avg_daily_balance.0).max(largest)
+        self.customer.aum.0.max(self.customer.avg_daily_balance.0)
     }
 
     /// Every transaction within the last `days` days, whatever its kind.

@@ -372,6 +372,7 @@ impl Engine {
             routes: out.routes,
             notes: out.notes,
             signals: out.signals,
+            grade,
         };
         let flag = !said.signals.is_empty();
         let decided = policy::decide(
@@ -392,7 +393,7 @@ impl Engine {
                 flag,
                 signals: decided.signals,
             },
-            grade,
+            grade: decided.grade,
             risk_rating: facts.customer.risk_rating.map(|r| r.0),
             suppressed: decided.suppressed,
             unmet_needs: decided.unmet_needs,

@@ -259,15 +259,43 @@ impl Manifest {
         // a purpose added to the vocabulary without a name fails here, not
         // on a teller's screen.
         for (list, names) in &m.labels {
-            let ids: Vec<&String> = match list.as_str() {
-                "channel" => m.policy.max_pitches.keys().collect(),
-                "segment" => m.policy.segment_weight.keys().collect(),
-                other => m.vocabulary.get(other).map(|v| v.iter().collect()).unwrap_or_default(),
+            // Closed lists: the pack's vocabulary, its channels, and the
+            // contract's segments and outcomes. Open lists (occupations,
+            // industries) name what branch systems send.
+            let closed: Option<Vec<&str>> = match list.as_str() {
+                "channel" => Some(m.policy.max_pitches.keys().map(String::as_str).collect()),
+                "segment" => Some(vec!["mass", "mass_affluent", "affluent", "private"]),
+                "outcome" => Some(vec!["accepted", "declined", "not_now", "no_answer"]),
+                "occupation" | "industry" => None,
+                other => match m.vocabulary.get(other) {
+                    Some(v) => Some(v.iter().map(String::as_str).collect()),
+                    None => {
+                        let mut known: Vec<&str> = m.vocabulary.keys().map(String::as_str).collect();
+                        known.extend(["channel", "segment", "outcome", "occupation", "industry"]);
+                        return err(format!(
+                            "labels.{list}: not a list the pack knows ({})",
+                            known.join(", ")
+                        ));
+                    }
+                },
             };
-            if let Some(missing) = ids.iter().find(|id| !names.contains_key(id.as_str())) {
+            let Some(ids) = closed else { continue };
+            if let Some(missing) = ids.iter().find(|id| !names.contains_key(**id)) {
                 return err(format!(
                     "labels.{list}: {missing:?} has no name (staff would see the id)"
                 ));
+            }
+            if let Some(stray) = names.keys().find(|k| !ids.contains(&k.as_str())) {
+                return err(format!(
+                    "labels.{list}.{stray}: not a value of the list (a misspelling?)"
+                ));
+            }
+        }
+        for (what, map) in [("grades", &m.grading.grades), ("tests", &m.grading.tests)] {
+            for (id, label) in map {
+                if label.zh.trim().is_empty() || label.en.trim().is_empty() {
+                    return err(format!("grading.{what}.{id}: zh and en must both be given"));
+                }
             }
         }
         for (list, names) in &m.labels {
