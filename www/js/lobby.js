@@ -218,10 +218,10 @@ function card({ c, out, error }, s) {
       ? h(
           "p",
           { class: "row purpose-line" },
-          purposeBadge(c.visit?.purpose),
           arrived
             ? h("span", { class: "arrived", "data-testid": "card-arrived", title: engine.localTime(c.visit.at) }, h("strong", { class: "at" }, arrived), " 到店", h("span", { class: "en" }, "arrived"))
             : null,
+          purposeBadge(c.visit?.purpose),
         )
       : null,
     out.high_value.flag ? h("p", { class: "muted signals" }, out.high_value.signals.map((g) => g.zh).join("；")) : null,
@@ -235,7 +235,7 @@ function card({ c, out, error }, s) {
         ? h("span", { class: "muted" }, r.reason_zh)
         : h("span", { class: "muted" }, shown.destination === r.destination ? r.reason_zh : "柜员转介的去向 · from the counter's hand-off"),
       shown.source === "route" && r.then_zh
-        ? h("span", { class: "then", "data-testid": "card-then" }, h("br"), "然后 ", h("strong", {}, r.then_zh), h("span", { class: "en" }, r.then_en ?? ""))
+        ? h("span", { class: "then", "data-testid": "card-then" }, h("br"), "↳ ", h("strong", {}, r.then_zh), r.then_en ? h("span", { class: "en" }, r.then_en) : null)
         : null,
     ),
     out.suggestions.length
@@ -387,7 +387,7 @@ function handoffs(s) {
         answersLine(answersFor(s, x)),
         h("p", { class: "intro" }, intro),
         h("p", { class: "en" }, introEn),
-        x.then_zh ? h("p", { class: "then" }, "然后 ", h("strong", {}, x.then_zh), h("span", { class: "en" }, x.then_en ?? "")) : null,
+        x.then_zh ? h("p", { class: "then" }, "↳ ", h("strong", {}, x.then_zh), x.then_en ? h("span", { class: "en" }, x.then_en) : null) : null,
         x.consent ? null : h("p", { class: "error" }, "客户未同意记录：可引导，不记录 · No record consent: guide, do not record"),
         h(
           "button",

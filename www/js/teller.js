@@ -373,8 +373,8 @@ function acceptedCard(customer, out, last, channel, purpose) {
     h("p", { class: "accepted-what" }, "✓ 客户已接受 ", h("strong", {}, zh("product", last.product)), h("span", { class: "en" }, `Accepted: ${en("product", last.product)}`)),
     disclosure(last.disclosure),
     step,
-    out.route.destination === dest && out.route.reason_zh ? h("p", { class: "muted" }, out.route.reason_zh, h("span", { class: "en" }, out.route.reason_en)) : null,
     out.route.destination === dest ? thenLine(out.route) : null,
+    out.route.destination === dest && out.route.reason_zh ? h("p", { class: "muted" }, out.route.reason_zh, h("span", { class: "en" }, out.route.reason_en)) : null,
     h(
       "div",
       { class: "row actions" },
@@ -514,7 +514,8 @@ function routeLine(out) {
 /** The route's second step ("然后取号办理取现"), when the rule gave one. */
 export function thenLine(r) {
   if (!r?.then_zh) return null;
-  return h("div", { class: "then", "data-testid": "route-then" }, "然后 ", h("strong", {}, r.then_zh), h("span", { class: "en" }, `Then: ${r.then_en ?? ""}`));
+  // The rule's own words ("然后取号办理取现"), after a mark that it is the second step.
+  return h("div", { class: "then", "data-testid": "route-then" }, "↳ ", h("strong", {}, r.then_zh), r.then_en ? h("span", { class: "en" }, r.then_en) : null);
 }
 
 function notes(out) {
