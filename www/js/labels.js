@@ -110,14 +110,18 @@ function loaded() {
 }
 
 /**
- * The ids a list offers, in the pack's order: visit purposes are the pack's
- * vocabulary (what the engine accepts), channels its policy's pitch limits
- * (likewise); else the ids the pack labels.
+ * The ids a list offers: visit purposes are the pack's vocabulary, in its
+ * order (what the engine accepts); channels its policy's pitch limits
+ * (likewise), fewest pitches first; else the ids the pack labels.
  */
 export function ids(list) {
   const m = manifestOf() ?? {};
   if (list === "purpose" && Array.isArray(m.vocabulary?.purpose)) return [...m.vocabulary.purpose];
-  if (list === "channel" && m.policy?.max_pitches && typeof m.policy.max_pitches === "object") return Object.keys(m.policy.max_pitches);
+  if (list === "channel" && m.policy?.max_pitches && typeof m.policy.max_pitches === "object") {
+    // The manifest's maps come sorted by id; counters (fewest pitches) first reads better than cm first.
+    const limits = m.policy.max_pitches;
+    return Object.keys(limits).sort((a, b) => (limits[a] ?? 0) - (limits[b] ?? 0));
+  }
   if (list === "destination") return Object.keys(m.destinations ?? {});
   if (list === "grade") return Object.keys(m.grading?.grades ?? {});
   return Object.keys(own(m.labels, list) ?? {});
