@@ -230,6 +230,7 @@ test("stored records that fail their check are set aside one by one; the rest ar
   };
   await seed(page, JSON.stringify(blob));
   await page.goto(`${env.base}#lobby`);
+  await page.getByTestId("lobby-tab-leads").click();
   await page.getByTestId("leads").filter({ hasText: "留下的商机" }).waitFor();
   const notice = page.getByTestId("notice-quarantine");
   await notice.waitFor();
@@ -248,6 +249,8 @@ test("stored records that fail their check are set aside one by one; the rest ar
 
   // A reload finds nothing more to set aside: one copy, one notice.
   await page.reload();
+  await page.getByTestId("lobby-tab-leads").waitFor();
+  assert.equal(await page.getByTestId("lobby-tab-leads").getAttribute("aria-selected"), "true", "the lobby's tab is kept");
   await page.getByTestId("leads").filter({ hasText: "留下的商机" }).waitFor();
   assert.equal(await page.getByTestId("notice-quarantine").count(), 0);
   assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("nextbest:quarantine:")).length), 1);

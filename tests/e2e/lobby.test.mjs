@@ -43,9 +43,11 @@ test("the queue shows route, high value and suggestions; fits the tablet", async
   const vip = await withCustomer(page, { ...BASE, id: "L0", name: "贵宾", segment: "affluent", aum: 900000, consent: { marketing: true, record: true } });
   assert.equal(await vip.getAttribute("data-destination"), "vip_area");
   assert.match(await vip.textContent(), /★ 高价值/);
-  await page.getByTestId("day-chart").locator("svg rect").first().waitFor();
   assert.equal(await scrollsSideways(page), false);
   await page.screenshot({ path: `${SHOTS}/lobby-1024.png` });
+  await page.getByTestId("lobby-tab-day").click();
+  await page.getByTestId("day-chart").locator("svg rect").first().waitFor();
+  assert.equal(await scrollsSideways(page), false);
   assert.deepEqual(errors, []);
   assert.deepEqual(foreignRequests(requests, env.base), []);
   await ctx.close();
@@ -57,10 +59,12 @@ test("a lead is saved and exported with record consent, refused without it", asy
   const no = await withCustomer(page, { ...BASE, id: "L1", name: "未同意", consent: { marketing: true, record: false } });
   await no.getByTestId("lead").click();
   assert.match(await no.locator(".lead-msg").textContent(), /未同意记录/);
-  assert.match(await page.getByTestId("leads").textContent(), /商机记录 0/);
+  assert.match(await page.getByTestId("lobby-tab-leads").textContent(), /商机与未满足需求 0/);
 
   const yes = await withCustomer(page, { ...BASE, id: "L2", name: "同意客户", contact: "139****0000", consent: { marketing: true, record: true } });
   await yes.getByTestId("lead").click();
+  await yes.getByTestId("unmet").click();
+  await page.getByTestId("lobby-tab-leads").click();
   await page.getByTestId("leads").filter({ hasText: "商机记录 1" }).waitFor();
 
   const [csv] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-csv").click()]);
@@ -71,8 +75,11 @@ test("a lead is saved and exported with record consent, refused without it", asy
   const [json] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-json").click()]);
   assert.equal(JSON.parse(readFileSync(await json.path(), "utf8"))[0].customer, "L2");
 
-  await yes.getByTestId("unmet").click();
-  await page.getByTestId("unmet-list").filter({ hasText: "overseas_property" }).waitFor();
+  // A need the pack has no name for is shown by its id, marked as unlabelled; a named one by its name.
+  const unmetList = page.getByTestId("unmet-list");
+  await unmetList.filter({ hasText: "overseas_property" }).waitFor();
+  assert.equal(await unmetList.locator('[data-unlabelled="unmet:overseas_property"]').count(), 1);
+  assert.match(await unmetList.locator('[data-unlabelled="unmet:overseas_property"]').textContent(), /⚠ overseas_property未命名 unlabelled/);
 
   await page.reload();
   await page.getByTestId("leads").filter({ hasText: "商机记录 1" }).waitFor();
@@ -102,6 +109,7 @@ test("exported CSV cannot carry a spreadsheet formula; phone numbers stay readab
   });
   await evil.getByTestId("lead").click();
   await evil.getByTestId("lead").click(); // saving twice updates the same lead
+  await page.getByTestId("lobby-tab-leads").click();
   await page.getByTestId("leads").filter({ hasText: "商机记录 1" }).waitFor();
   const [csv] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-csv").click()]);
   const text = readFileSync(await csv.path(), "utf8");
@@ -133,6 +141,7 @@ test("the day chart counts what was suggested when customers came in", async () 
   const { page, ctx } = await openPage(env, "lobby");
   await page.getByTestId("queue-card").first().waitFor();
   const n = await page.getByTestId("queue-card").count();
+  await page.getByTestId("lobby-tab-day").click();
   assert.match(await page.getByTestId("day-chart").locator("h2").textContent(), new RegExp(`（${n} 位客户）`));
   const routeBars = page.getByTestId("day-chart").locator("figure").first().locator("svg > text:nth-of-type(2n)");
   const counts = (await routeBars.allTextContents()).map(Number);

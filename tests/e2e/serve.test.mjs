@@ -109,6 +109,7 @@ test("teller: the first pitch appears, nothing refused", async () => {
 test("lobby: the queue and the chart draw, nothing refused", async () => {
   const s = await open("lobby");
   await s.page.getByTestId("queue-card").first().waitFor();
+  await s.page.getByTestId("lobby-tab-day").click();
   await s.page.getByTestId("day-chart").locator("svg rect").first().waitFor();
   await check(s);
   await s.ctx.close();

@@ -163,7 +163,7 @@ test("embedded in the bank's teller system: customer in and outcome out by postM
   await page.waitForFunction(() => window.msgs.some((m) => m.data.type === "nextbest:ready"));
   const frame = page.frameLocator("#nb");
   await page.evaluate(
-    ([c, target]) => document.getElementById("nb").contentWindow.postMessage({ type: "nextbest:customer", customer: c, channel: "teller" }, target),
+    ([c, target]) => document.getElementById("nb").contentWindow.postMessage({ type: "nextbest:customer", customer: c, channel: "teller", purpose: " CASH_WITHDRAWAL " }, target),
     [{ ...CASH, id: "E2E5", name: "嵌入客户" }, new URL(env.base).origin],
   );
   await frame.locator('[data-testid=pitch][data-product="wm.product"]').waitFor();
@@ -174,6 +174,16 @@ test("embedded in the bank's teller system: customer in and outcome out by postM
   assert.equal(out.customer_id, "E2E5");
   assert.equal(out.product, "wm.product");
   assert.equal(out.outcome, "accepted");
+  // The visit purpose is checked against the live pack's vocabulary (folded as the engine folds it, above).
+  assert.equal(await frame.getByTestId("purpose").inputValue(), "cash_withdrawal");
+  await page.evaluate(
+    ([c, target]) => document.getElementById("nb").contentWindow.postMessage({ type: "nextbest:customer", customer: c, purpose: "shopping" }, target),
+    [{ ...CASH, id: "E2E9" }, new URL(env.base).origin],
+  );
+  await page.waitForFunction(() => window.msgs.some((m) => m.data.type === "nextbest:error"));
+  const err = await page.evaluate(() => window.msgs.find((m) => m.data.type === "nextbest:error").data);
+  assert.equal(err.path, "purpose");
+  assert.match(err.message, /unknown visit purpose "shopping".*vocabulary\.purpose/);
 
   // A message from an origin that is not listed is ignored, even while the
   // page is still loading (the module held back 1.5 s): a frame of another

@@ -43,27 +43,3 @@ export function download(name, text, type = "application/json") {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
-
-export const DEST_ZH = {
-  vip_area: "VIP服务区",
-  relationship_manager: "洽谈室·客户经理",
-  product_sales: "低柜·产品销售经理",
-  teller_queue: "取号等候·高柜",
-  self_service: "自助服务区",
-  private_banking: "私人银行",
-  lobby_manager_direct: "大堂经理直接受理",
-};
-
-export const SEGMENT = {
-  mass: ["大众客户", "Mass"],
-  mass_affluent: ["中端客户", "Mass affluent"],
-  affluent: ["高端客户", "Affluent"],
-  private: ["私人银行客户", "Private"],
-};
-
-export const OUTCOME = {
-  accepted: ["接受", "Accepted"],
-  declined: ["婉拒", "Declined"],
-  not_now: ["暂不需要", "Not now"],
-  no_answer: ["未接通", "No answer"],
-};

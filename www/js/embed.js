@@ -8,7 +8,7 @@
 // instead of being dropped.
 
 import * as store from "./store.js";
-import { PURPOSES } from "./labels.js";
+import { knownPurpose } from "./labels.js";
 
 let embedOrigin = null; // the allowed origin that sent the current customer
 const configReady = import("../config.js").then(
@@ -57,15 +57,17 @@ async function take(origin, source, data) {
   const fail = (path, message) => tellEmbedder({ type: "nextbest:error", path, message });
   if (!c || typeof c !== "object" || Array.isArray(c)) return fail("customer", "expected one customer object");
   if (!store.safeId(c.id)) return fail("customer.id", "expected a non-empty id string");
-  if (purpose != null && !Object.hasOwn(PURPOSES, purpose)) return fail("purpose", `unknown visit purpose ${JSON.stringify(purpose)}`);
   if (channel != null && channel !== "teller" && channel !== "vip_teller") return fail("channel", "expected teller or vip_teller");
   const engine = await import("./engine.js");
-  const test = await engine.evaluate(c, { channel: channel ?? "teller" });
+  await engine.ready; // the live pack's vocabulary decides which purposes there are
+  const visitPurpose = purpose == null ? null : knownPurpose(purpose);
+  if (purpose != null && !visitPurpose) return fail("purpose", `unknown visit purpose ${JSON.stringify(purpose)} (the live pack's pack.json vocabulary.purpose does not list it)`);
+  const test = await engine.evaluate(c, { channel: channel ?? "teller", purpose: visitPurpose ?? undefined });
   if (test.error?.kind) return fail("customer", test.error.message); // the rules, not the record: said, not stored
   if (test.error) return fail(test.error.path ? `customer.${test.error.path}` : "customer", test.error.detail ?? test.error.message);
   store.update((s) => {
     s.customers[c.id] = c;
-    s.teller = { ...s.teller, customer: c.id, purpose: purpose ?? null, channel: channel ?? s.teller.channel ?? "teller" };
+    s.teller = { ...s.teller, customer: c.id, purpose: visitPurpose, pasteError: null, channel: channel ?? s.teller.channel ?? "teller" };
   });
   location.hash = "#teller";
 }

@@ -17,6 +17,7 @@
 import * as store from "./store.js";
 import { notify } from "./notices.js";
 import { createCore, customerBudget, DEFAULT_CUSTOMER_MS, isTrap, plainError } from "./core.js";
+import { useLivePack } from "./labels.js";
 
 const HOOKS = new URLSearchParams(location.search).has("test-hooks"); // tests/e2e only
 const hookArgs = { live: {}, studio: {} }; // test hooks, given to every worker started after they are set
@@ -339,6 +340,9 @@ export function products() {
 export function manifest() {
   return info.manifest ?? { destinations: {} };
 }
+// labels.js reads names (purposes, channels, destinations, products…) from the live pack.
+useLivePack({ manifest, products });
+
 export function version() {
   return info.version ?? "";
 }

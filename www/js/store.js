@@ -33,7 +33,8 @@ const empty = () => ({
   draftEdited: false,
   live: null, // last draft that compiled cleanly {files}, used by teller and lobby
   studio: {}, // studio UI state (selected file, sample)
-  teller: {}, // teller UI state (customer id, purpose, channel)
+  teller: {}, // teller UI state (customer id, purpose, channel, last answer, paste problem)
+  lobby: {}, // lobby UI state (which tab)
   day: null, // {date, customers: {id: {destination, products}}}
 });
 
@@ -79,6 +80,7 @@ export const FIELD = {
   live: ["在用规则包", "live pack"],
   studio: ["规则编写页状态", "studio state"],
   teller: ["柜员页状态", "teller state"],
+  lobby: ["大堂页状态", "lobby state"],
   day: ["今日概况", "today's picture"],
   schema: ["版本号", "schema version"],
 };
@@ -99,6 +101,7 @@ const SHAPE = {
   draftEdited: { one: RECORD.bool },
   studio: { one: RECORD.ui },
   teller: { one: RECORD.ui },
+  lobby: { one: RECORD.ui },
   day: { one: RECORD.day },
 };
 

@@ -10,7 +10,7 @@
 import { h, bi, clear, download } from "./dom.js";
 import * as engine from "./engine.js";
 import * as store from "./store.js";
-import { CHANNELS, HOLD, label } from "./labels.js";
+import { HOLD, label, ids, both } from "./labels.js";
 
 const KINDS = {
   signal: ["信号", "Signal"],
@@ -69,6 +69,8 @@ export async function mount(section) {
     check();
     store.subscribe(() => guard(fromStore));
     engine.onLiveChange(() => guard(showStatus));
+    engine.onInfo(() => guard(fillChannels));
+    engine.ready.then(() => guard(fillChannels));
   } catch (e) {
     console.error(e);
     clear(section).append(bi("规则编写页面出错", `The studio failed: ${e?.message ?? e}`, "p", { class: "error", role: "alert" }));
@@ -193,11 +195,7 @@ function layout() {
   const edit = h("section", { class: "card studio-edit", "aria-label": "编辑 Edit" }, el.title, el.editor, el.problems);
 
   el.customer = h("select", { "aria-label": "客户 Customer", "data-testid": "run-customer", onchange: (e) => setUi({ customer: e.target.value }) });
-  el.channel = h(
-    "select",
-    { "aria-label": "渠道 Channel", "data-testid": "run-channel", onchange: (e) => setUi({ channel: e.target.value }) },
-    Object.entries(CHANNELS).map(([id, [zh, en]]) => h("option", { value: id }, `${zh} ${en}`)),
-  );
+  el.channel = h("select", { "aria-label": "渠道 Channel", "data-testid": "run-channel", onchange: (e) => setUi({ channel: e.target.value }) });
   el.output = h("div", { class: "studio-output", "data-testid": "run-output", "aria-live": "polite" });
   const run = h(
     "section",
@@ -214,8 +212,18 @@ function layout() {
   );
   el.output.append(bi("选择客户和渠道，用草稿运行一次", "Pick a customer and a channel and run the draft on them", "p", { class: "muted" }));
   fillCustomers();
-  el.channel.value = store.get().studio?.channel ?? "teller";
+  fillChannels();
   return h("div", { class: "studio" }, toolbar, files, edit, run);
+}
+
+/** The live pack's channels (policy.max_pitches), by the pack's names; filled again once the pack has loaded. */
+function fillChannels() {
+  if (!el.channel) return;
+  const want = el.channel.value || store.get().studio?.channel || "teller";
+  const list = ids("channel");
+  if (!list.includes(want)) list.unshift(want);
+  el.channel.replaceChildren(...list.map((id) => h("option", { value: id, selected: id === want }, both("channel", id))));
+  el.channel.value = want;
 }
 
 function setUi(patch) {
@@ -652,7 +660,7 @@ function runCustomer() {
 function drawEvaluation(out) {
   const r = out.route;
   const nodes = [
-    h("p", { class: "muted" }, `${out.customer} · ${out.today} · ${label(CHANNELS, out.channel).join(" ")}`),
+    h("p", { class: "muted" }, `${out.customer} · ${out.today} · ${both("channel", out.channel)}`),
     h("h3", {}, bi("分流", "Route")),
     h(
       "p",
