@@ -196,7 +196,7 @@ test("a bad paste clears the previous customer's pitch and names the field, in C
   await ctx.close();
 });
 
-test("visit purposes come from the pack: its names in the teller's list and the lobby's cards; an unlabelled one is marked", async () => {
+test("visit purposes come from the pack: its names in the teller's list and the lobby's cards", async () => {
   const { page, ctx } = await openPage(env, "teller");
   await page.getByTestId("pitch").waitFor();
   const pack = await installTestPack(page);
@@ -204,11 +204,21 @@ test("visit purposes come from the pack: its names in the teller's list and the 
   const options = await page.getByTestId("purpose").locator("option").allTextContents();
   assert.ok(options.includes(`${LABEL_DEPOSIT.zh} ${LABEL_DEPOSIT.en}`), options.join("|"));
   assert.ok(options.includes(`${pack.labels.purpose.cash_withdrawal.zh} ${pack.labels.purpose.cash_withdrawal.en}`));
-  assert.ok(options.some((o) => /^⚠safe_deposit_box（未命名 unlabelled）$/.test(o)), "a purpose without a label is shown as unlabelled");
+  assert.ok(options.includes(`${pack.labels.purpose.safe_deposit_box.zh} ${pack.labels.purpose.safe_deposit_box.en}`));
   assert.equal(options.length, pack.vocabulary.purpose.length + 1, "the pack's vocabulary, and none");
   assert.match(await page.getByTestId("visit-purpose").textContent(), new RegExp(LABEL_DEPOSIT.zh));
   // The teller's counter buttons by the pack's channel names.
   assert.match(await page.locator('[data-channel="vip_teller"]').textContent(), new RegExp(pack.labels.channel.vip_teller.zh));
+  await ctx.close();
+});
+
+test("a pack that names no visit purposes shows each id marked as unlabelled, never as if it were a name", async () => {
+  const { page, ctx } = await openPage(env, "teller");
+  await page.getByTestId("pitch").waitFor();
+  await installTestPack(page, { unlabelled: true });
+  await serve(page, customer("K10", "cash_withdrawal"));
+  const options = await page.getByTestId("purpose").locator("option").allTextContents();
+  assert.ok(options.some((o) => /^⚠safe_deposit_box（未命名 unlabelled）$/.test(o)), options.join("|"));
   await ctx.close();
 });
 

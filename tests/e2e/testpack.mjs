@@ -11,7 +11,9 @@
 //   in the lobby                  → self_service, then a second step
 //   screening                     → can_pay passed, can_decide failed; grade B
 //   labels                        → purpose cash_deposit is "测试存现 Test deposit";
-//                                   safe_deposit_box has no label
+//                                   with { unlabelled: true } the pack has no purpose
+//                                   names at all (the engine refuses a list that
+//                                   names only some, so that is how a page meets one)
 
 export const LABEL_DEPOSIT = { zh: "测试存现", en: "Test deposit" };
 export const THEN_ACCEPTED = "然后到高柜取号办理取现";
@@ -59,9 +61,9 @@ if c.passes("can_pay") { grade("B", "测试：有钱待跟进", "test: funds, fo
 };
 
 /** Makes the test pack the live pack of `page`'s origin and reloads; resolves with its pack.json (parsed). */
-export async function installTestPack(page) {
+export async function installTestPack(page, { unlabelled = false } = {}) {
   const manifest = await page.evaluate(
-    async ([rules, label]) => {
+    async ([rules, label, unlabelled]) => {
       const glue = await import("./pkg/nextbest.js");
       await glue.default();
       const bundled = glue.bundledPack();
@@ -71,7 +73,7 @@ export async function installTestPack(page) {
       }
       const pack = JSON.parse(files["pack.json"]);
       pack.labels.purpose.cash_deposit = label;
-      delete pack.labels.purpose.safe_deposit_box;
+      if (unlabelled) delete pack.labels.purpose;
       files["pack.json"] = JSON.stringify(pack, null, 2);
       Object.assign(files, rules);
       new glue.NextBest({ files }).free(); // compiles, or throws here rather than fall back in the page
@@ -80,7 +82,7 @@ export async function installTestPack(page) {
       localStorage.setItem("nextbest.v1", JSON.stringify(s));
       return pack;
     },
-    [RULES, LABEL_DEPOSIT],
+    [RULES, LABEL_DEPOSIT, unlabelled],
   );
   await page.reload();
   return manifest;

@@ -14,6 +14,8 @@ import { HOLD, label, ids, both } from "./labels.js";
 
 const KINDS = {
   signal: ["信号", "Signal"],
+  screen: ["择优", "Screen"],
+  grade: ["分级", "Grade"],
   route: ["分流", "Route"],
   cross_sell: ["交叉销售", "Cross-sell"],
   up_sell: ["升级", "Up-sell"],
