@@ -278,3 +278,23 @@ fn grade_and_screen_texts_are_held_to_policy_like_any_staff_text() {
     assert!(out.withheld.iter().any(|w| w.rule == "zz_grade"));
     assert!(out.withheld.iter().any(|w| w.rule == "aa_screen"));
 }
+
+#[test]
+fn the_transaction_helpers_take_a_list_of_kinds() {
+    let customer = r#"{"id": "T3", "segment": "mass",
+      "transactions": [
+        {"kind": "cash_withdrawal", "amount": 12000, "at": "2026-11-20"},
+        {"kind": "cash_deposit", "amount": 30000, "at": "2026-11-21"},
+        {"kind": "fund_purchase", "amount": 500, "at": "2026-11-22"}],
+      "visit": {"purpose": "transfer", "at": "2026-11-24T10:00:00"},
+      "consent": {"marketing": true, "record": true}}"#;
+    let body = r#"
+let cash = ["cash_withdrawal", "cash_deposit"];
+if c.txn_max(cash, 30) == 30000.0 && c.txn_sum(cash, 30) == 42000.0 && c.txn_count(cash, 30) == 2 && c.txn_count([], 30) == 0 {
+    route("vip_area", "列表正确", "lists right")
+}
+"#;
+    let out = eval(&pack_with("zz_lists", "route", body), customer, "lobby");
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert_eq!(out.route.rule.as_deref(), Some("zz_lists"));
+}

@@ -217,6 +217,29 @@ fn register_methods(engine: &mut Engine) {
             charge(c, txns(c))?;
             Ok(c.0.txn_max(kind, days))
         })
+        // The same three over a list of kinds ("any of the pack's
+        // investment kinds"): one call, one walk, instead of a loop in rhai.
+        .register_fn(
+            "txn_sum",
+            move |c: &mut Cust, kinds: rhai::Array, days: INT| -> Res<f64> {
+                charge(c, txns(c) * kinds.len().max(1))?;
+                Ok(kind_names(&kinds).map(|k| c.0.txn_sum(&k, days)).sum())
+            },
+        )
+        .register_fn(
+            "txn_count",
+            move |c: &mut Cust, kinds: rhai::Array, days: INT| -> Res<INT> {
+                charge(c, txns(c) * kinds.len().max(1))?;
+                Ok(kind_names(&kinds).map(|k| c.0.txn_count(&k, days)).sum())
+            },
+        )
+        .register_fn(
+            "txn_max",
+            move |c: &mut Cust, kinds: rhai::Array, days: INT| -> Res<f64> {
+                charge(c, txns(c) * kinds.len().max(1))?;
+                Ok(kind_names(&kinds).map(|k| c.0.txn_max(&k, days)).fold(0.0, f64::max))
+            },
+        )
         // The same three with a currency: "a USD cash withdrawal of 10,000 or
         // more" is c.txn_max_in("cash_withdrawal", "USD", 30) >= cny(10000, "USD").
         .register_fn(
@@ -330,6 +353,11 @@ fn register_methods(engine: &mut Engine) {
             facts.extra_cache.borrow_mut().insert(name.to_owned(), v.clone());
             Ok(v)
         });
+}
+
+/// The strings of an array of kinds; anything else in it is no kind.
+fn kind_names(kinds: &rhai::Array) -> impl Iterator<Item = ImmutableString> + '_ {
+    kinds.iter().filter_map(|k| k.clone().into_immutable_string().ok())
 }
 
 /// Values in a JSON value, for charging its conversion.
