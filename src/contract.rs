@@ -33,10 +33,18 @@ pub const OBJECT_FIELDS: &[(&str, &str, &[&str])] = &[
     ),
     ("account", "accounts[]", &["type", "tier", "opened_on", "balance"]),
     ("holding", "holdings[]", &["product", "amount", "matures_on"]),
-    ("visit", "visit", &["purpose", "at", "waiting", "lobby_busy"]),
+    ("visit", "visit", &["purpose", "at", "waiting"]),
     ("consent", "consent", &["marketing", "record"]),
     ("contact", "contact_history[]", &["product", "at", "outcome", "by"]),
 ];
+
+/// Fields that left the contract, by (object, field), with where they went:
+/// a branch system still sending one gets told, not a did-you-mean.
+const MOVED: &[(&str, &str, &str)] = &[(
+    "visit",
+    "lobby_busy",
+    "visit.lobby_busy moved out of the customer record into the branch context (who is free at the branch is not the customer's data): send {\"staff\": [{\"role\": \"lobby\", \"state\": \"busy\"}]} as the branch context (nextbest eval --branch FILE; the page's options.branch; nextbest schema --branch). 大堂经理是否繁忙已移出客户记录，改由网点现场情况（branch）提供",
+)];
 
 /// The customer's own fields. A top-level field the contract does not name
 /// is kept for rules (`c.field`), unless it looks like one of these
@@ -158,6 +166,9 @@ pub fn check_value(v: &mut Value, extra: &BTreeMap<String, Vec<String>>) -> Resu
             };
             for name in map.keys() {
                 if !fields.contains(&name.as_str()) && !declared.iter().any(|d| d == name) {
+                    if let Some((_, _, why)) = MOVED.iter().find(|(o, f, _)| o == object && f == name) {
+                        return Err(Error::input(format!("{path}.{name}"), *why));
+                    }
                     return Err(Error::input(
                         format!("{path}.{name}"),
                         unknown_field(object, name, fields),

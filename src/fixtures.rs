@@ -8,6 +8,7 @@
 //! { "name": "大额取现 → 理财 / large withdrawal pitches wealth",
 //!   "channel": "teller",
 //!   "customer": { "id": "f1", "...": "..." },
+//!   "branch": { "staff": [{ "role": "lobby", "state": "busy" }] },
 //!   "expect": {
 //!     "route": "relationship_manager",
 //!     "high_value": true,
@@ -27,6 +28,7 @@
 //!     "substituted": { "dep.large_cd": "wm.product" },
 //!     "disclosed": ["wm.product"],
 //!     "texts_exclude": ["商机", "wm.product"],
+//!     "route_says": ["大堂经理繁忙"],
 //!     "errors": []
 //!   } }
 //! ```
@@ -75,6 +77,9 @@ struct Case {
     #[allow(dead_code)]
     seed: Option<String>,
     customer: serde_json::Value,
+    /// The branch context (who is free, queues, VIP seats); absent: unknown.
+    #[serde(default)]
+    branch: Option<serde_json::Value>,
     expect: Expect,
 }
 
@@ -115,6 +120,9 @@ struct Expect {
     /// Words no text staff read may contain (route, notes, pitches, reasons, signals).
     #[serde(default)]
     texts_exclude: Vec<String>,
+    /// Words the route's reason or second step must contain (which way a rule went).
+    #[serde(default)]
+    route_says: Vec<String>,
     errors: Option<Vec<String>>,
 }
 
@@ -336,6 +344,12 @@ fn run_case(engine: &Engine, broken: &[Broken<'_>], case: &Case, fired: &mut BTr
             Err(e) => return vec![format!("now: {e}")],
         }
     }
+    if let Some(b) = &case.branch {
+        match crate::branch::BranchContext::from_value(b) {
+            Ok(ctx) => options.branch = Some(ctx),
+            Err(e) => return vec![format!("branch: {e}")],
+        }
+    }
     let customer = match engine.customer_from_value(&case.customer) {
         Ok(c) => c,
         Err(e) => return vec![format!("customer: {e}")],
@@ -526,6 +540,20 @@ fn check(engine: &Engine, x: &Expect, out: &Evaluation) -> Vec<String> {
             Some(s) if s.disclosure.is_some() => {}
             Some(_) => f.push(format!("disclosed: {p}'s pitch carries no risk disclosure")),
             None => f.push(format!("disclosed: {p} was not suggested")),
+        }
+    }
+    for word in &x.route_says {
+        let said = [
+            Some(out.route.reason_zh.as_str()),
+            Some(out.route.reason_en.as_str()),
+            out.route.then_zh.as_deref(),
+            out.route.then_en.as_deref(),
+        ];
+        if !said.iter().flatten().any(|t| t.contains(word.as_str())) {
+            f.push(format!(
+                "route_says: {word:?} is not in the route's texts ({:?})",
+                out.route.reason_zh
+            ));
         }
     }
     if !x.texts_exclude.is_empty() {

@@ -15,6 +15,7 @@
 //! assert_eq!(out.customer, "c1");
 //! ```
 
+mod branch;
 mod contract;
 mod error;
 mod eval;
@@ -33,6 +34,7 @@ pub mod strict_json;
 mod wasm;
 mod wording;
 
+pub use branch::{BranchContext, Presence, Queues, Role, StaffState};
 pub use error::{Error, RuleError, Stage};
 pub use eval::helpers::{self, Helper, HelperKind, HELPERS};
 pub use eval::{default_limits, Engine, Limits, Options};

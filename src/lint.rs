@@ -129,12 +129,37 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
                     .iter()
                     .any(|h| h.name == name && matches!(h.kind, K::Property | K::Method))
                 {
-                    let hint = helpers::did_you_mean(name, &[K::Property, K::Method])
-                        .map_or(String::new(), |near| format!(": did you mean c.{near}?"));
+                    let hint = if name == "lobby_busy" {
+                        ": it moved to the branch context, write b.busy(\"lobby\") (false when nothing is known)"
+                            .to_owned()
+                    } else {
+                        helpers::did_you_mean(name, &[K::Property, K::Method])
+                            .map_or(String::new(), |near| format!(": did you mean c.{near}?"))
+                    };
                     push(
                         n + 1,
                         col,
                         format!("unknown customer property or method c.{name}{hint}"),
+                    );
+                }
+            }
+            for (col, name) in members(code, "b") {
+                use crate::eval::helpers::{self, HelperKind as K};
+                if !helpers::HELPERS
+                    .iter()
+                    .any(|h| h.name == name && matches!(h.kind, K::BranchProperty | K::BranchMethod))
+                {
+                    let hint = helpers::did_you_mean(name, &[K::BranchProperty, K::BranchMethod])
+                        .map_or(String::new(), |near| format!(": did you mean b.{near}?"));
+                    let moved = if name == "lobby_busy" || c_helper(name) {
+                        " (b is the branch context: who is free, queues, VIP seats; the customer is c)"
+                    } else {
+                        ""
+                    };
+                    push(
+                        n + 1,
+                        col,
+                        format!("unknown branch context property or method b.{name}{hint}{moved}"),
                     );
                 }
             }
@@ -453,6 +478,14 @@ fn members<'a>(code: &'a str, var: &str) -> Vec<(usize, &'a str)> {
         skip_to = end;
     }
     out
+}
+
+/// A customer property or method: `b.x` for one of these is a mix-up of `b` and `c`.
+fn c_helper(name: &str) -> bool {
+    use crate::eval::helpers::{HelperKind as K, HELPERS};
+    HELPERS
+        .iter()
+        .any(|h| h.name == name && matches!(h.kind, K::Property | K::Method))
 }
 
 fn is_ident(b: u8) -> bool {

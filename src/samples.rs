@@ -388,7 +388,6 @@ struct Draft {
     visit_day: i64,
     visit_minute: u64,
     waiting: bool,
-    lobby_busy: bool,
     marketing: bool,
     record: bool,
     contacts: Vec<Cont>,
@@ -559,7 +558,7 @@ const ARCHETYPES: &[(&str, bool, Option<u8>)] = &[
     ("large_cash_deposit", false, Some(0)),
     ("card_only_platinum", false, Some(1)),
     ("card_only_gold", false, Some(0)),
-    ("vip_accepted_lobby_busy", false, Some(2)),
+    ("vip_teller_accepted", false, Some(2)),
     ("accepted_without_record_consent", false, Some(1)),
     ("ordinary_passbook", false, Some(0)),
     ("ordinary_counter_fx", false, Some(0)),
@@ -701,9 +700,8 @@ fn apply_archetype(name: &str, rng: &mut SplitMix64, d: &mut Draft) {
             d.purpose = Some("card_application");
             d.txns.retain(|t| !t.forced);
         }
-        "vip_accepted_lobby_busy" => {
+        "vip_teller_accepted" => {
             d.contact_today("wm.product", "accepted", "vip_teller");
-            d.lobby_busy = true;
             (d.marketing, d.record) = (true, true);
             d.purpose = Some("cash_deposit");
         }
@@ -943,7 +941,6 @@ fn apply_archetype(name: &str, rng: &mut SplitMix64, d: &mut Draft) {
             }
             d.avg_daily_balance = Some(balance * rng.range(90, 110) / 100);
             d.waiting = true;
-            d.lobby_busy = true;
             d.purpose = Some("balance_inquiry");
         }
         "corp_key_industry_inflows" => {
@@ -1218,8 +1215,12 @@ fn empty_draft(rng: &mut SplitMix64, i: usize, corporate: bool, band: Band) -> D
         visit_day: days_from_civil(2026, 11, 23) + rng.below(5) as i64,
         visit_minute: rng.range(108, 198) * 5,
         waiting: rng.percent(35),
-        lobby_busy: rng.percent(25),
-        marketing: rng.percent(82),
+        marketing: {
+            // This draw was visit.lobby_busy, now the branch context's (not
+            // the customer's); still taken so every other value stays as it was.
+            let _ = rng.percent(25);
+            rng.percent(82)
+        },
         record: rng.percent(70),
         contacts: Vec::new(),
         avg_daily_balance: None,
@@ -2107,7 +2108,6 @@ fn finish(rng: &mut SplitMix64, mut d: Draft) -> Value {
             "purpose": d.purpose,
             "at": stamp(d.visit_day, d.visit_minute),
             "waiting": d.waiting,
-            "lobby_busy": d.lobby_busy,
         },
         "consent": {"marketing": d.marketing, "record": d.record},
         "contact_history": contacts,

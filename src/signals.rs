@@ -195,9 +195,6 @@ pub struct Visit {
     /// The customer is waiting in the hall for a number to be called.
     #[serde(default)]
     pub waiting: bool,
-    /// The lobby manager is busy, so a counter calls the relationship manager directly.
-    #[serde(default)]
-    pub lobby_busy: bool,
 }
 
 /// What the customer agreed to.

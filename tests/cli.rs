@@ -344,3 +344,46 @@ fn demo_prints_route_grade_and_suitability_distributions_that_add_up() {
     assert!(suitability[1].0.starts_with("改荐替代 substituted"));
     assert!(suitability.iter().all(|r| r.1 <= n));
 }
+
+#[test]
+fn eval_reads_the_branch_context_from_a_file() {
+    let dir = tempdir::Dir::new("branch");
+    dir.write(
+        "branch.json",
+        r#"{"staff": [{"role": "cm", "state": "busy"}, {"role": "psm", "state": "available"}]}"#,
+    );
+    let customer = CUSTOMER.replace(r#""segment""#, r#""stated_needs": ["wealth_management"], "segment""#);
+    let file = format!("{}/branch.json", dir.path());
+    let out = nextbest(&["eval", "--branch", &file, "-"], Some(&customer));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON out");
+    assert_eq!(v["route"]["destination"], "product_sales", "{v}");
+    // Without it nothing is known: the customer manager as before.
+    let out = nextbest(&["eval", "-"], Some(&customer));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON out");
+    assert_eq!(v["route"]["destination"], "relationship_manager", "{v}");
+}
+
+#[test]
+fn a_bad_branch_context_exits_2_naming_the_field_and_the_file() {
+    let dir = tempdir::Dir::new("badbranch");
+    dir.write("branch.json", r#"{"queues": {"vipteller": 3}}"#);
+    let file = format!("{}/branch.json", dir.path());
+    let out = nextbest(&["eval", "--branch", &file, "-"], Some(CUSTOMER));
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("branch.queues.vipteller"), "{err}");
+    assert!(err.contains("vip_teller") && err.contains(&file), "{err}");
+}
+
+#[test]
+fn the_published_branch_schema_is_the_generated_one() {
+    let out = nextbest(&["schema", "--branch"], None);
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/www/branch.schema.json"))
+        .expect("www/branch.schema.json is committed");
+    assert_eq!(
+        text(&out.stdout),
+        committed,
+        "regenerate with: cargo run -- schema --branch > www/branch.schema.json"
+    );
+}

@@ -15,7 +15,7 @@ fn base() -> Value {
         "holdings": [{"product": "wm.product", "amount": 100, "matures_on": "2026-12-01"}],
         "transactions": [{"kind": "cash_deposit", "amount": 100, "currency": "CNY", "at": "2026-11-20", "channel": "counter"}],
         "applications": ["fx_account"], "stated_needs": ["retirement"],
-        "visit": {"purpose": "transfer", "at": "2026-11-24T10:00:00", "waiting": true, "lobby_busy": false},
+        "visit": {"purpose": "transfer", "at": "2026-11-24T10:00:00", "waiting": true},
         "consent": {"marketing": true, "record": true},
         "contact_history": [{"product": "wm.product", "at": "2026-11-01", "outcome": "declined", "by": "teller"}]
     })

@@ -45,6 +45,7 @@ fn options(i: usize) -> Options {
     Options {
         now: (i % 2 == 1).then_some(1_795_487_400),
         channel: ["teller", "lobby", "cm"][i % 3].to_owned(),
+        ..Options::default()
     }
 }
 

@@ -15,6 +15,8 @@ fn every_helper_in_the_table_is_callable_and_nothing_else_is() {
         let call = match h.kind {
             HelperKind::Property => format!("let x = c.{};", h.name),
             HelperKind::Method => format!("let x = c.{}", h.signature.trim_start_matches("c.")),
+            HelperKind::BranchProperty => format!("let x = b.{};", h.name),
+            HelperKind::BranchMethod => format!("let x = b.{}", h.signature.trim_start_matches("b.")),
             _ => continue,
         };
         let src = format!(
@@ -31,6 +33,8 @@ fn every_helper_in_the_table_is_callable_and_nothing_else_is() {
                 .replace("(x)", "(\"x\")")
                 .replace("(purpose)", "(\"complaint\")")
                 .replace("(name)", "(\"x\")")
+                .replace("(role)", "(\"cm\")")
+                .replace("(counter)", "(\"teller\")")
         );
         let mut p = pack.clone();
         p.files.insert("zz_helper.rhai".into(), src.clone());

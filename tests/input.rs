@@ -103,6 +103,7 @@ fn an_unknown_channel_is_named() {
     let opts = Options {
         now: None,
         channel: "atm".into(),
+        ..Options::default()
     };
     match engine.evaluate(c, &opts) {
         Err(Error::Input { path, .. }) => assert_eq!(path, "channel"),
@@ -243,6 +244,7 @@ fn enumerated_values_are_trimmed_and_case_folded() {
     let opts = Options {
         now: None,
         channel: " Teller ".into(),
+        ..Options::default()
     };
     assert_eq!(engine().evaluate_json(text, &opts).expect("valid").channel, "teller");
 }

@@ -30,6 +30,7 @@ fn run(pack: &PackSource, customer: serde_json::Value, channel: &str) -> Evaluat
             &Options {
                 now: None,
                 channel: channel.into(),
+                ..Options::default()
             },
         )
         .expect("evaluates")

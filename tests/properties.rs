@@ -577,7 +577,6 @@ fn customer() -> impl Strategy<Value = Value> {
         prop_oneof![1 => Just(None), 12 => prop::option::of(enforced_word(PURPOSES)).prop_map(Some)],
         prop_oneof![1 => Just(None), 12 => stamp(0, 0).prop_map(Some)],
         any::<bool>(),
-        any::<bool>(),
         consent(),
         consent(),
         prop_oneof![3 => Just(None), 1 => text().prop_map(|t| Some(json!({"note": t, "n": 1e300})))],
@@ -586,7 +585,7 @@ fn customer() -> impl Strategy<Value = Value> {
         let (id, name, contact, kind, segment, age, rating, null_for_absent) = identity;
         let (aum, adb, capital, occupation, area) = money;
         let (accounts, holdings, transactions, applications, needs, history) = lists;
-        let (purpose, at, waiting, busy, marketing, record, extra) = visit;
+        let (purpose, at, waiting, marketing, record, extra) = visit;
         let n = null_for_absent;
         let mut m = Map::new();
         m.insert("id".into(), json!(id));
@@ -621,7 +620,6 @@ fn customer() -> impl Strategy<Value = Value> {
             visit.insert("at".into(), a);
         }
         visit.insert("waiting".into(), json!(waiting));
-        visit.insert("lobby_busy".into(), json!(busy));
         let mut consent = Map::new();
         if let Some(x) = marketing {
             consent.insert("marketing".into(), json!(x));
@@ -636,8 +634,9 @@ fn customer() -> impl Strategy<Value = Value> {
     })
 }
 
-/// Who is serving, and sometimes an explicit evaluation time (2026-11-24
-/// plus up to two days, or far out).
+/// Who is serving, sometimes an explicit evaluation time (2026-11-24
+/// plus up to two days, or far out), and often a branch context (who is
+/// free, queues, VIP seats), often none.
 fn options() -> impl Strategy<Value = Options> {
     (
         prop::sample::select(CHANNELS),
@@ -646,11 +645,40 @@ fn options() -> impl Strategy<Value = Options> {
             3 => (0i64..172_800).prop_map(|s| Some(1_795_449_600 + s)),
             1 => prop::sample::select(vec![-62_135_596_800i64, 253_402_300_799, 0, i64::MAX]).prop_map(Some),
         ],
+        prop_oneof![1 => Just(None), 2 => branch().prop_map(Some)],
     )
-        .prop_map(|(channel, now)| Options {
+        .prop_map(|(channel, now, branch)| Options {
             now,
             channel: channel.to_owned(),
+            branch,
         })
+}
+
+/// A branch context: staff in any role and state, queues and VIP seats
+/// known or not, down to zero and up to the largest count.
+fn branch() -> impl Strategy<Value = nextbest::BranchContext> {
+    use nextbest::{Presence, Queues, Role, StaffState};
+    let count = || prop_oneof![2 => Just(None), 2 => (0u32..20).prop_map(Some), 1 => Just(Some(u32::MAX))];
+    let member = (
+        prop::sample::select(Role::ALL.to_vec()),
+        prop::sample::select(vec![Presence::Available, Presence::Busy, Presence::Away]),
+    )
+        .prop_map(|(role, state)| StaffState {
+            role,
+            name: None,
+            state,
+        });
+    (prop::collection::vec(member, 0..8), count(), count(), count(), count()).prop_map(
+        |(staff, teller, vip_teller, psm, vip_seats_free)| nextbest::BranchContext {
+            staff,
+            queues: Queues {
+                teller,
+                vip_teller,
+                psm,
+            },
+            vip_seats_free,
+        },
+    )
 }
 
 // ---------------------------------------------------------------- checks

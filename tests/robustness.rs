@@ -78,6 +78,7 @@ fn hostile_field_values_never_panic() {
                     let opts = Options {
                         now: None,
                         channel: channel.into(),
+                        ..Options::default()
                     };
                     match Customer::from_value(&c).and_then(|c| engine.evaluate(c, &opts)) {
                         Ok(_) | Err(Error::Input { .. }) => runs += 1,

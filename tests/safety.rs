@@ -244,6 +244,7 @@ fn an_evaluation_time_out_of_range_is_bad_input_not_a_panic() {
         let opts = Options {
             now: Some(now),
             channel: "lobby".into(),
+            ..Options::default()
         };
         match engine.evaluate_json(CUSTOMER, &opts) {
             Err(nextbest::Error::Input { path, .. }) => assert_eq!(path, "now"),
@@ -255,12 +256,14 @@ fn an_evaluation_time_out_of_range_is_bad_input_not_a_panic() {
     let same_day = Options {
         now: Some(nextbest::Stamp::parse("2026-11-24T08:00:00").expect("time").unix),
         channel: "lobby".into(),
+        ..Options::default()
     };
     let out = engine.evaluate_json(CUSTOMER, &same_day).expect("raised to visit.at");
     assert_eq!(out.today, "2026-11-24");
     let day_before = Options {
         now: Some(nextbest::Stamp::parse("2026-11-23T10:00:00").expect("time").unix),
         channel: "lobby".into(),
+        ..Options::default()
     };
     match engine.evaluate_json(CUSTOMER, &day_before) {
         Err(nextbest::Error::Input { path, .. }) => assert_eq!(path, "visit.at"),

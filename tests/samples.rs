@@ -451,11 +451,7 @@ fn samples_cover_visits_consent_history_accounts_and_holdings() {
     let visit = |c: &Customer| c.visit.clone().unwrap_or_default();
 
     at_least("waiting customer", count(&|c| visit(c).waiting));
-    at_least("lobby busy", count(&|c| visit(c).lobby_busy));
-    at_least(
-        "not waiting, lobby free",
-        count(&|c| !visit(c).waiting && !visit(c).lobby_busy),
-    );
+    at_least("not waiting", count(&|c| !visit(c).waiting));
     at_least("no marketing consent", count(&|c| !c.consent.marketing));
     at_least("no record consent", count(&|c| !c.consent.record));
     at_least("full consent", count(&|c| c.consent.marketing && c.consent.record));

@@ -68,6 +68,7 @@ pub fn options(i: usize) -> Options {
         // 2026-11-24T10:30:00+08:00, or the visit's own time.
         now: (i % 2 == 1).then_some(1_795_487_400),
         channel: CHANNELS[i % CHANNELS.len()].to_owned(),
+        ..Options::default()
     }
 }
 

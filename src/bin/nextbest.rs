@@ -42,6 +42,10 @@ enum Command {
         /// Leave out the per-rule trace.
         #[arg(long)]
         no_trace: bool,
+        /// The branch context (who is free, queues, VIP seats) as a JSON file
+        /// (`nextbest schema --branch`); without it nothing is known about the branch.
+        #[arg(long, value_name = "FILE")]
+        branch: Option<PathBuf>,
         /// A customer JSON file, or - for standard input.
         customer: String,
     },
@@ -78,8 +82,12 @@ enum Command {
         #[arg(long, default_value_t = 20261124)]
         seed: u64,
     },
-    /// Print the JSON Schema of the customer contract.
-    Schema,
+    /// Print the JSON Schema of the customer contract (--branch: of the branch context).
+    Schema {
+        /// The branch context's schema (`eval --branch`, the page's options.branch) instead.
+        #[arg(long)]
+        branch: bool,
+    },
     /// Print the helper API rules may use (JSON; --markdown for the guide's table).
     Helpers {
         #[arg(long)]
@@ -161,16 +169,35 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             now,
             channel,
             no_trace,
+            branch,
             customer,
         } => {
             let (source, _) = load_pack(&pack)?;
             let engine = Engine::new(&source)?;
+            let branch = match branch {
+                Some(file) => {
+                    let file = file.display().to_string();
+                    let text = read_input(&file)?;
+                    Some(nextbest::BranchContext::from_json(&text).map_err(|e| match e {
+                        Error::Input { path, message } => Error::Input {
+                            path,
+                            message: format!("{message} (--branch {file})"),
+                        },
+                        e => e,
+                    })?)
+                }
+                None => None,
+            };
             let text = read_input(&customer)?;
             let value = nextbest::strict_json::parse(&text).map_err(|e| Error::Input {
                 path: if e.path.is_empty() { customer.clone() } else { e.path },
                 message: format!("{} ({customer}:{}:{})", e.message, e.line, e.column),
             })?;
-            let mut options = Options { now: None, channel };
+            let mut options = Options {
+                now: None,
+                channel,
+                branch,
+            };
             if let Some(now) = now {
                 options.now = Some(
                     Stamp::parse(&now)
@@ -310,8 +337,12 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             println!("{}", serde_json::to_string_pretty(&customers).unwrap_or_default());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Schema => {
-            let schema = schemars::schema_for!(nextbest::Customer);
+        Command::Schema { branch } => {
+            let schema = if branch {
+                schemars::schema_for!(nextbest::BranchContext)
+            } else {
+                schemars::schema_for!(nextbest::Customer)
+            };
             println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
             Ok(ExitCode::SUCCESS)
         }
@@ -385,6 +416,7 @@ fn demo(engine: &Engine, dir: &str, show: usize) -> Result<ExitCode, Error> {
             &Options {
                 now: None,
                 channel: "teller".into(),
+                ..Options::default()
             },
         )?;
         for s in &out.suggestions {
@@ -523,6 +555,7 @@ fn bench(source: &PackSource, customers: &str, seconds: f64) -> Result<ExitCode,
     let options = Options {
         now: None,
         channel: "lobby".into(),
+        ..Options::default()
     };
     // Warm up, and check every customer evaluates.
     for c in &parsed {

@@ -3,7 +3,8 @@
 //! declared once, in `helpers.rs` (a test checks every name registered here
 //! is there and the other way round).
 //!
-//! In scope: `c`, the customer (a `Customer`), and `p`, the pack's `params`.
+//! In scope: `c`, the customer (a `Customer`), `p`, the pack's `params`,
+//! and `b`, the branch context (a `Branch`: who is free, queues, VIP seats).
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,6 +24,11 @@ pub struct Cust(pub Rc<Facts<'static>>);
 /// return a copy, so a rule that changes it changes only its own copy.
 #[derive(Debug, Clone)]
 pub struct Params(pub Rc<rhai::Map>);
+
+/// The branch context as rules see it (`b`): a copy of its summary, so
+/// nothing a rule does reaches the caller's context.
+#[derive(Debug, Clone, Copy)]
+pub struct Branch(pub crate::branch::Board);
 
 /// A proposed product, from `suggest(...)`.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,6 +109,7 @@ pub(crate) fn register(engine: &mut Engine, ctx: Rc<ApiContext>) {
     engine
         .register_type_with_name::<Cust>("Customer")
         .register_type_with_name::<Params>("Params")
+        .register_type_with_name::<Branch>("Branch")
         .register_type_with_name::<Proposal>("Suggestion")
         .register_type_with_name::<RouteProposal>("Route")
         .register_type_with_name::<SignalProposal>("Signal")
@@ -111,6 +118,7 @@ pub(crate) fn register(engine: &mut Engine, ctx: Rc<ApiContext>) {
         .register_type_with_name::<GradeProposal>("Grade");
     register_properties(engine);
     register_methods(engine);
+    register_branch(engine);
     register_results(engine, &ctx);
 }
 
@@ -170,9 +178,6 @@ fn register_properties(engine: &mut Engine) {
         .register_get("purpose", |c: &mut Cust| -> ImmutableString { c.0.purpose().into() })
         .register_get("waiting", |c: &mut Cust| {
             c.0.customer.visit.as_ref().is_some_and(|v| v.waiting)
-        })
-        .register_get("lobby_busy", |c: &mut Cust| {
-            c.0.customer.visit.as_ref().is_some_and(|v| v.lobby_busy)
         })
         .register_get("channel", |c: &mut Cust| -> ImmutableString {
             c.0.channel.as_ref().into()
@@ -352,6 +357,21 @@ fn register_methods(engine: &mut Engine) {
                 .unwrap_or(Dynamic::UNIT);
             facts.extra_cache.borrow_mut().insert(name.to_owned(), v.clone());
             Ok(v)
+        });
+}
+
+/// `b`: the branch context. Unknown (no context, or a role nobody is listed
+/// for) is never "free" and never "busy": rules fall back to what they do
+/// without information.
+fn register_branch(engine: &mut Engine) {
+    engine
+        .register_get("known", |b: &mut Branch| b.0.known)
+        .register_get("vip_full", |b: &mut Branch| b.0.vip_full())
+        .register_fn("free", |b: &mut Branch, role: &str| b.0.free(role))
+        .register_fn("busy", |b: &mut Branch, role: &str| b.0.busy(role))
+        .register_fn("queue", |b: &mut Branch, counter: &str| -> Dynamic {
+            b.0.queue(counter)
+                .map_or(Dynamic::UNIT, |n| Dynamic::from_int(INT::from(n)))
         });
 }
 

@@ -17,6 +17,10 @@ pub enum HelperKind {
     Method,
     /// `name(...)`: a function that builds a result or converts a value.
     Function,
+    /// `b.name`: a property of the branch context.
+    BranchProperty,
+    /// `b.name(...)`: a method of the branch context.
+    BranchMethod,
     /// `suggest(...).name(...)`: a method of a suggestion.
     Suggestion,
     /// A function of rhai's standard library that rules may use (strings,
@@ -55,7 +59,9 @@ const fn h(
     }
 }
 
-use HelperKind::{Function as F, Method as M, Property as P, Std as S, Suggestion as G};
+use HelperKind::{
+    BranchMethod as BM, BranchProperty as BP, Function as F, Method as M, Property as P, Std as S, Suggestion as G,
+};
 
 /// Every name a rule may use, in the order the guide lists them.
 pub const HELPERS: &[Helper] = &[
@@ -149,14 +155,6 @@ pub const HELPERS: &[Helper] = &[
         "bool",
         "客户正在大厅等候叫号",
         "The customer is waiting in the hall",
-    ),
-    h(
-        "lobby_busy",
-        P,
-        "c.lobby_busy",
-        "bool",
-        "大堂经理正忙",
-        "The lobby manager is busy",
     ),
     h(
         "channel",
@@ -438,6 +436,47 @@ pub const HELPERS: &[Helper] = &[
         "any or ()",
         "客户记录中契约未列出的字段，无则为 ()",
         "A field the customer contract does not name, or ()",
+    ),
+    // The branch context (who is free, queues, VIP seats): `b`.
+    h(
+        "known",
+        BP,
+        "b.known",
+        "bool",
+        "调用方提供了网点现场情况（否则 b 的一切都是“不知道”）",
+        "The caller gave the branch context (without it everything on b is unknown)",
+    ),
+    h(
+        "vip_full",
+        BP,
+        "b.vip_full",
+        "bool",
+        "VIP服务区已满（空位数已知为 0）",
+        "The VIP area is full (its free seats are known to be 0)",
+    ),
+    h(
+        "free",
+        BM,
+        "b.free(role)",
+        "bool",
+        "该岗位（teller、vip_teller、lobby、psm、cm、head）有人空闲；不知道为 false",
+        "Someone in the role (teller, vip_teller, lobby, psm, cm, head) is available; false when unknown",
+    ),
+    h(
+        "busy",
+        BM,
+        "b.busy(role)",
+        "bool",
+        "该岗位有人在岗且全部正忙或暂离；不知道为 false",
+        "The role has staff on duty and all are busy or away; false when unknown",
+    ),
+    h(
+        "queue",
+        BM,
+        "b.queue(counter)",
+        "int or ()",
+        "该柜台（teller、vip_teller、psm）排队人数，不知道为 ()",
+        "People waiting at the counter (teller, vip_teller, psm), () if unknown",
     ),
     // Results and conversions.
     h(
@@ -811,6 +850,8 @@ pub fn markdown() -> String {
     let sections = [
         (HelperKind::Property, "Customer properties (客户属性)"),
         (HelperKind::Method, "Customer methods (客户方法)"),
+        (HelperKind::BranchProperty, "Branch context properties (网点现场情况)"),
+        (HelperKind::BranchMethod, "Branch context methods (网点现场情况的方法)"),
         (HelperKind::Function, "Results and conversions (结果与换算)"),
         (HelperKind::Suggestion, "On a suggestion or route (推介与分流的修饰)"),
         (HelperKind::Std, "From rhai's standard library (标准库中允许使用的)"),

@@ -27,7 +27,7 @@ use rhai::{Dynamic, EvalAltResult, Scope, AST};
 pub use facts::Facts;
 pub use limits::{default_limits, Limits};
 
-use self::api::{ApiContext, Cust, GradeProposal, NoteProposal, Params, ScreenProposal, SignalProposal};
+use self::api::{ApiContext, Branch, Cust, GradeProposal, NoteProposal, Params, ScreenProposal, SignalProposal};
 pub(crate) use self::api::{Proposal, RouteProposal};
 use self::budget::{Budget, Stop};
 use self::facts::{Bits, TriggerIndex};
@@ -47,6 +47,10 @@ pub struct Options {
     pub now: Option<i64>,
     /// Who is serving: teller, vip_teller, lobby, psm or cm. Decides the pitch limit.
     pub channel: String,
+    /// Who is free at the branch, the queues, the VIP area's seats (rules
+    /// read it as `b`). `None`: nothing is known about the branch, which
+    /// rules treat as no information, not as everyone free.
+    pub branch: Option<crate::branch::BranchContext>,
 }
 
 impl Default for Options {
@@ -54,6 +58,7 @@ impl Default for Options {
         Options {
             now: None,
             channel: "lobby".to_owned(),
+            branch: None,
         }
     }
 }
@@ -88,6 +93,7 @@ pub struct Engine {
 /// Names rules may use without declaring them.
 const CUSTOMER_VAR: &str = "c";
 const PARAMS_VAR: &str = "p";
+const BRANCH_VAR: &str = "b";
 
 impl Engine {
     /// Compiles a pack with the limits its `pack.json` budgets give.
@@ -143,6 +149,7 @@ impl Engine {
         let mut scope = Scope::new();
         scope.push(CUSTOMER_VAR, ());
         scope.push(PARAMS_VAR, params.clone());
+        scope.push(BRANCH_VAR, ());
 
         let mut triggers = TriggerIndex::default();
         let (mut rules, mut problems, mut metas) = (Vec::new(), Vec::new(), Vec::new());
@@ -285,6 +292,10 @@ impl Engine {
         let mut scope = Scope::new();
         scope.push_constant(CUSTOMER_VAR, Cust(facts.clone()));
         scope.push_constant(PARAMS_VAR, self.params.clone());
+        scope.push_constant(
+            BRANCH_VAR,
+            Branch(options.branch.as_ref().map(|b| b.board()).unwrap_or_default()),
+        );
 
         let mut out = Collected::new(&self.manifest.budgets, self.manifest.policy.max_boost);
         let mut errors = self.problems.clone();
@@ -529,7 +540,7 @@ fn whitelist_problems(ast: &AST, text: &str) -> Vec<(usize, usize, String)> {
                 format!("{shown} is not available to rules: {why}")
             } else {
                 let kinds: &[K] = if call.method {
-                    &[K::Method, K::Suggestion, K::Std]
+                    &[K::Method, K::BranchMethod, K::Suggestion, K::Std]
                 } else {
                     &[K::Function, K::Std]
                 };
@@ -551,7 +562,7 @@ fn build_rhai(limits: Limits, ctx: Rc<ApiContext>, budget: Rc<Budget>) -> rhai::
     // new_raw: no print to stdout, no module resolver (no file access). The
     // standard package adds strings, arrays and maths; what rules may call of
     // it is the helper table's whitelist, checked when a rule compiles. What
-    // rules can reach is read-only (`c` and `p` are constants, `p` is a
+    // rules can reach is read-only (`c`, `p` and `b` are constants, `p` is a
     // read-only type).
     let mut engine = rhai::Engine::new_raw();
     rhai::packages::StandardPackage::new().register_into_engine(&mut engine);
