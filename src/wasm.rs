@@ -22,13 +22,16 @@ pub struct NextBest {
     source: PackSource,
 }
 
-/// `{ now?: string | number (ms since epoch), channel?: string }`
+/// `{ now?: string | number (ms since epoch), channel?: string, branch?: object }`
+/// (`branch`: the branch context, www/branch.schema.json; absent or null: unknown).
 #[derive(serde::Deserialize, Default)]
 struct JsOptions {
     #[serde(default)]
     now: Option<serde_json::Value>,
     #[serde(default)]
     channel: Option<String>,
+    #[serde(default)]
+    branch: Option<serde_json::Value>,
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
@@ -86,7 +89,7 @@ impl NextBest {
         Ok(NextBest { engine, source })
     }
 
-    /// Evaluates one customer (an object, or its JSON text); options `{now, channel}`.
+    /// Evaluates one customer (an object, or its JSON text); options `{now, channel, branch}`.
     pub fn evaluate(&self, customer: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         let text = json_text(&customer, "customer")?;
         let customer = self.engine.read_customer(&text).map_err(|e| js_error(&e))?;
@@ -176,7 +179,7 @@ impl Customers {
     }
 }
 
-/// Options `{now, channel}` from JS; without a time, the customer's visit
+/// Options `{now, channel, branch}` from JS; without a time, the customer's visit
 /// time, else the browser's clock.
 fn options_from_js(options: JsValue, customer: &Customer) -> Result<Options, JsValue> {
     {
@@ -190,6 +193,13 @@ fn options_from_js(options: JsValue, customer: &Customer) -> Result<Options, JsV
         if let Some(ch) = js.channel {
             opts.channel = ch;
         }
+        opts.branch = match js.branch {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => Some(crate::BranchContext::from_value(&v).map_err(|e| match e {
+                Error::Input { path, message } => input_error(&format!("options.{path}"), message),
+                e => js_error(&e),
+            })?),
+        };
         opts.now = match js.now {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::String(s)) => {

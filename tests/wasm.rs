@@ -297,3 +297,19 @@ fn the_time_budget_holds_in_the_browser() {
     let out = json_of(&nb.evaluate(js(customer()), options()).expect("evaluate"));
     assert!(out["errors"].to_string().contains("rule_ms"), "{out}");
 }
+
+#[wasm_bindgen_test]
+fn options_carry_the_branch_context_and_a_bad_one_names_its_field() {
+    let nb = NextBest::new(JsValue::UNDEFINED).expect("bundled pack");
+    let mut c = customer();
+    c["stated_needs"] = json!(["wealth_management"]);
+    let busy = js(json!({"channel": "lobby", "branch": {"staff": [{"role": "cm", "state": "busy"}]}}));
+    let out = json_of(&nb.evaluate(js(c.clone()), busy).expect("evaluate"));
+    assert_eq!(out["route"]["destination"], "product_sales", "{out}");
+    let unknown = js(json!({"channel": "lobby", "branch": null}));
+    let out = json_of(&nb.evaluate(js(c.clone()), unknown).expect("evaluate"));
+    assert_eq!(out["route"]["destination"], "relationship_manager", "{out}");
+    let bad = js(json!({"branch": {"staff": [{"role": "cm", "state": "napping"}]}}));
+    let err = nb.evaluate(js(c), bad).expect_err("refused");
+    assert_eq!(get(&err, "path"), "options.branch.staff[0].state");
+}

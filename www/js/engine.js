@@ -424,7 +424,7 @@ export function withRecorded(customer, overrides = {}) {
  * (path, detail, message) for bad data, or {kind: "timeout" | "trap", zh, en,
  * message} when the watchdog stopped the rules or the module failed.
  */
-export async function evaluate(customer, { channel = "lobby", purpose, now } = {}) {
+export async function evaluate(customer, { channel = "lobby", purpose, now, branch } = {}) {
   let c, options;
   try {
     c = withRecorded(customer, purpose ? { visit: { purpose } } : {});
@@ -435,7 +435,9 @@ export async function evaluate(customer, { channel = "lobby", purpose, now } = {
       .at(-1);
     const visitAt = Date.parse(c.visit?.at ?? "");
     const when = now ?? (latest && (!Number.isFinite(visitAt) || latest > visitAt) ? new Date(latest).toISOString() : undefined);
-    options = { channel, now: when };
+    // The branch context (who is free, queues, VIP seats: www/branch.schema.json)
+    // when the caller has one; without it the engine knows nothing about the branch.
+    options = branch ? { channel, now: when, branch } : { channel, now: when };
   } catch (error) {
     return { error: plainError(error) };
   }
@@ -450,7 +452,7 @@ export async function evaluate(customer, { channel = "lobby", purpose, now } = {
     return { out: r.ok };
   }
   if (r.error) return { error: r.error };
-  if (r.stopped) return evaluate(customer, { channel, purpose, now }); // the pack changed under it: again, with the new one
+  if (r.stopped) return evaluate(customer, { channel, purpose, now, branch }); // the pack changed under it: again, with the new one
   const error = r.trap ? engineError("trap", TRAPPED) : engineError("timeout", json === liveJson ? STOPPED_SAME : STOPPED);
   // A rule that ran too long (or trapped) on this customer with this pack would again: not run twice.
   if (poisoned.size > 200) poisoned.clear();

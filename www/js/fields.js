@@ -27,7 +27,6 @@ const FIELD_ZH = {
   purpose: "来访目的",
   at: "时间",
   waiting: "是否在等候",
-  lobby_busy: "大堂经理是否繁忙",
   marketing: "营销授权",
   record: "记录授权",
   amount: "金额",
@@ -51,7 +50,6 @@ const WHOLE_ZH = {
   "visit.purpose": "来访目的",
   "visit.at": "来访时间",
   "visit.waiting": "是否在等候",
-  "visit.lobby_busy": "大堂经理是否繁忙",
   "consent.marketing": "营销授权",
   "consent.record": "记录授权",
 };
