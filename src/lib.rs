@@ -22,6 +22,7 @@ mod explain;
 mod fixtures;
 mod lint;
 mod pack;
+pub mod plan;
 mod policy;
 #[cfg(feature = "cli")]
 pub mod samples;
