@@ -58,11 +58,9 @@ pub struct PlanOffer {
 /// A customer the engine refuses is an error naming it.
 pub fn contact_plan(engine: &Engine, customers: &[Customer], now: i64) -> Result<Vec<PlanLine>, Error> {
     let weights = &engine.manifest().plan;
-    let options = Options {
-        now: Some(now),
-        channel: "cm".to_owned(),
-        ..Options::default()
-    };
+    let mut options = Options::default();
+    options.now = Some(now);
+    options.channel = "cm".to_owned();
     let mut lines = Vec::new();
     for c in customers {
         // A visit dated after the plan's day is not today's business: the
