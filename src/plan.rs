@@ -58,9 +58,14 @@ pub struct PlanOffer {
 /// A customer the engine refuses is an error naming it.
 pub fn contact_plan(engine: &Engine, customers: &[Customer], now: i64) -> Result<Vec<PlanLine>, Error> {
     let weights = &engine.manifest().plan;
-    let mut options = Options::default();
-    options.now = Some(now);
-    options.channel = "cm".to_owned();
+    // Field by field: Options grows (branch context), and the plan wants its defaults.
+    #[allow(clippy::field_reassign_with_default)]
+    let options = {
+        let mut o = Options::default();
+        o.now = Some(now);
+        o.channel = "cm".to_owned();
+        o
+    };
     let mut lines = Vec::new();
     for c in customers {
         // A visit dated after the plan's day is not today's business: the
