@@ -24,6 +24,8 @@ mod lint;
 mod pack;
 pub mod plan;
 mod policy;
+pub mod records;
+pub mod report;
 #[cfg(feature = "cli")]
 pub mod samples;
 #[cfg(all(feature = "server", not(target_arch = "wasm32")))]

@@ -85,6 +85,15 @@ enum Command {
         #[arg(long)]
         customers: Option<PathBuf>,
     },
+    /// The branch head's board from a day's records (JSON lines): referrals and close rates by role,
+    /// outcomes per product and rule, unmet needs, the referral chain behind each sale.
+    Report {
+        /// Records, one JSON object a line (- for standard input).
+        records: String,
+        /// Only the unmet needs, as CSV to report upward (R14).
+        #[arg(long)]
+        unmet_csv: bool,
+    },
     /// Print deterministic synthetic customers as a JSON array.
     Samples {
         #[arg(long, default_value_t = 200)]
@@ -355,6 +364,25 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 print!("{}", nextbest::plan::plan_csv(&lines));
             } else {
                 println!("{}", serde_json::to_string_pretty(&lines).unwrap_or_default());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report { records, unmet_csv } => {
+            let text = read_input(&records)?;
+            let records = nextbest::records::read_jsonl(&text)?;
+            let b = nextbest::report::board(&records);
+            if unmet_csv {
+                println!("需求 need,次数 count,客户 customers");
+                for u in &b.unmet_needs {
+                    println!(
+                        "\"{}\",{},\"{}\"",
+                        u.need.replace('"', "\"\""),
+                        u.count,
+                        u.customers.join(" ").replace('"', "\"\"")
+                    );
+                }
+            } else {
+                println!("{}", serde_json::to_string_pretty(&b).unwrap_or_default());
             }
             Ok(ExitCode::SUCCESS)
         }
