@@ -53,7 +53,7 @@ pub use signals::{
     Transaction, Visit,
 };
 #[cfg(target_arch = "wasm32")]
-pub use wasm::{bundled_pack, check_pack, helpers as helper_table, version, Customers, NextBest};
+pub use wasm::{branch_board, bundled_pack, check_pack, helpers as helper_table, version, Customers, NextBest};
 
 /// The crate version, for `--version` and the page footer.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
