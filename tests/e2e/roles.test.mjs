@@ -73,6 +73,8 @@ test("a lead saved in the lobby is in the customer manager's inbox, by name, wit
   const products = await lead.getByTestId("cm-lead-products").textContent();
   assert.notEqual(products.trim(), "—", "the products of interest are listed");
   assertNoIds(text, "the inbox");
+  await page.getByTestId("plan-line").first().waitFor();
+  await page.screenshot({ path: `${SHOTS11}/cm-inbox-1280.png` });
   assert.deepEqual(errors, []);
   assert.deepEqual(foreignRequests(requests, env.base), []);
   await ctx.close();
