@@ -144,6 +144,20 @@ test("the contact plan names products; a follow-up there holds the product back 
   await ctx.close();
 });
 
+test("the plan's CSV cannot carry a spreadsheet formula", async () => {
+  const { page, ctx } = await openPage(env, "cm", { viewport: VIEW });
+  await page.getByTestId("plan-line").first().waitFor();
+  // A customer of the book (as if pasted at the counter) whose name is a formula.
+  const sample = await page.evaluate(async () => (await (await fetch("samples/customers.json")).json()).find((c) => c.id === "C0048"));
+  await seed(page, `s.customers = {...(s.customers ?? {}), [a.id]: a};`, { ...sample, id: "X1", name: '=HYPERLINK("http://x","a")', contact: "@x" });
+  await page.locator("[data-testid=plan-line][data-customer=X1]").waitFor();
+  const [csv] = await Promise.all([page.waitForEvent("download"), page.getByTestId("plan-csv").click()]);
+  const text = readFileSync(await csv.path(), "utf8");
+  assert.match(text, /"X1","'=HYPERLINK\(""http:\/\/x"",""a""\)","'@x"/, "a leading apostrophe defuses the formula");
+  assert.doesNotMatch(text, /(^|,)"[=+\-@]/m, "no cell starts with a formula character");
+  await ctx.close();
+});
+
 test("the branch head sees close rates as a chart and exports the unmet needs", async () => {
   const { page, ctx, requests, errors } = await openPage(env, "head", { viewport: VIEW });
   await page.getByTestId("head-referrals").waitFor();
