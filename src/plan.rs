@@ -33,7 +33,17 @@ pub struct PlanLine {
     /// What to offer, best first.
     pub offers: Vec<PlanOffer>,
     /// What not to raise yet, and why (the customer answered recently).
-    pub paced: Vec<PlanText>,
+    pub paced: Vec<PlanPaced>,
+}
+
+/// A product pacing holds back, named, with why.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PlanPaced {
+    pub product: String,
+    pub product_zh: String,
+    pub product_en: String,
+    pub zh: String,
+    pub en: String,
 }
 
 /// A reason or a pacing note, in both languages.
@@ -51,6 +61,8 @@ pub struct PlanOffer {
     pub product_en: String,
     pub pitch_zh: String,
     pub pitch_en: String,
+    /// The rules that proposed it, for the follow-up's record.
+    pub rules: Vec<String>,
 }
 
 /// The plan for `customers` on the day of `now` (Unix seconds): everyone
@@ -86,7 +98,7 @@ pub fn contact_plan(engine: &Engine, customers: &[Customer], now: i64) -> Result
             },
             other => other,
         })?;
-        if let Some(line) = line_of(&out, customers, weights) {
+        if let Some(line) = line_of(engine, &out, customers, weights) {
             lines.push(line);
         }
     }
@@ -94,7 +106,12 @@ pub fn contact_plan(engine: &Engine, customers: &[Customer], now: i64) -> Result
     Ok(lines)
 }
 
-fn line_of(out: &Evaluation, customers: &[Customer], weights: &crate::pack::PlanWeights) -> Option<PlanLine> {
+fn line_of(
+    engine: &Engine,
+    out: &Evaluation,
+    customers: &[Customer],
+    weights: &crate::pack::PlanWeights,
+) -> Option<PlanLine> {
     if out.suggestions.is_empty() {
         return None;
     }
@@ -144,15 +161,22 @@ fn line_of(out: &Evaluation, customers: &[Customer], weights: &crate::pack::Plan
                 product_en: s.product_en.clone(),
                 pitch_zh: s.pitch_zh.clone(),
                 pitch_en: s.pitch_en.clone(),
+                rules: s.rules.clone(),
             })
             .collect(),
         paced: out
             .suppressed
             .iter()
             .filter(|s| s.reason == HoldReason::Pacing)
-            .map(|s| PlanText {
-                zh: s.zh.clone(),
-                en: s.en.clone(),
+            .map(|s| {
+                let p = engine.catalogue().get(&s.product);
+                PlanPaced {
+                    product: s.product.clone(),
+                    product_zh: p.map_or_else(|| s.product.clone(), |p| p.zh.clone()),
+                    product_en: p.map_or_else(|| s.product.clone(), |p| p.en.clone()),
+                    zh: s.zh.clone(),
+                    en: s.en.clone(),
+                }
             })
             .collect(),
     })
@@ -167,7 +191,7 @@ pub fn plan_csv(lines: &[PlanLine]) -> String {
     for (i, l) in lines.iter().enumerate() {
         let offers: Vec<&str> = l.offers.iter().map(|o| o.product_zh.as_str()).collect();
         let reasons: Vec<&str> = l.reasons.iter().map(|r| r.zh.as_str()).collect();
-        let paced: Vec<&str> = l.paced.iter().map(|r| r.zh.as_str()).collect();
+        let paced: Vec<String> = l.paced.iter().map(|r| format!("{}：{}", r.product_zh, r.zh)).collect();
         let row = [
             (i + 1).to_string(),
             l.customer.clone(),

@@ -4,12 +4,13 @@
 //! traced to the records behind it.
 //!
 //! - Referrals by the role that made them: how many hand-offs, how many
-//!   closed (the customer accepted one of the hand-off's products at or
-//!   after it), the close rate.
+//!   closed (the customer accepted one of the hand-off's products the same
+//!   branch day: a teller records 接受 and then calls the lobby, so the
+//!   acceptance may come first), the close rate.
 //! - Outcomes per product and per rule.
 //! - Unmet needs, to export upward.
 //! - The referral chain behind each sale: every hand-off of that customer
-//!   before the acceptance, oldest first, for credit split and disputes.
+//!   on the sale's branch day, oldest first, for credit split and disputes.
 //! - The pack versions the records came from.
 
 use std::collections::BTreeMap;
@@ -17,7 +18,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::records::{Body, Record};
-use crate::signals::Outcome;
+use crate::signals::{branch_day, Outcome};
 
 /// The whole board.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -123,7 +124,7 @@ pub fn board(records: &[(Record, Body)]) -> Board {
                 if o.outcome == Outcome::Accepted {
                     let chain = sorted
                         .iter()
-                        .filter(|(h, _)| h.customer == r.customer && h.at <= r.at)
+                        .filter(|(h, _)| h.customer == r.customer && branch_day(h.at) == branch_day(r.at))
                         .filter_map(|(h, hb)| match hb {
                             Body::Handoff(x) => Some(Link {
                                 author: h.author.clone(),
@@ -158,15 +159,15 @@ pub fn board(records: &[(Record, Body)]) -> Board {
             _ => {}
         }
     }
-    // A hand-off closed when the customer accepted one of its products at
-    // or after it (any product, when it named none).
+    // A hand-off closed when the customer accepted one of its products the
+    // same branch day (any product, when it named none).
     let mut by_role: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (h, hb) in &sorted {
         let Body::Handoff(x) = hb else { continue };
         let closed = sorted.iter().any(|(o, ob)| match ob {
             Body::Outcome(out) => {
                 o.customer == h.customer
-                    && o.at >= h.at
+                    && branch_day(o.at) == branch_day(h.at)
                     && out.outcome == Outcome::Accepted
                     && (x.products.is_empty() || x.products.contains(&out.product))
             }

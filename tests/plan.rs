@@ -55,7 +55,18 @@ fn the_book_is_ranked_by_opportunity_with_reasons_and_pacing() {
         "{:?}",
         paced.offers
     );
-    assert!(paced.paced.iter().any(|p| p.zh.contains("婉拒")), "{:?}", paced.paced);
+    assert!(
+        paced
+            .paced
+            .iter()
+            .any(|p| p.zh.contains("婉拒") && p.product == "wm.product" && p.product_zh == "理财产品"),
+        "{:?}",
+        paced.paced
+    );
+    assert!(
+        high.offers.iter().all(|o| !o.rules.is_empty()),
+        "each offer names the rules behind it"
+    );
 }
 
 #[test]

@@ -72,3 +72,23 @@ fn a_broken_record_is_refused_with_its_line_and_field() {
     let err = read_jsonl(&unknown).expect_err("unknown kind").to_string();
     assert!(err.contains("sale"), "{err}");
 }
+
+#[test]
+fn a_teller_who_records_the_acceptance_before_calling_the_lobby_still_closed_the_referral() {
+    // 2026-11-24 10:00 and 10:01 (+08:00): the answer first, then the hand-off.
+    let day = r#"
+{"id": "a", "customer": "c5", "author": "t1", "role": "teller", "at": 1763949600, "kind": "outcome", "body": {"product": "inv.fund", "outcome": "accepted"}}
+{"id": "b", "customer": "c5", "author": "t1", "role": "teller", "at": 1763949660, "kind": "handoff", "body": {"to": "product_sales", "products": ["inv.fund"]}}
+{"id": "c", "customer": "c6", "author": "t1", "role": "teller", "at": 1763949660, "kind": "handoff", "body": {"to": "product_sales", "products": ["inv.fund"]}}
+{"id": "d", "customer": "c6", "author": "p1", "role": "psm", "at": 1764036060, "kind": "outcome", "body": {"product": "inv.fund", "outcome": "accepted"}}
+"#;
+    let b = board(&read_jsonl(day).expect("records"));
+    let teller = b.referrals.iter().find(|r| r.role == "teller").expect("teller");
+    assert_eq!(
+        (teller.handoffs, teller.closed),
+        (2, 1),
+        "c5 closed the same day; c6 bought the next day"
+    );
+    let sale = b.sales.iter().find(|s| s.customer == "c5").expect("c5's sale");
+    assert_eq!(sale.chain.len(), 1, "the same day's hand-off is in its chain");
+}
