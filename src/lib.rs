@@ -23,7 +23,10 @@ mod explain;
 mod fixtures;
 mod lint;
 mod pack;
+pub mod plan;
 mod policy;
+pub mod records;
+pub mod report;
 #[cfg(feature = "cli")]
 pub mod samples;
 #[cfg(all(feature = "server", not(target_arch = "wasm32")))]
@@ -52,7 +55,7 @@ pub use signals::{
     Transaction, Visit,
 };
 #[cfg(target_arch = "wasm32")]
-pub use wasm::{bundled_pack, check_pack, helpers as helper_table, version, Customers, NextBest};
+pub use wasm::{branch_board, bundled_pack, check_pack, helpers as helper_table, version, Customers, NextBest};
 
 /// The crate version, for `--version` and the page footer.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

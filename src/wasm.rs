@@ -244,6 +244,30 @@ impl NextBest {
     }
 }
 
+#[wasm_bindgen]
+impl NextBest {
+    /// The customer manager's contact plan over a [`Customers`] book on the
+    /// day of `now` (Unix seconds): `[{customer, name, grade, score,
+    /// reasons, offers, paced}]`, best first.
+    #[wasm_bindgen(js_name = contactPlan)]
+    pub fn contact_plan(&self, book: &Customers, now: f64) -> Result<JsValue, JsValue> {
+        if !now.is_finite() {
+            return Err(input_error("now", "must be a time in seconds"));
+        }
+        let lines =
+            crate::plan::contact_plan(&self.engine, &book.list, now.floor() as i64).map_err(|e| js_error(&e))?;
+        to_js(&lines)
+    }
+}
+
+/// The branch head's board from records as JSON lines (report.rs); a bad
+/// record is an error naming its line and field.
+#[wasm_bindgen(js_name = branchBoard)]
+pub fn branch_board(records: &str) -> Result<JsValue, JsValue> {
+    let records = crate::records::read_jsonl(records).map_err(|e| js_error(&e))?;
+    to_js(&crate::report::board(&records))
+}
+
 /// Compiles and lints a pack without keeping it: the studio's live diagnostics.
 #[wasm_bindgen(js_name = checkPack)]
 pub fn check_pack(pack: JsValue) -> Result<JsValue, JsValue> {

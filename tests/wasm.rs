@@ -6,7 +6,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Object, Reflect};
-use nextbest::{bundled_pack, check_pack, version, Customers, NextBest};
+use nextbest::{branch_board, bundled_pack, check_pack, version, Customers, NextBest};
 use serde_json::json;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -312,4 +312,30 @@ fn options_carry_the_branch_context_and_a_bad_one_names_its_field() {
     let bad = js(json!({"branch": {"staff": [{"role": "cm", "state": "napping"}]}}));
     let err = nb.evaluate(js(c), bad).expect_err("refused");
     assert_eq!(get(&err, "path"), "options.branch.staff[0].state");
+}
+
+#[wasm_bindgen_test]
+fn the_contact_plan_and_the_board_cross_as_plain_objects() {
+    let engine = NextBest::new(JsValue::UNDEFINED).expect("bundled pack");
+    let book = Customers::new(js(json!([{
+        "id": "p1", "segment": "mass_affluent", "risk_rating": 3, "aum": 600000,
+        "accounts": [{"type": "savings", "balance": 200000}, {"type": "wealth"}],
+        "holdings": [{"product": "wm.product", "amount": 300000, "matures_on": "2026-12-05"}],
+        "consent": {"marketing": true, "record": true}
+    }])))
+    .expect("book");
+    // 2026-11-24T09:00:00+08:00
+    let plan = engine.contact_plan(&book, 1_763_946_000.0).expect("plan");
+    let plan = json_of(&plan);
+    assert_eq!(plan[0]["customer"], "p1", "{plan}");
+    assert!(engine.contact_plan(&book, f64::NAN).is_err());
+
+    let board = branch_board(
+        "{\"id\": \"1\", \"customer\": \"c1\", \"author\": \"t\", \"role\": \"teller\", \"at\": 1, \"kind\": \"unmet_need\", \"body\": {\"need\": \"x\"}}",
+    )
+    .expect("board");
+    assert!(is_plain_object(&board));
+    assert_eq!(json_of(&board)["unmet_needs"][0]["need"], "x");
+    let err = branch_board("{\"id\": 1}").expect_err("a bad record");
+    assert!(err.is_instance_of::<js_sys::Error>());
 }

@@ -75,6 +75,29 @@ enum Command {
         #[arg(long, default_value_t = 12)]
         show: usize,
     },
+    /// The customer manager's contact plan: the book ranked by opportunity, each with its reasons.
+    Plan {
+        #[command(flatten)]
+        pack: PackArg,
+        /// The plan's day (2026-11-24 or 2026-11-24T09:00:00+08:00); default now.
+        #[arg(long)]
+        now: Option<String>,
+        /// CSV for a spreadsheet instead of JSON.
+        #[arg(long)]
+        csv: bool,
+        /// A JSON array of customers (the manager's book); the bundled samples when absent.
+        #[arg(long)]
+        customers: Option<PathBuf>,
+    },
+    /// The branch head's board from a day's records (JSON lines): referrals and close rates by role,
+    /// outcomes per product and rule, unmet needs, the referral chain behind each sale.
+    Report {
+        /// Records, one JSON object a line (- for standard input).
+        records: String,
+        /// Only the unmet needs, as CSV to report upward (R14).
+        #[arg(long)]
+        unmet_csv: bool,
+    },
     /// Print deterministic synthetic customers as a JSON array.
     Samples {
         #[arg(long, default_value_t = 200)]
@@ -324,6 +347,69 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             } else {
                 let json = serde_json::to_string_pretty(nextbest::HELPERS).unwrap_or_default();
                 println!("{json}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plan {
+            pack,
+            now,
+            csv,
+            customers,
+        } => {
+            let (source, _) = load_pack(&pack)?;
+            let engine = Engine::new(&source)?;
+            let text = match &customers {
+                Some(path) => read_input(&path.to_string_lossy())?,
+                None => nextbest::bundled_samples().to_owned(),
+            };
+            let values: Vec<serde_json::Value> = serde_json::from_str(&text).map_err(|e| Error::Input {
+                path: "--customers".into(),
+                message: format!("expected a JSON array of customers: {e}"),
+            })?;
+            let book = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    engine
+                        .customer_from_value(v)
+                        .map_err(|e| prefix_path(e, &format!("[{i}]")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let now = match now {
+                Some(t) => {
+                    Stamp::parse(&t)
+                        .map_err(|message| Error::Input {
+                            path: "--now".into(),
+                            message,
+                        })?
+                        .unix
+                }
+                None => now_unix(),
+            };
+            let lines = nextbest::plan::contact_plan(&engine, &book, now)?;
+            if csv {
+                print!("{}", nextbest::plan::plan_csv(&lines));
+            } else {
+                println!("{}", serde_json::to_string_pretty(&lines).unwrap_or_default());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report { records, unmet_csv } => {
+            let text = read_input(&records)?;
+            let records = nextbest::records::read_jsonl(&text)?;
+            let b = nextbest::report::board(&records);
+            if unmet_csv {
+                println!("需求 need,次数 count,客户 customers");
+                for u in &b.unmet_needs {
+                    println!(
+                        "\"{}\",{},\"{}\"",
+                        u.need.replace('"', "\"\""),
+                        u.count,
+                        u.customers.join(" ").replace('"', "\"\"")
+                    );
+                }
+            } else {
+                println!("{}", serde_json::to_string_pretty(&b).unwrap_or_default());
             }
             Ok(ExitCode::SUCCESS)
         }

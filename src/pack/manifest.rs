@@ -49,6 +49,21 @@ pub struct Manifest {
     /// show these, never the ids.
     #[serde(default)]
     pub labels: BTreeMap<String, BTreeMap<String, Label>>,
+    /// How the customer manager's contact plan ranks the book (plan.rs).
+    #[serde(default)]
+    pub plan: PlanWeights,
+}
+
+/// The contact plan's ranking: a customer's score is the weight of their
+/// grade, plus the best suggestion's score, plus a bonus when high value.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanWeights {
+    /// Grade letter → points (a grade not listed counts 0).
+    #[serde(default)]
+    pub grade_weight: BTreeMap<String, f64>,
+    #[serde(default)]
+    pub high_value_bonus: f64,
 }
 
 /// A name in both languages.
@@ -304,6 +319,13 @@ impl Manifest {
                     return err(format!("labels.{list}.{id}: zh and en must both be given"));
                 }
             }
+        }
+        let finite = |x: f64| x.is_finite() && x.abs() <= 1_000_000.0;
+        if !finite(m.plan.high_value_bonus) || m.plan.grade_weight.values().any(|w| !finite(*w)) {
+            return err("plan: weights must be numbers from -1,000,000 to 1,000,000".into());
+        }
+        if let Some(g) = m.plan.grade_weight.keys().find(|g| !m.grading.grades.contains_key(*g)) {
+            return err(format!("plan.grade_weight.{g}: not a grade in grading.grades"));
         }
         for key in m.basis.keys() {
             if !m.params.contains_key(key) {

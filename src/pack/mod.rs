@@ -16,7 +16,9 @@ use std::path::Path;
 
 pub use header::{parse_header, RuleKind, RuleMeta};
 pub(crate) use manifest::{locate, parse_json};
-pub use manifest::{parse_products, Budgets, Destination, Grading, Label, Manifest, Policy, Product, RouteDefault};
+pub use manifest::{
+    parse_products, Budgets, Destination, Grading, Label, Manifest, PlanWeights, Policy, Product, RouteDefault,
+};
 
 use crate::error::Error;
 

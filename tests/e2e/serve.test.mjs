@@ -148,6 +148,10 @@ test("each screen in turn on one page, by its tab", async () => {
   await s.page.getByTestId("pitch").waitFor();
   await s.page.locator('[data-tab="lobby"]').click();
   await s.page.getByTestId("queue-card").first().waitFor();
+  await s.page.locator('[data-tab="cm"]').click();
+  await s.page.getByTestId("plan-line").first().waitFor();
+  await s.page.locator('[data-tab="head"]').click();
+  await s.page.getByTestId("head-referrals").waitFor();
   await s.page.locator('[data-tab="studio"]').click();
   await s.page.locator(".cm-content").first().waitFor();
   await check(s);

@@ -1,12 +1,18 @@
 // Boots the page: loads the module once (engine.js), then shows the screen
-// the address names (#teller, #lobby, #studio). Each screen module exports
+// the address names (#teller, #lobby, #cm, #head, #studio). Each screen module exports
 // mount(section) and draws itself; they share state through store.js.
 
 import { bi, clear } from "./dom.js";
 import "./embed.js"; // listens for the teller system's messages from the first moment
 
 // Literal imports, so scripts/build-web.sh can bundle them (www/dist/app.js).
-const screens = { teller: () => import("./teller.js"), lobby: () => import("./lobby.js"), studio: () => import("./studio.js") };
+const screens = {
+  teller: () => import("./teller.js"),
+  lobby: () => import("./lobby.js"),
+  cm: () => import("./cm.js"),
+  head: () => import("./head.js"),
+  studio: () => import("./studio.js"),
+};
 const mounted = {};
 const loading = {};
 const load = (name) => (loading[name] ??= screens[name]());

@@ -65,6 +65,19 @@ export function createCore(glue) {
   return {
     load,
     evaluate: ({ customer, options }) => live.evaluate(customer, options),
+    /** The customer manager's plan over a book (customer objects) on the day of `now` (Unix seconds). */
+    contactPlan({ customers, now }) {
+      const book = new glue.Customers(customers);
+      try {
+        return live.contactPlan(book, now);
+      } finally {
+        book.free?.();
+      }
+    },
+    /** The live pack's rule headers (id, kind, zh, en…): names for the branch head's board. */
+    rules: () => live.rules(),
+    /** The branch head's board from records as JSON lines. */
+    branchBoard: ({ jsonl }) => glue.branchBoard(jsonl),
     /** The bundled pack's budget (reads the whole bundled pack, so not on the first pitch's path). */
     bundledBudget: () => customerBudget(glue.bundledPack().files["pack.json"]),
     /** The studio: a draft compiled for one run, then freed. */

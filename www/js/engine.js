@@ -406,6 +406,15 @@ function recordedFor(id) {
   return store.own(store.get().outcomes, id) ?? [];
 }
 
+/**
+ * A recorded outcome as the customer contract's contact (product, at, outcome, by):
+ * what the page keeps beside it (a follow-up's channel, the rules behind the pitch)
+ * is for the records, not for the engine, which refuses fields it does not know.
+ */
+function asContact(r) {
+  return { product: r.product, at: r.at, outcome: r.outcome, ...(r.by ? { by: r.by } : {}) };
+}
+
 /** The customer with what this page recorded added to its contact history. */
 export function withRecorded(customer, overrides = {}) {
   const recorded = recordedFor(customer.id);
@@ -413,7 +422,7 @@ export function withRecorded(customer, overrides = {}) {
   return {
     ...customer,
     visit,
-    contact_history: [...(customer.contact_history ?? []), ...recorded],
+    contact_history: [...(customer.contact_history ?? []), ...recorded.map(asContact)],
   };
 }
 
@@ -458,6 +467,46 @@ export async function evaluate(customer, { channel = "lobby", purpose, now, bran
   if (poisoned.size > 200) poisoned.clear();
   poisoned.set(key, error);
   return { error };
+}
+
+/**
+ * The customer manager's contact plan (wasm contactPlan) over `customers` on the
+ * day of `nowSeconds`, with the live pack: {out: [line…]} best first, or {error}.
+ * What this page recorded counts (withRecorded), so pacing follows it.
+ */
+export async function contactPlan(customers, nowSeconds) {
+  let book;
+  try {
+    book = customers.map((c) => withRecorded(c));
+  } catch (error) {
+    return { error: plainError(error) };
+  }
+  const ms = budgetMs();
+  const r = await live.call("contactPlan", { customers: book, now: nowSeconds }, { deadline: deadlineFor(ms) + 8 * ms * Math.max(0, book.length - 1) });
+  if (r.ok) return { out: r.ok };
+  if (r.error) return { error: r.error };
+  if (r.stopped) return contactPlan(customers, nowSeconds);
+  return { error: engineError(r.trap ? "trap" : "timeout", r.trap ? TRAPPED : STOPPED_SAME) };
+}
+
+/** The branch head's board (wasm branchBoard) from records as JSON lines: {out} or {error}. */
+export async function branchBoard(jsonl) {
+  const r = await live.call("branchBoard", { jsonl }, { deadline: START_DEADLINE });
+  if (r.ok) return { out: r.ok };
+  if (r.error) return { error: r.error };
+  if (r.stopped) return branchBoard(jsonl);
+  return { error: engineError(r.trap ? "trap" : "timeout", r.trap ? TRAPPED : STOPPED_SAME) };
+}
+
+let rulesCache = null; // {gen, list}
+/** The live pack's rule headers [{id, kind, zh, en…}] ([] when they cannot be had). */
+export async function rules() {
+  const gen = liveGen;
+  if (rulesCache?.gen === gen) return rulesCache.list;
+  const r = await live.call("rules", {}, { deadline: START_DEADLINE });
+  const list = Array.isArray(r.ok) ? r.ok : [];
+  if (r.ok && gen === liveGen) rulesCache = { gen, list };
+  return list;
 }
 
 function safeJson(v) {

@@ -347,6 +347,16 @@ export function safeId(id) {
   return typeof id === "string" && id !== "" && !(id in Object.prototype);
 }
 
+/**
+ * Adds a customer's answer to `s.outcomes` (inside an update): the teller's
+ * answers and the customer manager's follow-ups alike, so pacing follows both.
+ * entry: {product, at, outcome, by, via?, rules?}; engine.js gives the engine
+ * only product, at, outcome and by.
+ */
+export function addOutcome(s, customerId, entry) {
+  s.outcomes[customerId] = [...(own(s.outcomes, customerId) ?? []), entry];
+}
+
 export function subscribe(fn) {
   listeners.add(fn);
   return () => listeners.delete(fn);

@@ -450,7 +450,8 @@ function actions(customer, out, channel, purpose, last) {
     flashed = null;
     const entry = { product: top.product, at: engine.stamp(), outcome, by: channel };
     store.update((s) => {
-      s.outcomes[customer.id] = [...(store.own(s.outcomes, customer.id) ?? []), entry];
+      // The rules behind the pitch go with it, for the branch head's outcomes per rule.
+      store.addOutcome(s, customer.id, { ...entry, rules: top.rules ?? [] });
       // What Undo needs, and what the next step after an acceptance reads (the suggestion is no longer pitched then).
       s.teller = {
         ...s.teller,

@@ -1,0 +1,176 @@
+//! The records staff make, as the branch server stores them and the reports
+//! read them: one envelope (who, when, which customer, which pack version)
+//! around one typed body. Strict like the customer contract: an unknown or
+//! misspelt field is refused with its path, so a broken device cannot write
+//! a record the reports would silently miscount.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::signals::Outcome;
+
+/// One record, as stored.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    /// The writing device's idempotency id (a UUID): written twice, stored once.
+    pub id: String,
+    /// The customer it is about ("" for staff state).
+    #[serde(default)]
+    pub customer: String,
+    /// The account that wrote it.
+    pub author: String,
+    /// That account's role: teller, vip_teller, lobby, psm, cm, head.
+    pub role: String,
+    /// Unix seconds, from the server's clock when stored.
+    pub at: i64,
+    /// The pack version that produced what it records, when there was one.
+    #[serde(default)]
+    pub pack_version: Option<u32>,
+    /// outcome, handoff, lead, unmet_need, follow_up, staff_state.
+    pub kind: String,
+    /// The kind's fields ([`Body`]); checked by [`Record::body`].
+    pub body: serde_json::Value,
+}
+
+impl Record {
+    /// The typed body; an unknown kind or field is an error naming it.
+    pub fn body(&self) -> Result<Body, Error> {
+        Body::from_json(&self.kind, &self.body)
+    }
+}
+
+/// What a record says.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", content = "body", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Body {
+    /// The customer's answer to a pitch: feeds pacing on every device.
+    Outcome(OutcomeBody),
+    /// A customer passed to another desk (R7–R12): the referral chain.
+    Handoff(HandoffBody),
+    /// A consented lead for a customer manager (004 二(一)5).
+    Lead(LeadBody),
+    /// A need no product met (R14), for the branch head to report upward.
+    UnmetNeed(UnmetBody),
+    /// A customer manager's contact (002: channel, time, outcome).
+    FollowUp(FollowUpBody),
+    /// A person's state on the staff board.
+    StaffState(StaffBody),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeBody {
+    pub product: String,
+    pub outcome: Outcome,
+    /// The rules that proposed the product.
+    #[serde(default)]
+    pub rules: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HandoffBody {
+    /// Where the customer goes (a pack destination).
+    pub to: String,
+    /// The products of interest.
+    #[serde(default)]
+    pub products: Vec<String>,
+    /// The visit purpose, so a complaint is said to be one.
+    #[serde(default)]
+    pub purpose: Option<String>,
+    /// The stated need, in the customer's words or the pack's id.
+    #[serde(default)]
+    pub need: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LeadBody {
+    /// The customer manager it is assigned to ("" for the day's pool).
+    #[serde(default)]
+    pub assigned_to: String,
+    #[serde(default)]
+    pub need: Option<String>,
+    #[serde(default)]
+    pub products: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UnmetBody {
+    pub need: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUpBody {
+    /// phone, sms, visit, salon.
+    pub channel: String,
+    pub outcome: Outcome,
+    #[serde(default)]
+    pub product: Option<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StaffBody {
+    /// available, busy, away.
+    pub state: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+impl Body {
+    /// The kind's name as stored (`outcome`, `handoff`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Body::Outcome(_) => "outcome",
+            Body::Handoff(_) => "handoff",
+            Body::Lead(_) => "lead",
+            Body::UnmetNeed(_) => "unmet_need",
+            Body::FollowUp(_) => "follow_up",
+            Body::StaffState(_) => "staff_state",
+        }
+    }
+
+    /// Reads a body of `kind` from JSON, the failing field named.
+    pub fn from_json(kind: &str, body: &serde_json::Value) -> Result<Body, Error> {
+        let tagged = serde_json::json!({ "kind": kind, "body": body });
+        serde_path_to_error::deserialize(&tagged).map_err(|e| Error::Input {
+            path: e.path().to_string(),
+            message: e.inner().to_string(),
+        })
+    }
+}
+
+/// Reads records from JSON lines (one record a line, blank lines skipped),
+/// each with its typed body; an error names the line and the field.
+pub fn read_jsonl(text: &str) -> Result<Vec<(Record, Body)>, Error> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            let at = |e: Error| match e {
+                Error::Input { path, message } => Error::Input {
+                    path: format!("line {}: {path}", i + 1),
+                    message,
+                },
+                other => other,
+            };
+            let de = &mut serde_json::Deserializer::from_str(l);
+            let r: Record = serde_path_to_error::deserialize(de).map_err(|e| {
+                at(Error::Input {
+                    path: e.path().to_string(),
+                    message: e.inner().to_string(),
+                })
+            })?;
+            let b = r.body().map_err(at)?;
+            Ok((r, b))
+        })
+        .collect()
+}
