@@ -9,9 +9,12 @@
 //!
 //! Native only (feature `server`): none of its crates build for wasm32.
 
+pub mod access;
+pub mod auth;
 pub mod files;
 pub mod headers;
 pub mod origin;
+pub mod store;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -25,6 +28,9 @@ pub use origin::{Origin, OriginError};
 /// The default address: loopback only. Another device reaches the page only
 /// when an address on the branch network is given on purpose.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+
+/// The default data folder, relative to where the server is started.
+pub const DEFAULT_DATA: &str = "branch-data";
 
 /// What `nextbest serve` was asked for.
 #[derive(Clone, Debug)]
