@@ -152,6 +152,14 @@ struct ServeArgs {
     /// customers; repeat for more. Sets CSP frame-ancestors and the served /config.js.
     #[arg(long = "frame-ancestor", value_name = "ORIGIN")]
     frame_ancestors: Vec<nextbest::server::Origin>,
+    #[command(flatten)]
+    data: DataArg,
+    /// Mark the session cookie Secure: set it when staff reach the server over https (a TLS proxy in front).
+    #[arg(long)]
+    secure_cookie: bool,
+    /// Do not create the demo accounts on first start of an empty data folder.
+    #[arg(long)]
+    no_demo: bool,
 }
 
 fn main() -> ExitCode {
@@ -371,6 +379,9 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 addr: args.addr,
                 www: args.www,
                 frame_ancestors: args.frame_ancestors,
+                data: args.data.data,
+                secure_cookie: args.secure_cookie,
+                demo: !args.no_demo,
             };
             match nextbest::server::run(&config) {
                 Ok(()) => Ok(ExitCode::SUCCESS),
