@@ -334,6 +334,7 @@ fn roles_by_endpoints_matrix() {
         let me = s.get("/api/session");
         assert_eq!(me.status, 200, "{role}");
         assert_eq!(me.json()["role"], *role);
+        assert_eq!(me.json()["name"], s.name.as_str());
         assert_eq!(me.json()["csrf"], s.csrf.as_str());
         assert_eq!(me.header("cache-control"), Some("no-store"));
         for kind in KINDS {
