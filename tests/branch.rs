@@ -558,6 +558,21 @@ fn live_events_reach_who_may_see_them() {
     let b = replay.recv_timeout(Duration::from_secs(1)).expect("replayed outcome");
     assert_eq!((a.1.as_str(), b.1.as_str()), ("lead", "outcome"));
     assert!(seq < a.0 && a.0 < b.0);
+
+    // Signing out ends the teller's stream (the session is checked again at most a second later).
+    assert_eq!(teller.send("DELETE", "/api/session", "").status, 204);
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(
+        lobby
+            .post_record("o2", "outcome", json!({"outcome": "declined"}))
+            .status,
+        201
+    );
+    assert_eq!(
+        teller_rx.recv_timeout(Duration::from_secs(2)),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected),
+        "a signed-out stream ends"
+    );
 }
 
 #[test]

@@ -11,6 +11,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, Request, State};
@@ -404,6 +405,9 @@ async fn list_records(
     Ok(axum::Json(json!({"records": records, "next": next})).into_response())
 }
 
+/// How long an event stream trusts its session before asking the store again.
+const RECHECK: Duration = Duration::from_secs(1);
+
 fn event(r: &Record) -> Event {
     Event::default()
         .id(r.seq.to_string())
@@ -444,17 +448,34 @@ async fn events(
         after = since;
     }
     let backlog = stream::iter(backlog.iter().map(event).map(Ok).collect::<Vec<_>>());
-    // Live records; a lagging client's stream ends, and it resumes with Last-Event-ID.
-    let live = stream::unfold((rx, who, after), |(mut rx, who, after)| async move {
-        loop {
-            match rx.recv().await {
-                Ok(r) if r.seq > after && visible(&who, &r) => {
-                    return Some((Ok(event(&r)), (rx, who, after)));
+    // Live records; a lagging client's stream ends, and it resumes with
+    // Last-Event-ID. Before sending, the session is checked again (at most once a
+    // second): signing out or a disabled account ends the stream.
+    let db = api.db.clone();
+    let live = stream::unfold(
+        (rx, who, after, Instant::now()),
+        move |(mut rx, who, after, mut checked)| {
+            let db = db.clone();
+            async move {
+                loop {
+                    match rx.recv().await {
+                        Ok(r) if r.seq > after && visible(&who, &r) => {
+                            if checked.elapsed() >= RECHECK {
+                                let th = who.token_hash.clone();
+                                let live = db.call(move |s| s.session(&th, now_unix())).await;
+                                if !matches!(live, Ok(Some(_))) {
+                                    return None;
+                                }
+                                checked = Instant::now();
+                            }
+                            return Some((Ok(event(&r)), (rx, who, after, checked)));
+                        }
+                        Ok(_) => continue,
+                        Err(_) => return None,
+                    }
                 }
-                Ok(_) => continue,
-                Err(_) => return None,
             }
-        }
-    });
+        },
+    );
     Ok(Sse::new(backlog.chain(live)).keep_alive(KeepAlive::default()))
 }
