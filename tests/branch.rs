@@ -426,6 +426,10 @@ fn a_record_is_stored_once_per_id() {
     );
     assert_eq!(bad.status, 400);
     assert_eq!(t.send("POST", "/api/records", "not json").status, 400);
+    // A customer is required, except for staff state (about the teller, not a customer).
+    let b = |kind: &str, id: &str| json!({"id": id, "kind": kind, "customer": "", "body": {}}).to_string();
+    assert_eq!(t.send("POST", "/api/records", &b("outcome", "e1")).status, 400);
+    assert_eq!(t.send("POST", "/api/records", &b("staff_state", "e2")).status, 201);
 }
 
 #[test]

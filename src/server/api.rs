@@ -326,9 +326,11 @@ async fn post_record(
 ) -> Result<Response, ApiError> {
     let p: PostRecord = parse_json(&body)?;
     let kind: Kind = p.kind.parse().map_err(bad_request)?;
-    if !id_ok(&p.id) || !id_ok(&p.customer) {
+    // Staff state is about a person at the branch, not a customer: its customer may be "".
+    let customer_ok = id_ok(&p.customer) || (kind == Kind::StaffState && p.customer.is_empty());
+    if !id_ok(&p.id) || !customer_ok {
         return Err(bad_request(
-            "id and customer: 1 to 128 characters, no control characters",
+            "id and customer: 1 to 128 characters, no control characters (customer \"\" for staff_state)",
         ));
     }
     if !p.body.is_object() || p.body.to_string().len() > MAX_BODY_BYTES {
