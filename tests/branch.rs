@@ -87,12 +87,17 @@ impl Drop for Server {
 
 /// Starts the server on `dir/www` and `dir/data`; reads the URL and, on an empty folder, the demo table.
 fn serve(dir: &Path) -> Server {
+    serve_with(dir, &[])
+}
+
+fn serve_with(dir: &Path, args: &[&str]) -> Server {
     let fresh = !dir.join("data").exists();
     let mut child = Command::new(env!("CARGO_BIN_EXE_nextbest"))
         .args(["serve", "--addr", "127.0.0.1:0", "--www"])
         .arg(dir.join("www"))
         .arg("--data")
         .arg(dir.join("data"))
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -462,6 +467,25 @@ fn csrf_token_and_same_origin_are_required() {
     let own = format!("http://{}", srv.addr);
     assert_eq!(post(&[cookie, token, ("Origin", &own)]).status, 201);
     assert_eq!(t.get("/api/session").status, 200, "still signed in");
+}
+
+#[test]
+fn secure_cookie_behind_https() {
+    let dir = scratch();
+    let srv = serve_with(&dir, &["--secure-cookie"]);
+    let (name, pw) = &srv.accounts["lobby"];
+    let login = json!({"name": name, "password": pw}).to_string();
+    let plain = format!("http://{}", srv.addr);
+    let tls = format!("https://{}", srv.addr);
+    // Behind the TLS proxy the page's origin is https://HOST: http://HOST is another site.
+    assert_eq!(
+        request(&srv.addr, "POST", "/api/session", &[("Origin", &plain)], &login).status,
+        403
+    );
+    let r = request(&srv.addr, "POST", "/api/session", &[("Origin", &tls)], &login);
+    assert_eq!(r.status, 200);
+    let cookie = r.header("set-cookie").expect("cookie");
+    assert!(cookie.ends_with("; Secure") && cookie.contains("HttpOnly"), "{cookie}");
 }
 
 #[test]
