@@ -78,8 +78,10 @@ fn serve(args: &[&str]) -> Server {
     let dir = scratch();
     let www = dir.join("www");
     let mut child = Command::new(env!("CARGO_BIN_EXE_nextbest"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--www"])
+        .args(["serve", "--addr", "127.0.0.1:0", "--no-demo", "--www"])
         .arg(&www)
+        .arg("--data")
+        .arg(dir.join("data"))
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -130,6 +130,44 @@ enum Command {
     /// Serve the branch page (www/) with a strict security policy on every response.
     #[cfg(feature = "server")]
     Serve(ServeArgs),
+    /// Staff accounts of the branch server.
+    #[cfg(feature = "server")]
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Copy the branch server's database to a new file (safe while it serves).
+    #[cfg(feature = "server")]
+    Backup {
+        #[command(flatten)]
+        data: DataArg,
+        /// The new file (an existing one is not overwritten).
+        out: PathBuf,
+    },
+}
+
+#[cfg(feature = "server")]
+#[derive(clap::Args)]
+struct DataArg {
+    /// The branch server's data folder (nextbest.db inside it).
+    #[arg(long, value_name = "DIR", default_value = nextbest::server::DEFAULT_DATA)]
+    data: PathBuf,
+}
+
+#[cfg(feature = "server")]
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account. Without --password-stdin a strong password is generated and printed once.
+    Add {
+        #[command(flatten)]
+        data: DataArg,
+        /// The sign-in name.
+        name: String,
+        /// teller, vip_teller, lobby, psm, cm, head, author or admin.
+        #[arg(long)]
+        role: nextbest::server::access::Role,
+        /// Read the password from standard input (its first line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[cfg(feature = "server")]
@@ -145,6 +183,14 @@ struct ServeArgs {
     /// customers; repeat for more. Sets CSP frame-ancestors and the served /config.js.
     #[arg(long = "frame-ancestor", value_name = "ORIGIN")]
     frame_ancestors: Vec<nextbest::server::Origin>,
+    #[command(flatten)]
+    data: DataArg,
+    /// Mark the session cookie Secure: set it when staff reach the server over https (a TLS proxy in front).
+    #[arg(long)]
+    secure_cookie: bool,
+    /// Do not create the demo accounts on first start of an empty data folder.
+    #[arg(long)]
+    no_demo: bool,
 }
 
 fn main() -> ExitCode {
@@ -450,6 +496,9 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 addr: args.addr,
                 www: args.www,
                 frame_ancestors: args.frame_ancestors,
+                data: args.data.data,
+                secure_cookie: args.secure_cookie,
+                demo: !args.no_demo,
             };
             match nextbest::server::run(&config) {
                 Ok(()) => Ok(ExitCode::SUCCESS),
@@ -458,6 +507,79 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                     Ok(ExitCode::from(2))
                 }
             }
+        }
+        #[cfg(feature = "server")]
+        Command::User(UserCommand::Add {
+            data,
+            name,
+            role,
+            password_stdin,
+        }) => user_add(&data.data, &name, role, password_stdin),
+        #[cfg(feature = "server")]
+        Command::Backup { data, out } => backup(&data.data, &out),
+    }
+}
+
+#[cfg(feature = "server")]
+fn user_add(
+    data: &Path,
+    name: &str,
+    role: nextbest::server::access::Role,
+    password_stdin: bool,
+) -> Result<ExitCode, Error> {
+    use nextbest::server::{auth, store};
+    let fail = |message: String| {
+        eprintln!("nextbest user add: {message}");
+        Ok(ExitCode::from(2))
+    };
+    if name.is_empty() || name.len() > 64 || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return fail("the name must be 1 to 64 bytes with no spaces".to_owned());
+    }
+    let (password, generated) = if password_stdin {
+        let mut line = String::new();
+        if let Err(e) = std::io::stdin().read_line(&mut line) {
+            return fail(format!("cannot read the password: {e}"));
+        }
+        let p = line.trim_end_matches(['\r', '\n']).to_owned();
+        if p.chars().count() < 10 {
+            return fail("the password must have at least 10 characters".to_owned());
+        }
+        (p, false)
+    } else {
+        (auth::random_password(), true)
+    };
+    let hash = match auth::hash_password(&password) {
+        Ok(h) => h,
+        Err(e) => return fail(e),
+    };
+    let added = store::open_connection(data)
+        .and_then(|(mut conn, _)| store::add_user(&mut conn, name, role.as_str(), &hash, "cli"));
+    if let Err(e) = added {
+        return fail(format!("{}: {e}", data.display()));
+    }
+    println!("added {name} ({role}) to {}", data.join(store::DB_FILE).display());
+    if generated {
+        println!("password (shown only now): {password}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(feature = "server")]
+fn backup(data: &Path, out: &Path) -> Result<ExitCode, Error> {
+    use nextbest::server::store;
+    let db = data.join(store::DB_FILE);
+    if !db.is_file() {
+        eprintln!("nextbest backup: {} does not exist (give --data DIR)", db.display());
+        return Ok(ExitCode::from(2));
+    }
+    match store::open_connection(data).and_then(|(conn, _)| store::backup(&conn, out)) {
+        Ok(()) => {
+            println!("backed up {} to {}", db.display(), out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("nextbest backup: {e}");
+            Ok(ExitCode::from(2))
         }
     }
 }

@@ -95,9 +95,15 @@ impl SecurityHeaders {
         Ok(SecurityHeaders { fixed })
     }
 
-    /// Adds the headers to a response, replacing any the handler set, and its `Cache-Control`.
+    /// Adds the headers to a response, replacing any the handler set, and its
+    /// `Cache-Control` (except a handler's `no-store`: the API's answers are never kept).
     pub fn apply(&self, response: &mut Response) {
-        let cache = cache_control(response.status());
+        let no_store = HeaderValue::from_static("no-store");
+        let cache = if response.headers().get(header::CACHE_CONTROL) == Some(&no_store) {
+            no_store
+        } else {
+            cache_control(response.status())
+        };
         let headers = response.headers_mut();
         for (name, value) in &self.fixed {
             headers.insert(name, value.clone());

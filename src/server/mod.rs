@@ -1,17 +1,21 @@
-//! `nextbest serve`: the branch server. Today it serves the page (www/) with a
-//! strict security policy on every response; it is where the branch's back end
-//! (storage, sign-in, roles, sync, the HTTP API) will grow, as routes on
-//! [`router`] beside the static files.
+//! `nextbest serve`: the branch server. It serves the page (www/) with a
+//! strict security policy on every response, and the branch's API under `/api`
+//! ([`api`]): sign-in, roles ([`access`]), records with live push, all kept in
+//! one SQLite file ([`store`]).
 //!
-//! - [`Config`]: address, www/ folder, origins allowed to frame the page.
-//! - [`router`]: the axum app (files, the headers of [`headers`], gzip).
-//! - [`run`]: binds, prints the URL, serves until Ctrl-C or SIGTERM.
+//! - [`Config`]: address, www/ folder, data folder, origins allowed to frame the page.
+//! - [`router`]: the axum app (API, files, the headers of [`headers`], gzip).
+//! - [`run`]: binds, opens the data, prints the URL, serves until Ctrl-C or SIGTERM.
 //!
 //! Native only (feature `server`): none of its crates build for wasm32.
 
+pub mod access;
+pub mod api;
+pub mod auth;
 pub mod files;
 pub mod headers;
 pub mod origin;
+pub mod store;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -26,6 +30,9 @@ pub use origin::{Origin, OriginError};
 /// when an address on the branch network is given on purpose.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 
+/// The default data folder, relative to where the server is started.
+pub const DEFAULT_DATA: &str = "branch-data";
+
 /// What `nextbest serve` was asked for.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -35,6 +42,12 @@ pub struct Config {
     pub www: PathBuf,
     /// Origins allowed to show the page in a frame and message it; empty: none.
     pub frame_ancestors: Vec<Origin>,
+    /// The data folder: `nextbest.db` inside it.
+    pub data: PathBuf,
+    /// Mark the session cookie `Secure` (the page is reached over https through a proxy).
+    pub secure_cookie: bool,
+    /// On first start of an empty data folder, create one demo account per role.
+    pub demo: bool,
 }
 
 /// Why the server could not start or stopped.
@@ -50,12 +63,16 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
     #[error("a --frame-ancestor origin cannot be sent as a header: {0}")]
     Header(#[from] axum::http::header::InvalidHeaderValue),
+    #[error("--data: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("{0}")]
+    Other(String),
 }
 
-/// The app: the page's files (with `/config.js` generated from the frame
-/// ancestors when there are any), gzip for what compresses, and the security
-/// headers on every response, errors included.
-pub fn router(config: &Config, www_root: PathBuf) -> Result<Router, ServeError> {
+/// The app: the API under `/api`, the page's files (with `/config.js` generated
+/// from the frame ancestors when there are any), gzip for what compresses, and
+/// the security headers on every response, errors included.
+pub fn router(config: &Config, www_root: PathBuf, api: api::Api) -> Result<Router, ServeError> {
     let security = Arc::new(headers::SecurityHeaders::new(&config.frame_ancestors)?);
     let files = Arc::new(files::Files {
         root: www_root,
@@ -63,9 +80,9 @@ pub fn router(config: &Config, www_root: PathBuf) -> Result<Router, ServeError> 
     });
     // tower-http's default predicate: bodies over 32 bytes, not images (but SVG),
     // not event streams: the wasm module, the scripts, JSON, HTML and CSS.
-    let app: Router = Router::new()
-        .fallback(files::serve)
-        .with_state(files)
+    let files: Router = Router::new().fallback(files::serve).with_state(files);
+    let app: Router = api::router(api)
+        .merge(files)
         .layer(CompressionLayer::new().gzip(true).no_br().no_deflate().no_zstd())
         .layer(axum::middleware::map_response_with_state(security, headers::add));
     Ok(app)
@@ -105,9 +122,20 @@ pub fn bind(addr: SocketAddr) -> Result<std::net::TcpListener, ServeError> {
 /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
 pub fn run(config: &Config) -> Result<(), ServeError> {
     let root = www_root(&config.www)?;
-    let app = router(config, root.clone())?;
     let listener = bind(config.addr)?;
     let local = listener.local_addr()?;
+    let store = store::Store::open(&config.data)?;
+    let demo = if config.demo && store.user_count()? == 0 {
+        demo_accounts(&store)?
+    } else {
+        Vec::new()
+    };
+    let api = api::Api {
+        db: store::Db(Arc::new(store)),
+        limiter: Arc::default(),
+        secure_cookie: config.secure_cookie,
+    };
+    let app = router(config, root.clone(), api)?;
     warn_about(config, &root, local);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -117,9 +145,13 @@ pub fn run(config: &Config) -> Result<(), ServeError> {
         let listener = tokio::net::TcpListener::from_std(listener)?;
         // The URL is the line scripts and tests wait for.
         say(&format!(
-            "nextbest serve: http://{local}/  (www: {}; Ctrl-C stops)",
-            root.display()
+            "nextbest serve: http://{local}/  (www: {}; data: {}; Ctrl-C stops)",
+            root.display(),
+            config.data.join(store::DB_FILE).display()
         ));
+        if !demo.is_empty() {
+            print_demo(&demo);
+        }
         if !config.frame_ancestors.is_empty() {
             let list: Vec<&str> = config.frame_ancestors.iter().map(Origin::as_str).collect();
             say(&format!(
@@ -127,12 +159,43 @@ pub fn run(config: &Config) -> Result<(), ServeError> {
                 list.join(" ")
             ));
         }
-        axum::serve(listener, app)
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
             .await?;
         say("nextbest serve: stopped");
         Ok(())
     })
+}
+
+/// One account per role with a random password: a demo branch to try the API with.
+fn demo_accounts(store: &store::Store) -> Result<Vec<(access::Role, String, String)>, ServeError> {
+    let mut out = Vec::new();
+    for role in access::Role::ALL {
+        let name = format!("demo-{}", role.as_str().replace('_', "-"));
+        let password = auth::random_password();
+        let hash = auth::hash_password(&password).map_err(ServeError::Other)?;
+        store.add_user(&name, role.as_str(), &hash, "demo")?;
+        out.push((role, name, password));
+    }
+    Ok(out)
+}
+
+/// The demo accounts, printed once: the passwords are not stored anywhere readable.
+fn print_demo(accounts: &[(access::Role, String, String)]) {
+    say("nextbest serve: 演示网点：每个岗位一个账户，密码只显示这一次 · demo branch: one account per role, passwords shown only now");
+    say(&format!(
+        "  {:<12} {:<18} {}",
+        "role 岗位", "name 用户名", "password 密码"
+    ));
+    for (role, name, password) in accounts {
+        say(&format!(
+            "  {:<12} {:<18} {}   {}",
+            role.as_str(),
+            name,
+            password,
+            role.zh()
+        ));
+    }
 }
 
 /// A line on stdout, flushed; a closed stdout (`nextbest serve | head -1`) does not stop the server.

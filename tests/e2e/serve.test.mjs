@@ -8,7 +8,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -41,16 +42,19 @@ function serve(args) {
 }
 
 let server, browser;
+// The server's data (SQLite) in a scratch folder, not branch-data/ in the repo.
+const data = mkdtempSync(path.join(os.tmpdir(), "nextbest-e2e-"));
 before(async () => {
   assert.ok(existsSync(BIN), `${BIN} is missing: run cargo build --release`);
   assert.ok(existsSync(path.join(root, "www/pkg/nextbest_bg.wasm")), "www/pkg is missing: run scripts/build-wasm.sh");
   assert.ok(existsSync(path.join(root, "www/dist/app.js")), "www/dist is missing: run scripts/build-web.sh");
-  server = await serve(["--addr", `127.0.0.1:${await freePort()}`, "--www", "www"]);
+  server = await serve(["--addr", `127.0.0.1:${await freePort()}`, "--www", "www", "--data", data, "--no-demo"]);
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ARGS });
 });
 after(async () => {
   await browser?.close();
   server?.child.kill("SIGTERM");
+  rmSync(data, { recursive: true, force: true });
 });
 
 /** A fresh page that records requests, console errors, CSP refusals and the document's headers. */

@@ -1,0 +1,488 @@
+//! The branch's HTTP API under `/api`: sign-in, records, live events.
+//!
+//! Deny by default: [`guard`] runs before every `/api` route and lets nothing
+//! through without a live session, except `POST /api/session` (signing in).
+//! Every state-changing request (POST, PUT, PATCH, DELETE) must also come from
+//! this site (an `Origin`, when sent, equal to the server's own, and no
+//! `Sec-Fetch-Site: cross-site`) and, except signing in, carry the session's
+//! CSRF token in `X-CSRF-Token`. Errors are JSON:
+//! `{"error": {"code", "message_zh", "message_en"}}`.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::{Extension, Router};
+use futures_util::stream::{self, Stream, StreamExt};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::access::{self, Kind, Role};
+use super::auth;
+use super::store::{Db, Insert, NewRecord, Record, SessionUser, StoreError};
+
+/// What the API handlers share.
+#[derive(Clone)]
+pub struct Api {
+    pub db: Db,
+    pub limiter: Arc<auth::Limiter>,
+    /// The session cookie carries `Secure` (the server is reached over https, through a proxy).
+    pub secure_cookie: bool,
+}
+
+/// An API error: status and the JSON body.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    zh: String,
+    en: String,
+    retry_after: Option<u64>,
+}
+
+fn err(status: StatusCode, code: &'static str, zh: &str, en: impl Into<String>) -> ApiError {
+    ApiError {
+        status,
+        code,
+        zh: zh.to_owned(),
+        en: en.into(),
+        retry_after: None,
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": {"code": self.code, "message_zh": self.zh, "message_en": self.en}});
+        let mut r = (self.status, axum::Json(body)).into_response();
+        if let Some(s) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        r
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        eprintln!("nextbest serve: storage error: {e}");
+        err(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "storage",
+            "服务器存储出错，请稍后再试",
+            "storage error; try again",
+        )
+    }
+}
+
+fn unauthenticated() -> ApiError {
+    err(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录", "sign in first")
+}
+
+fn forbidden(code: &'static str, zh: &str, en: &str) -> ApiError {
+    err(StatusCode::FORBIDDEN, code, zh, en)
+}
+
+fn bad_request(en: impl Into<String>) -> ApiError {
+    err(StatusCode::BAD_REQUEST, "bad_request", "请求内容有误", en)
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The signed-in user, put in the request by [`guard`].
+#[derive(Clone, Debug)]
+pub struct Who {
+    pub name: String,
+    pub role: Role,
+    pub csrf: String,
+    token_hash: Vec<u8>,
+}
+
+/// The `/api` routes, with [`guard`] in front of all of them.
+pub fn router(api: Api) -> Router {
+    Router::new()
+        .route("/api/session", get(whoami).post(sign_in).delete(sign_out))
+        .route("/api/records", get(list_records).post(post_record))
+        .route("/api/events", get(events))
+        .route("/api/{*rest}", any(not_found))
+        .route("/api", any(not_found))
+        .layer(axum::middleware::from_fn_with_state(api.clone(), guard))
+        .layer(axum::middleware::map_response(no_store))
+        .with_state(api)
+}
+
+/// Answers hold customer data and session tokens: no cache keeps them.
+async fn no_store(mut r: Response) -> Response {
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+async fn not_found() -> ApiError {
+    err(StatusCode::NOT_FOUND, "not_found", "没有这个接口", "no such endpoint")
+}
+
+fn state_changing(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The request comes from a page of this server: an `Origin` header, when sent,
+/// names the host the request was sent to, and the browser does not call it cross-site.
+fn same_site(headers: &HeaderMap, secure: bool) -> bool {
+    if headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"))
+    {
+        return false;
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let (Ok(origin), Some(Ok(host))) = (origin.to_str(), headers.get(header::HOST).map(|h| h.to_str())) else {
+        return false;
+    };
+    let scheme = if secure { "https" } else { "http" };
+    origin.eq_ignore_ascii_case(&format!("{scheme}://{host}"))
+}
+
+/// Deny by default: session, same site and CSRF token, before any `/api` handler.
+async fn guard(State(api): State<Api>, mut req: Request, next: Next) -> Response {
+    let changing = state_changing(req.method());
+    if changing && !same_site(req.headers(), api.secure_cookie) {
+        return forbidden("cross_site", "拒绝跨站请求", "cross-site request refused").into_response();
+    }
+    let signing_in = req.method() == Method::POST && req.uri().path() == "/api/session";
+    if signing_in {
+        return next.run(req).await;
+    }
+    let Some(token) = auth::session_cookie(req.headers()) else {
+        return unauthenticated().into_response();
+    };
+    let token_hash = auth::token_hash(&token);
+    let th = token_hash.clone();
+    let user = match api.db.call(move |s| s.session(&th, now_unix())).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return unauthenticated().into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let SessionUser { name, role, csrf } = user;
+    let Ok(role) = role.parse::<Role>() else {
+        return unauthenticated().into_response();
+    };
+    if changing {
+        let sent = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok());
+        if !sent.is_some_and(|t| auth::constant_time_eq(t, &csrf)) {
+            return forbidden(
+                "csrf",
+                "缺少或错误的 X-CSRF-Token",
+                "missing or wrong X-CSRF-Token header",
+            )
+            .into_response();
+        }
+    }
+    req.extensions_mut().insert(Who {
+        name,
+        role,
+        csrf,
+        token_hash,
+    });
+    next.run(req).await
+}
+
+#[derive(Deserialize)]
+struct SignIn {
+    name: String,
+    password: String,
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| bad_request(format!("expected JSON: {e}")))
+}
+
+async fn sign_in(
+    State(api): State<Api>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let SignIn { name, password } = parse_json(&body)?;
+    if name.is_empty() || name.len() > 64 || password.len() > 1024 {
+        return Err(bad_request("name: 1 to 64 bytes; password: at most 1024"));
+    }
+    let keys = vec![format!("name:{name}"), format!("ip:{}", peer.ip())];
+    if let Some(secs) = api.limiter.locked(&keys) {
+        return Err(ApiError {
+            retry_after: Some(secs),
+            ..err(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                "登录失败次数过多，请稍后再试",
+                format!("too many failed sign-ins; try again in {secs} s"),
+            )
+        });
+    }
+    let n = name.clone();
+    let user = api.db.call(move |s| s.user_by_name(&n)).await?;
+    let ok_user = tokio::task::spawn_blocking(move || {
+        let hash = user
+            .as_ref()
+            .map_or_else(|| auth::dummy_hash().to_owned(), |u| u.hash.clone());
+        let ok = auth::verify_password(&password, &hash);
+        user.filter(|u| ok && !u.disabled)
+    })
+    .await
+    .map_err(|_| ApiError::from(StoreError::Gone))?;
+    let ip = peer.ip().to_string();
+    let Some(user) = ok_user else {
+        api.limiter.failed(&keys);
+        let n = name.clone();
+        api.db
+            .call(move |s| s.audit(Some(&n), "signin.fail", &format!("from {ip}")))
+            .await?;
+        return Err(err(
+            StatusCode::UNAUTHORIZED,
+            "bad_credentials",
+            "用户名或密码错误",
+            "wrong name or password",
+        ));
+    };
+    api.limiter.succeeded(&keys);
+    let token = auth::random_hex(32);
+    let csrf = auth::random_hex(32);
+    let th = auth::token_hash(&token);
+    let (uid, c, n) = (user.id, csrf.clone(), user.name.clone());
+    api.db
+        .call(move |s| {
+            let now = now_unix();
+            s.create_session(&th, uid, &c, now, now + auth::SESSION_SECS)?;
+            s.audit(Some(&n), "signin", &format!("from {ip}"))
+        })
+        .await?;
+    let cookie = format!(
+        "{}={token}; HttpOnly; SameSite=Strict; Path=/{}",
+        auth::COOKIE,
+        if api.secure_cookie { "; Secure" } else { "" }
+    );
+    let mut r = axum::Json(json!({"name": user.name, "role": user.role, "csrf": csrf})).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(r)
+}
+
+async fn whoami(Extension(who): Extension<Who>) -> Response {
+    axum::Json(json!({"name": who.name, "role": who.role.as_str(), "csrf": who.csrf})).into_response()
+}
+
+async fn sign_out(State(api): State<Api>, Extension(who): Extension<Who>) -> Result<Response, ApiError> {
+    let th = who.token_hash.clone();
+    api.db
+        .call(move |s| {
+            s.delete_session(&th)?;
+            s.audit(Some(&who.name), "signout", "")
+        })
+        .await?;
+    let cookie = format!("{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0", auth::COOKIE);
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(r)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PostRecord {
+    id: String,
+    kind: String,
+    customer: String,
+    body: serde_json::Value,
+    #[serde(default)]
+    pack_version: Option<i64>,
+}
+
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+fn id_ok(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 128 && s.chars().all(|c| !c.is_control())
+}
+
+async fn post_record(
+    State(api): State<Api>,
+    Extension(who): Extension<Who>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let p: PostRecord = parse_json(&body)?;
+    let kind: Kind = p.kind.parse().map_err(bad_request)?;
+    // Staff state is about a person at the branch, not a customer: its customer may be "".
+    let customer_ok = id_ok(&p.customer) || (kind == Kind::StaffState && p.customer.is_empty());
+    if !id_ok(&p.id) || !customer_ok {
+        return Err(bad_request(
+            "id and customer: 1 to 128 characters, no control characters (customer \"\" for staff_state)",
+        ));
+    }
+    if !p.body.is_object() || p.body.to_string().len() > MAX_BODY_BYTES {
+        return Err(bad_request("body: a JSON object of at most 64 KiB"));
+    }
+    // The same typed bodies the reports read (records.rs): a misspelt field
+    // from a broken device is refused here, not miscounted on the board.
+    if let Err(e) = crate::records::Body::from_json(kind.as_str(), &p.body) {
+        return Err(bad_request(format!("body.{e}")));
+    }
+    if !access::may_write(who.role, kind) {
+        return Err(forbidden(
+            "forbidden",
+            "您的岗位不能记录这类信息",
+            &format!("a {} may not write {} records", who.role, kind.as_str()),
+        ));
+    }
+    let rec = NewRecord {
+        id: p.id,
+        kind: kind.as_str().to_owned(),
+        customer: p.customer,
+        author: who.name.clone(),
+        role: who.role.as_str().to_owned(),
+        pack_version: p.pack_version,
+        body: p.body,
+    };
+    match api.db.call(move |s| s.insert_record(&rec)).await? {
+        Insert::Created(seq) => Ok((StatusCode::CREATED, axum::Json(json!({"seq": seq}))).into_response()),
+        Insert::Repeat(seq) => Ok((StatusCode::OK, axum::Json(json!({"seq": seq}))).into_response()),
+        Insert::Conflict => Err(err(
+            StatusCode::CONFLICT,
+            "id_conflict",
+            "该记录编号已被另一条记录使用",
+            "another record has this id",
+        )),
+    }
+}
+
+fn visible(who: &Who, r: &Record) -> bool {
+    r.kind
+        .parse::<Kind>()
+        .is_ok_and(|k| access::may_read(who.role, &who.name, k, &r.author))
+}
+
+fn require_reader(who: &Who) -> Result<(), ApiError> {
+    if access::reads_records(who.role) {
+        Ok(())
+    } else {
+        Err(forbidden(
+            "forbidden",
+            "您的岗位不能查看客户记录",
+            &format!("a {} reads no customer records", who.role),
+        ))
+    }
+}
+
+#[derive(Deserialize)]
+struct Since {
+    #[serde(default)]
+    since: Option<i64>,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+async fn list_records(
+    State(api): State<Api>,
+    Extension(who): Extension<Who>,
+    q: Result<Query<Since>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    require_reader(&who)?;
+    let Query(q) = q.map_err(|e| bad_request(e.body_text()))?;
+    let since = q.since.unwrap_or(0).max(0);
+    let limit = q.limit.unwrap_or(500).clamp(1, 1000);
+    let w = who.clone();
+    let (records, next) = api
+        .db
+        .call(move |s| s.records_since(since, limit, 20_000, &|r| visible(&w, r)))
+        .await?;
+    Ok(axum::Json(json!({"records": records, "next": next})).into_response())
+}
+
+/// How long an event stream trusts its session before asking the store again.
+const RECHECK: Duration = Duration::from_secs(1);
+
+fn event(r: &Record) -> Event {
+    Event::default()
+        .id(r.seq.to_string())
+        .event("record")
+        .data(serde_json::to_string(r).unwrap_or_default())
+}
+
+/// Server-Sent Events: every record stored from now on that the session may see,
+/// as `event: record`, `id: <seq>`. A client reconnecting with `Last-Event-ID`
+/// first gets what it missed (from the database), then the live ones.
+async fn events(
+    State(api): State<Api>,
+    Extension(who): Extension<Who>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    require_reader(&who)?;
+    // Subscribe before reading the backlog, so nothing falls between the two.
+    let rx = api.db.0.subscribe();
+    let last: Option<i64> = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
+    let mut backlog = Vec::new();
+    let mut after = 0;
+    if let Some(mut since) = last {
+        loop {
+            let w = who.clone();
+            let (page, next) = api
+                .db
+                .call(move |s| s.records_since(since, 1000, 20_000, &|r| visible(&w, r)))
+                .await?;
+            backlog.extend(page);
+            if next == since {
+                break;
+            }
+            since = next;
+        }
+        after = since;
+    }
+    let backlog = stream::iter(backlog.iter().map(event).map(Ok).collect::<Vec<_>>());
+    // Live records; a lagging client's stream ends, and it resumes with
+    // Last-Event-ID. Before sending, the session is checked again (at most once a
+    // second): signing out or a disabled account ends the stream.
+    let db = api.db.clone();
+    let live = stream::unfold(
+        (rx, who, after, Instant::now()),
+        move |(mut rx, who, after, mut checked)| {
+            let db = db.clone();
+            async move {
+                loop {
+                    match rx.recv().await {
+                        Ok(r) if r.seq > after && visible(&who, &r) => {
+                            if checked.elapsed() >= RECHECK {
+                                let th = who.token_hash.clone();
+                                let live = db.call(move |s| s.session(&th, now_unix())).await;
+                                if !matches!(live, Ok(Some(_))) {
+                                    return None;
+                                }
+                                checked = Instant::now();
+                            }
+                            return Some((Ok(event(&r)), (rx, who, after, checked)));
+                        }
+                        Ok(_) => continue,
+                        Err(_) => return None,
+                    }
+                }
+            }
+        },
+    );
+    Ok(Sse::new(backlog.chain(live)).keep_alive(KeepAlive::default()))
+}

@@ -1,0 +1,497 @@
+//! The branch's storage: one SQLite file, `DIR/nextbest.db`. The only module
+//! that speaks SQL, so a head office could put PostgreSQL behind the same
+//! functions later.
+//!
+//! - WAL journal, `synchronous=FULL`: a write the server acknowledged is on disk
+//!   (fsynced) and survives the process being killed or the power failing.
+//! - Foreign keys on, a busy timeout (a `nextbest backup` or `user add` from
+//!   another process waits instead of failing).
+//! - Schema migrations: [`MIGRATIONS`] in order, each in a transaction, the
+//!   count applied kept in `PRAGMA user_version`.
+//! - One connection behind a mutex; the async server calls it through
+//!   [`Db::call`] on tokio's blocking pool. New records are announced on a
+//!   broadcast channel while the lock is held, so listeners see them in seq order.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+
+/// The database file inside the data folder.
+pub const DB_FILE: &str = "nextbest.db";
+
+/// Schema steps, applied in order; `PRAGMA user_version` counts those applied.
+/// Append only: never edit a step a branch may already have run.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: accounts, sessions, audit trail, records, rule packs.
+    "CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        disabled INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE sessions (
+        token_hash BLOB PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        csrf TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        expires INTEGER NOT NULL
+    );
+    CREATE INDEX sessions_user ON sessions(user_id);
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        time TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        user TEXT,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE records (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        customer TEXT NOT NULL,
+        author TEXT NOT NULL,
+        role TEXT NOT NULL,
+        pack_version INTEGER,
+        created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        body TEXT NOT NULL
+    );
+    CREATE TABLE packs (
+        version INTEGER PRIMARY KEY,
+        hash TEXT NOT NULL,
+        author TEXT NOT NULL,
+        created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        note TEXT NOT NULL DEFAULT '',
+        files TEXT NOT NULL
+    );",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: {source}")]
+    Open { path: String, source: rusqlite::Error },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error(
+        "the database is at schema version {found}, newer than this nextbest knows ({known}): use a newer nextbest"
+    )]
+    TooNew { found: i64, known: i64 },
+    #[error("a user named {0:?} already exists")]
+    UserExists(String),
+    #[error("the storage thread stopped")]
+    Gone,
+}
+
+/// An account as stored.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub hash: String,
+    pub disabled: bool,
+}
+
+/// The signed-in user behind a session cookie.
+#[derive(Clone, Debug)]
+pub struct SessionUser {
+    pub name: String,
+    pub role: String,
+    pub csrf: String,
+}
+
+/// A record to store, as the API received it (the author from the session).
+#[derive(Clone, Debug)]
+pub struct NewRecord {
+    pub id: String,
+    pub kind: String,
+    pub customer: String,
+    pub author: String,
+    pub role: String,
+    pub pack_version: Option<i64>,
+    pub body: serde_json::Value,
+}
+
+/// A stored record.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Record {
+    pub seq: i64,
+    pub id: String,
+    pub kind: String,
+    pub customer: String,
+    pub author: String,
+    pub role: String,
+    pub pack_version: Option<i64>,
+    pub created: String,
+    pub body: serde_json::Value,
+}
+
+/// What storing a record did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Insert {
+    /// Stored now.
+    Created(i64),
+    /// The same record was already stored under this id (a retry).
+    Repeat(i64),
+    /// Another record has this id.
+    Conflict,
+}
+
+/// The store: one connection, and the channel new records are announced on.
+pub struct Store {
+    conn: Mutex<Connection>,
+    events: tokio::sync::broadcast::Sender<Arc<Record>>,
+    path: PathBuf,
+}
+
+fn lock(m: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
+    // A panic while holding the lock leaves SQLite consistent (the transaction rolls back).
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Opens (creating if needed) `dir/nextbest.db` with the pragmas above and migrates it.
+pub fn open_connection(dir: &Path) -> Result<(Connection, PathBuf), StoreError> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(DB_FILE);
+    let conn = Connection::open(&path).map_err(|source| StoreError::Open {
+        path: path.display().to_string(),
+        source,
+    })?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    migrate(&conn)?;
+    Ok((conn, path))
+}
+
+/// Applies the migrations not yet applied, each in its own transaction.
+pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let known = MIGRATIONS.len() as i64;
+    loop {
+        let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > known {
+            return Err(StoreError::TooNew { found: version, known });
+        }
+        if version == known {
+            return Ok(());
+        }
+        tx.execute_batch(MIGRATIONS[version as usize])?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+    }
+}
+
+impl Store {
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let (conn, path) = open_connection(dir)?;
+        let (events, _) = tokio::sync::broadcast::channel(1024);
+        Ok(Store {
+            conn: Mutex::new(conn),
+            events,
+            path,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// New records as they are stored.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<Record>> {
+        self.events.subscribe()
+    }
+
+    pub fn user_count(&self) -> Result<i64, StoreError> {
+        Ok(lock(&self.conn).query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
+    }
+
+    /// Adds an account and audits it, in one transaction.
+    pub fn add_user(&self, name: &str, role: &str, hash: &str, by: &str) -> Result<(), StoreError> {
+        let mut conn = lock(&self.conn);
+        add_user(&mut conn, name, role, hash, by)
+    }
+
+    pub fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError> {
+        let conn = lock(&self.conn);
+        Ok(conn
+            .query_row(
+                "SELECT id, name, role, hash, disabled FROM users WHERE name = ?1",
+                [name],
+                |r| {
+                    Ok(User {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        role: r.get(2)?,
+                        hash: r.get(3)?,
+                        disabled: r.get::<_, i64>(4)? != 0,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Stores a session (its token's hash only); drops expired ones.
+    pub fn create_session(
+        &self,
+        token_hash: &[u8],
+        user_id: i64,
+        csrf: &str,
+        now: i64,
+        expires: i64,
+    ) -> Result<(), StoreError> {
+        let conn = lock(&self.conn);
+        conn.execute("DELETE FROM sessions WHERE expires <= ?1", [now])?;
+        conn.execute(
+            "INSERT INTO sessions (token_hash, user_id, csrf, created, expires) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![token_hash, user_id, csrf, now, expires],
+        )?;
+        Ok(())
+    }
+
+    /// The user of a live session of an enabled account.
+    pub fn session(&self, token_hash: &[u8], now: i64) -> Result<Option<SessionUser>, StoreError> {
+        let conn = lock(&self.conn);
+        Ok(conn
+            .query_row(
+                "SELECT u.name, u.role, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.token_hash = ?1 AND s.expires > ?2 AND u.disabled = 0",
+                params![token_hash, now],
+                |r| {
+                    Ok(SessionUser {
+                        name: r.get(0)?,
+                        role: r.get(1)?,
+                        csrf: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
+        lock(&self.conn).execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+        Ok(())
+    }
+
+    pub fn audit(&self, user: Option<&str>, action: &str, detail: &str) -> Result<(), StoreError> {
+        audit(&lock(&self.conn), user, action, detail)
+    }
+
+    /// Stores a record once per id: a repeat of the same record returns its seq,
+    /// a different one under the same id is a conflict. Announces a new one.
+    pub fn insert_record(&self, rec: &NewRecord) -> Result<Insert, StoreError> {
+        let mut conn = lock(&self.conn);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(old) = record_by_id(&tx, &rec.id)? {
+            let same = old.kind == rec.kind
+                && old.customer == rec.customer
+                && old.author == rec.author
+                && old.pack_version == rec.pack_version
+                && old.body == rec.body;
+            return Ok(if same {
+                Insert::Repeat(old.seq)
+            } else {
+                Insert::Conflict
+            });
+        }
+        tx.execute(
+            "INSERT INTO records (id, kind, customer, author, role, pack_version, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                rec.id,
+                rec.kind,
+                rec.customer,
+                rec.author,
+                rec.role,
+                rec.pack_version,
+                rec.body.to_string()
+            ],
+        )?;
+        let stored = record_by_id(&tx, &rec.id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+        tx.commit()?;
+        let seq = stored.seq;
+        // No listener is not an error.
+        let _ = self.events.send(Arc::new(stored));
+        Ok(Insert::Created(seq))
+    }
+
+    /// Records after `since` in seq order that `keep` lets through: at most
+    /// `limit` of them, looking at no more than `scan` rows. Returns them and
+    /// the seq of the last row looked at (the cursor to continue from).
+    pub fn records_since(
+        &self,
+        since: i64,
+        limit: usize,
+        scan: usize,
+        keep: &dyn Fn(&Record) -> bool,
+    ) -> Result<(Vec<Record>, i64), StoreError> {
+        let conn = lock(&self.conn);
+        let mut stmt = conn.prepare_cached(&format!("{SELECT_RECORD} WHERE seq > ?1 ORDER BY seq LIMIT ?2"))?;
+        let mut rows = stmt.query(params![since, scan as i64])?;
+        let (mut out, mut last) = (Vec::new(), since);
+        while let Some(row) = rows.next()? {
+            let r = record_row(row)?;
+            last = r.seq;
+            if keep(&r) {
+                out.push(r);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok((out, last))
+    }
+
+    pub fn record_count(&self) -> Result<i64, StoreError> {
+        Ok(lock(&self.conn).query_row("SELECT count(*) FROM records", [], |r| r.get(0))?)
+    }
+
+    /// Copies the live database to `out` with SQLite's online backup.
+    pub fn backup(&self, out: &Path) -> Result<(), StoreError> {
+        let conn = lock(&self.conn);
+        backup(&conn, out)
+    }
+}
+
+const SELECT_RECORD: &str = "SELECT seq, id, kind, customer, author, role, pack_version, created, body FROM records";
+
+fn record_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
+    let body: String = r.get(8)?;
+    Ok(Record {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        kind: r.get(2)?,
+        customer: r.get(3)?,
+        author: r.get(4)?,
+        role: r.get(5)?,
+        pack_version: r.get(6)?,
+        created: r.get(7)?,
+        body: serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
+    })
+}
+
+fn record_by_id(conn: &Connection, id: &str) -> rusqlite::Result<Option<Record>> {
+    conn.query_row(&format!("{SELECT_RECORD} WHERE id = ?1"), [id], record_row)
+        .optional()
+}
+
+fn audit(conn: &Connection, user: Option<&str>, action: &str, detail: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO audit (user, action, detail) VALUES (?1, ?2, ?3)",
+        params![user, action, detail],
+    )?;
+    Ok(())
+}
+
+/// Adds an account on a connection and audits it (`by`: who, e.g. `cli`).
+pub fn add_user(conn: &mut Connection, name: &str, role: &str, hash: &str, by: &str) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let exists: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM users WHERE name = ?1)", [name], |r| {
+        r.get(0)
+    })?;
+    if exists {
+        return Err(StoreError::UserExists(name.to_owned()));
+    }
+    tx.execute(
+        "INSERT INTO users (name, role, hash) VALUES (?1, ?2, ?3)",
+        params![name, role, hash],
+    )?;
+    audit(&tx, Some(by), "user.add", &format!("{name} role={role}"))?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// SQLite's online backup of `conn` into a new file `out` (refuses to overwrite).
+pub fn backup(conn: &Connection, out: &Path) -> Result<(), StoreError> {
+    if out.exists() {
+        return Err(StoreError::Io(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!("{} exists; give a new file name", out.display()),
+        )));
+    }
+    let mut dst = Connection::open(out)?;
+    {
+        let b = rusqlite::backup::Backup::new(conn, &mut dst)?;
+        b.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
+    }
+    // A single self-contained file: no -wal beside it.
+    dst.pragma_update(None, "journal_mode", "DELETE")?;
+    Ok(())
+}
+
+/// The async face of the store: each call runs on tokio's blocking pool.
+#[derive(Clone)]
+pub struct Db(pub Arc<Store>);
+
+impl Db {
+    pub async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.0.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|_| StoreError::Gone)?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("nextbest-store-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    #[test]
+    fn migrates_once_and_sets_the_pragmas() {
+        let dir = temp("migrate");
+        let s = Store::open(&dir).expect("open");
+        drop(s);
+        let (conn, _) = open_connection(&dir).expect("reopen");
+        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("v");
+        assert_eq!(v, MIGRATIONS.len() as i64);
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("mode");
+        assert_eq!(mode, "wal");
+        let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).expect("sync");
+        assert_eq!(sync, 2, "FULL");
+        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).expect("fk");
+        assert_eq!(fk, 1);
+        drop(conn);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn records_are_idempotent_by_id() {
+        let dir = temp("idem");
+        let s = Store::open(&dir).expect("open");
+        let rec = NewRecord {
+            id: "a".into(),
+            kind: "outcome".into(),
+            customer: "C1".into(),
+            author: "t".into(),
+            role: "teller".into(),
+            pack_version: None,
+            body: serde_json::json!({"x": 1, "y": [2]}),
+        };
+        let Insert::Created(seq) = s.insert_record(&rec).expect("insert") else {
+            panic!("not created")
+        };
+        assert_eq!(s.insert_record(&rec).expect("again"), Insert::Repeat(seq));
+        let other = NewRecord {
+            body: serde_json::json!({"x": 2}),
+            ..rec
+        };
+        assert_eq!(s.insert_record(&other).expect("conflict"), Insert::Conflict);
+        assert_eq!(s.record_count().expect("count"), 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,784 @@
+//! The branch server's API as a process: the real `nextbest serve` on a free
+//! loopback port with a real SQLite file in a scratch folder, signed in with
+//! the demo accounts it prints, spoken to in raw HTTP/1.1 (as tests/serve.rs).
+#![cfg(all(not(target_arch = "wasm32"), feature = "server"))]
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const ROLES: [&str; 8] = ["teller", "vip_teller", "lobby", "psm", "cm", "head", "author", "admin"];
+const KINDS: [&str; 6] = ["outcome", "handoff", "lead", "unmet_need", "follow_up", "staff_state"];
+
+/// What each role may write, written out here independently of src/server/access.rs:
+/// loosening a permission there fails the matrix.
+fn expected_write(role: &str) -> &'static [&'static str] {
+    match role {
+        "teller" | "vip_teller" => &["outcome", "handoff", "unmet_need", "staff_state"],
+        "lobby" | "psm" => &["outcome", "handoff", "lead", "unmet_need", "staff_state"],
+        "cm" => &["outcome", "follow_up", "staff_state"],
+        "head" => &["staff_state"],
+        _ => &[],
+    }
+}
+
+/// What each role reads of each kind (KINDS order): A all, O only its own, - nothing.
+fn expected_read(role: &str) -> &'static str {
+    match role {
+        //               out hand lead unmet follow staff
+        "teller" | "vip_teller" => "AO-O-O",
+        "lobby" => "AAAA-A",
+        "psm" => "AAOO-A",
+        "cm" => "AAA-AO",
+        "head" => "AAAAAA",
+        _ => "------",
+    }
+}
+
+/// A scratch folder, removed when dropped.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch() -> Scratch {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "nextbest-branch-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("www")).expect("mkdir");
+    std::fs::write(dir.join("www/index.html"), "<!doctype html><title>t</title>").expect("write");
+    Scratch(dir)
+}
+
+struct Server {
+    child: Child,
+    _stdout: BufReader<ChildStdout>,
+    addr: String,
+    /// role → (name, password), from the demo table.
+    accounts: HashMap<String, (String, String)>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the server on `dir/www` and `dir/data`; reads the URL and, on an empty folder, the demo table.
+fn serve(dir: &Path) -> Server {
+    serve_with(dir, &[])
+}
+
+fn serve_with(dir: &Path, args: &[&str]) -> Server {
+    let fresh = !dir.join("data").exists();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nextbest"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--www"])
+        .arg(dir.join("www"))
+        .arg("--data")
+        .arg(dir.join("data"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("a line");
+    let addr = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .trim_end_matches('/')
+        .to_owned();
+    let mut accounts = HashMap::new();
+    if fresh {
+        // The banner, the column heads, then a row per role.
+        for i in 0..10 {
+            line.clear();
+            stdout.read_line(&mut line).expect("demo table");
+            if i >= 2 {
+                let w: Vec<&str> = line.split_whitespace().collect();
+                accounts.insert(w[0].to_owned(), (w[1].to_owned(), w[2].to_owned()));
+            }
+        }
+        assert_eq!(accounts.len(), 8, "a demo account per role");
+    }
+    Server {
+        child,
+        _stdout: stdout,
+        addr,
+        accounts,
+    }
+}
+
+#[derive(Debug)]
+struct Resp {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+fn write_request(s: &mut TcpStream, addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) {
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !body.is_empty() || method != "GET" {
+        req.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).expect("write");
+}
+
+fn parse_head(head: &str) -> (u16, Vec<(String, String)>) {
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .expect("status line");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    (status, headers)
+}
+
+fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Resp {
+    try_request(addr, method, path, headers, body).expect("request")
+}
+
+fn try_request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> std::io::Result<Resp> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write_request(&mut s, addr, method, path, headers, body);
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw)?;
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no end of headers"))?;
+    let (status, headers) = parse_head(&String::from_utf8_lossy(&raw[..end]));
+    let mut body = raw[end + 4..].to_vec();
+    if headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"))
+    {
+        body = dechunk(&body);
+    }
+    Ok(Resp { status, headers, body })
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(nl) = b.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(String::from_utf8_lossy(&b[..nl]).trim(), 16).expect("hex size");
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&b[nl + 2..nl + 2 + size]);
+        b = &b[nl + 2 + size + 2..];
+    }
+    out
+}
+
+/// A signed-in user: cookie and CSRF token.
+#[derive(Clone)]
+struct Sess {
+    addr: String,
+    name: String,
+    cookie: String,
+    csrf: String,
+}
+
+fn sign_in_as(addr: &str, name: &str, password: &str) -> Resp {
+    let body = json!({"name": name, "password": password}).to_string();
+    request(addr, "POST", "/api/session", &[], &body)
+}
+
+fn sign_in(srv: &Server, role: &str) -> Sess {
+    let (name, password) = &srv.accounts[role];
+    let r = sign_in_as(&srv.addr, name, password);
+    assert_eq!(r.status, 200, "{role} signs in");
+    let cookie = r.header("set-cookie").expect("a cookie").to_owned();
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    assert!(
+        !cookie.contains("Secure"),
+        "not Secure without --secure-cookie: {cookie}"
+    );
+    let v = r.json();
+    assert_eq!(v["role"], role);
+    Sess {
+        addr: srv.addr.clone(),
+        name: name.clone(),
+        cookie: cookie.split(';').next().expect("name=value").to_owned(),
+        csrf: v["csrf"].as_str().expect("csrf").to_owned(),
+    }
+}
+
+impl Sess {
+    fn get(&self, path: &str) -> Resp {
+        request(&self.addr, "GET", path, &[("Cookie", &self.cookie)], "")
+    }
+    fn send(&self, method: &str, path: &str, body: &str) -> Resp {
+        request(
+            &self.addr,
+            method,
+            path,
+            &[("Cookie", &self.cookie), ("X-CSRF-Token", &self.csrf)],
+            body,
+        )
+    }
+    fn post_record(&self, id: &str, kind: &str, body: Value) -> Resp {
+        let b = json!({"id": id, "kind": kind, "customer": "C001", "body": body}).to_string();
+        self.send("POST", "/api/records", &b)
+    }
+    /// Every record this user may read, following the `next` cursor.
+    fn all_records(&self) -> Vec<Value> {
+        let (mut since, mut out) = (0, Vec::new());
+        loop {
+            let r = self.get(&format!("/api/records?since={since}&limit=100"));
+            assert_eq!(r.status, 200);
+            let v = r.json();
+            let next = v["next"].as_i64().expect("next");
+            out.extend(v["records"].as_array().expect("records").iter().cloned());
+            if next == since {
+                return out;
+            }
+            since = next;
+        }
+    }
+}
+
+/// Only the status line and headers of a response that may never end (SSE).
+fn status_only(addr: &str, path: &str, headers: &[(&str, &str)]) -> u16 {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    write_request(&mut s, addr, "GET", path, headers, "");
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !raw.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = s.read(&mut buf).expect("read");
+        assert!(n > 0, "closed before headers");
+        raw.extend_from_slice(&buf[..n]);
+    }
+    parse_head(&String::from_utf8_lossy(&raw)).0
+}
+
+#[test]
+fn roles_by_endpoints_matrix() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    let a = srv.addr.as_str();
+
+    // No session: everything under /api but signing in is 401.
+    assert_eq!(request(a, "GET", "/api/session", &[], "").status, 401);
+    assert_eq!(request(a, "DELETE", "/api/session", &[], "").status, 401);
+    assert_eq!(request(a, "GET", "/api/records", &[], "").status, 401);
+    assert_eq!(request(a, "GET", "/api/records?since=0", &[], "").status, 401);
+    assert_eq!(request(a, "GET", "/api/nothing", &[], "").status, 401);
+    assert_eq!(status_only(a, "/api/events", &[]), 401);
+    for kind in KINDS {
+        let b = json!({"id": format!("anon-{kind}"), "kind": kind, "customer": "C", "body": {}}).to_string();
+        let r = request(a, "POST", "/api/records", &[], &b);
+        assert_eq!(r.status, 401, "anonymous {kind}");
+        assert_eq!(r.json()["error"]["code"], "unauthenticated");
+        assert!(r.json()["error"]["message_zh"].is_string() && r.json()["error"]["message_en"].is_string());
+    }
+    assert_eq!(sign_in_as(a, "demo-teller", "wrong password").status, 401);
+    // A forged or stale cookie is no session.
+    assert_eq!(
+        request(a, "GET", "/api/session", &[("Cookie", "nb_session=00ff")], "").status,
+        401
+    );
+    // The page stays public.
+    assert_eq!(request(a, "GET", "/", &[], "").status, 200);
+
+    let sessions: Vec<(&str, Sess)> = ROLES.iter().map(|&r| (r, sign_in(&srv, r))).collect();
+    for (role, s) in &sessions {
+        let me = s.get("/api/session");
+        assert_eq!(me.status, 200, "{role}");
+        assert_eq!(me.json()["role"], *role);
+        assert_eq!(me.json()["name"], s.name.as_str());
+        assert_eq!(me.json()["csrf"], s.csrf.as_str());
+        assert_eq!(me.header("cache-control"), Some("no-store"));
+        for kind in KINDS {
+            let r = s.post_record(&format!("{role}-{kind}"), kind, valid_body(kind));
+            let want = if expected_write(role).contains(&kind) { 201 } else { 403 };
+            assert_eq!(
+                r.status,
+                want,
+                "{role} writes {kind}: {:?}",
+                String::from_utf8_lossy(&r.body)
+            );
+        }
+        let reads = expected_read(role) != "------";
+        let events = status_only(&s.addr, "/api/events", &[("Cookie", &s.cookie)]);
+        assert_eq!(events, if reads { 200 } else { 403 }, "{role} GET /api/events");
+        if !reads {
+            assert_eq!(s.get("/api/records").status, 403, "{role} GET /api/records");
+        }
+    }
+    // What each role reads: every record written above, by the table.
+    for (role, s) in &sessions {
+        if expected_read(role) == "------" {
+            continue;
+        }
+        let seen: BTreeSet<(String, String)> = s
+            .all_records()
+            .iter()
+            .map(|r| {
+                (
+                    r["kind"].as_str().unwrap_or("").to_owned(),
+                    r["role"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect();
+        let mut want = BTreeSet::new();
+        for (kind, scope) in KINDS.iter().zip(expected_read(role).chars()) {
+            for writer in ROLES {
+                let wrote = expected_write(writer).contains(kind);
+                if wrote && (scope == 'A' || (scope == 'O' && writer == *role)) {
+                    want.insert((kind.to_string(), writer.to_owned()));
+                }
+            }
+        }
+        assert_eq!(seen, want, "what {role} reads");
+    }
+    // Signing out ends the session.
+    for (role, s) in &sessions {
+        let r = s.send("DELETE", "/api/session", "");
+        assert_eq!(r.status, 204, "{role} signs out");
+        assert_eq!(s.get("/api/session").status, 401, "{role} is signed out");
+    }
+}
+
+#[test]
+fn a_record_is_stored_once_per_id() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    let t = sign_in(&srv, "teller");
+    let first = t.post_record("9b2f-uuid", "outcome", json!({"product": "P1", "outcome": "accepted"}));
+    assert_eq!(first.status, 201);
+    let seq = first.json()["seq"].clone();
+    // The same record again (a retry after a lost answer): 200 and the same seq.
+    let again = t.post_record("9b2f-uuid", "outcome", json!({"outcome": "accepted", "product": "P1"}));
+    assert_eq!(again.status, 200);
+    assert_eq!(again.json()["seq"], seq);
+    // Something else under the same id: 409.
+    let other = t.post_record("9b2f-uuid", "outcome", json!({"product": "P1", "outcome": "declined"}));
+    assert_eq!(other.status, 409);
+    assert_eq!(other.json()["error"]["code"], "id_conflict");
+    // Another user reusing the id conflicts too, and learns no seq.
+    let v = sign_in(&srv, "vip_teller");
+    let stolen = v.post_record("9b2f-uuid", "outcome", json!({"product": "P1", "outcome": "accepted"}));
+    assert_eq!(stolen.status, 409);
+    let mine: Vec<Value> = t.all_records().into_iter().filter(|r| r["id"] == "9b2f-uuid").collect();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["seq"], seq);
+    // Bad input is a JSON 400.
+    let bad = t.send(
+        "POST",
+        "/api/records",
+        r#"{"id": "x", "kind": "gossip", "customer": "C", "body": {}}"#,
+    );
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.json()["error"]["code"], "bad_request");
+    let bad = t.send(
+        "POST",
+        "/api/records",
+        r#"{"id": "x", "kind": "outcome", "customer": "C", "body": 3}"#,
+    );
+    assert_eq!(bad.status, 400);
+    assert_eq!(t.send("POST", "/api/records", "not json").status, 400);
+    // A customer is required, except for staff state (about the teller, not a customer).
+    let b =
+        |kind: &str, id: &str| json!({"id": id, "kind": kind, "customer": "", "body": valid_body(kind)}).to_string();
+    assert_eq!(t.send("POST", "/api/records", &b("outcome", "e1")).status, 400);
+    assert_eq!(t.send("POST", "/api/records", &b("staff_state", "e2")).status, 201);
+}
+
+#[test]
+fn csrf_token_and_same_origin_are_required() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    let t = sign_in(&srv, "teller");
+    let body = json!({"id": "c1", "kind": "outcome", "customer": "C", "body": valid_body("outcome")}).to_string();
+    let post = |headers: &[(&str, &str)]| request(&srv.addr, "POST", "/api/records", headers, &body);
+    let cookie = ("Cookie", t.cookie.as_str());
+    let r = post(&[cookie]);
+    assert_eq!(r.status, 403, "no token");
+    assert_eq!(r.json()["error"]["code"], "csrf");
+    assert_eq!(post(&[cookie, ("X-CSRF-Token", "0123")]).status, 403, "wrong token");
+    let mut wrong = t.csrf.clone();
+    wrong.replace_range(0..1, if wrong.starts_with('0') { "1" } else { "0" });
+    assert_eq!(post(&[cookie, ("X-CSRF-Token", &wrong)]).status, 403, "wrong token");
+    let token = ("X-CSRF-Token", t.csrf.as_str());
+    let evil = ("Origin", "https://evil.example");
+    let r = post(&[cookie, token, evil]);
+    assert_eq!(r.status, 403, "cross-site Origin");
+    assert_eq!(r.json()["error"]["code"], "cross_site");
+    assert_eq!(post(&[cookie, token, ("Sec-Fetch-Site", "cross-site")]).status, 403);
+    // Signing in from another site is refused too (login CSRF), and signing out needs the token.
+    let (name, pw) = &srv.accounts["lobby"];
+    let login = json!({"name": name, "password": pw}).to_string();
+    assert_eq!(request(&srv.addr, "POST", "/api/session", &[evil], &login).status, 403);
+    assert_eq!(request(&srv.addr, "DELETE", "/api/session", &[cookie], "").status, 403);
+    // The page's own origin with the token is fine.
+    let own = format!("http://{}", srv.addr);
+    assert_eq!(post(&[cookie, token, ("Origin", &own)]).status, 201);
+    assert_eq!(t.get("/api/session").status, 200, "still signed in");
+}
+
+#[test]
+fn secure_cookie_behind_https() {
+    let dir = scratch();
+    let srv = serve_with(&dir, &["--secure-cookie"]);
+    let (name, pw) = &srv.accounts["lobby"];
+    let login = json!({"name": name, "password": pw}).to_string();
+    let plain = format!("http://{}", srv.addr);
+    let tls = format!("https://{}", srv.addr);
+    // Behind the TLS proxy the page's origin is https://HOST: http://HOST is another site.
+    assert_eq!(
+        request(&srv.addr, "POST", "/api/session", &[("Origin", &plain)], &login).status,
+        403
+    );
+    let r = request(&srv.addr, "POST", "/api/session", &[("Origin", &tls)], &login);
+    assert_eq!(r.status, 200);
+    let cookie = r.header("set-cookie").expect("cookie");
+    assert!(cookie.ends_with("; Secure") && cookie.contains("HttpOnly"), "{cookie}");
+}
+
+#[test]
+fn repeated_failed_sign_ins_are_slowed_down() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    let (name, password) = srv.accounts["teller"].clone();
+    for i in 0..5 {
+        assert_eq!(sign_in_as(&srv.addr, &name, "guess").status, 401, "attempt {i}");
+    }
+    let locked = sign_in_as(&srv.addr, &name, &password);
+    assert_eq!(locked.status, 429, "even the right password waits");
+    assert_eq!(locked.json()["error"]["code"], "too_many_attempts");
+    assert!(locked.header("retry-after").is_some());
+    // From this address, other names are locked too (5 failures per client address).
+    let (lobby, lobby_pw) = &srv.accounts["lobby"];
+    assert_eq!(sign_in_as(&srv.addr, lobby, lobby_pw).status, 429);
+}
+
+/// An SSE subscription read on a thread: (id, kind) of each record event.
+fn subscribe(s: &Sess, last_event_id: Option<&str>) -> std::sync::mpsc::Receiver<(i64, String)> {
+    let mut stream = TcpStream::connect(&s.addr).expect("connect");
+    let mut headers = vec![("Cookie", s.cookie.as_str()), ("Accept", "text/event-stream")];
+    if let Some(id) = last_event_id {
+        headers.push(("Last-Event-ID", id));
+    }
+    write_request(&mut stream, &s.addr, "GET", "/api/events", &headers, "");
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("status");
+    assert!(line.contains(" 200 "), "{line}");
+    loop {
+        line.clear();
+        reader.read_line(&mut line).expect("header");
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut id = None;
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+            // Chunked framing lines are hex sizes; the event lines are what we want.
+            let l = line.trim_end();
+            if let Some(v) = l.strip_prefix("id:") {
+                id = v.trim().parse::<i64>().ok();
+            } else if let Some(v) = l.strip_prefix("data:") {
+                let kind = serde_json::from_str::<Value>(v.trim())
+                    .ok()
+                    .and_then(|d| d["kind"].as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                if tx.send((id.unwrap_or(-1), kind)).is_err() {
+                    return;
+                }
+            }
+            line.clear();
+        }
+    });
+    rx
+}
+
+#[test]
+fn live_events_reach_who_may_see_them() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    let teller = sign_in(&srv, "teller");
+    let lobby = sign_in(&srv, "lobby");
+    let lobby_rx = subscribe(&lobby, None);
+    let teller_rx = subscribe(&teller, None);
+
+    let sent = Instant::now();
+    let h = teller.post_record("h1", "handoff", json!({"to": "relationship_manager", "need": "wealth"}));
+    assert_eq!(h.status, 201);
+    let seq = h.json()["seq"].as_i64().expect("seq");
+    let got = lobby_rx
+        .recv_timeout(Duration::from_secs(1))
+        .expect("the lobby hears within 1 s");
+    assert_eq!(got, (seq, "handoff".to_owned()));
+    assert!(sent.elapsed() < Duration::from_secs(1));
+    // The teller sees its own hand-off.
+    assert_eq!(
+        teller_rx.recv_timeout(Duration::from_secs(1)).expect("own"),
+        (seq, "handoff".to_owned())
+    );
+
+    // A lead from the lobby is not pushed to the teller; the outcome after it is.
+    assert_eq!(
+        lobby
+            .post_record("l1", "lead", json!({"need": "wealth_management"}))
+            .status,
+        201
+    );
+    let o = lobby.post_record("o1", "outcome", json!({"product": "wm.product", "outcome": "accepted"}));
+    assert_eq!(o.status, 201);
+    let next = teller_rx.recv_timeout(Duration::from_secs(1)).expect("the outcome");
+    assert_eq!(next.1, "outcome", "the teller got {next:?} before the outcome");
+    assert_eq!(next.0, o.json()["seq"].as_i64().expect("seq"));
+
+    // Reconnecting with Last-Event-ID replays what came after it, in order.
+    let replay = subscribe(&lobby, Some(&seq.to_string()));
+    let a = replay.recv_timeout(Duration::from_secs(1)).expect("replayed lead");
+    let b = replay.recv_timeout(Duration::from_secs(1)).expect("replayed outcome");
+    assert_eq!((a.1.as_str(), b.1.as_str()), ("lead", "outcome"));
+    assert!(seq < a.0 && a.0 < b.0);
+
+    // Signing out ends the teller's stream (the session is checked again at most a second later).
+    assert_eq!(teller.send("DELETE", "/api/session", "").status, 204);
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(
+        lobby
+            .post_record("o2", "outcome", json!({"product": "wm.product", "outcome": "declined"}))
+            .status,
+        201
+    );
+    assert_eq!(
+        teller_rx.recv_timeout(Duration::from_secs(2)),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected),
+        "a signed-out stream ends"
+    );
+}
+
+#[test]
+fn acknowledged_records_survive_sigkill() {
+    let dir = scratch();
+    let mut srv = serve(&dir);
+    let t = sign_in(&srv, "teller");
+    let lobby = sign_in(&srv, "lobby");
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let t = t.clone();
+            std::thread::spawn(move || {
+                let mut acked = Vec::new();
+                let start = Instant::now();
+                for i in 0.. {
+                    if start.elapsed() > Duration::from_secs(5) {
+                        break;
+                    }
+                    let body = json!({"id": format!("w{w}-{i}"), "kind": "outcome", "customer": "C", "body": {"product": format!("p{i}"), "outcome": "accepted"}})
+                        .to_string();
+                    let headers = [("Cookie", t.cookie.as_str()), ("X-CSRF-Token", t.csrf.as_str())];
+                    match try_request(&t.addr, "POST", "/api/records", &headers, &body) {
+                        Ok(r) if r.status == 201 => {
+                            acked.push((format!("w{w}-{i}"), r.json()["seq"].as_i64().expect("seq")));
+                        }
+                        // The server was killed: stop at the first failure.
+                        _ => break,
+                    }
+                }
+                acked
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(1));
+    srv.child.kill().expect("SIGKILL");
+    srv.child.wait().expect("reaped");
+    let acked: Vec<(String, i64)> = writers.into_iter().flat_map(|h| h.join().expect("writer")).collect();
+    assert!(acked.len() > 10, "only {} writes were acknowledged", acked.len());
+
+    let srv2 = serve(&dir);
+    // Sessions are stored too: the old cookie still works after the restart.
+    let lobby = Sess {
+        addr: srv2.addr.clone(),
+        ..lobby
+    };
+    let stored = lobby.all_records();
+    let mut by_id: HashMap<String, Vec<i64>> = HashMap::new();
+    for r in &stored {
+        by_id
+            .entry(r["id"].as_str().expect("id").to_owned())
+            .or_default()
+            .push(r["seq"].as_i64().expect("seq"));
+    }
+    for (id, seq) in &acked {
+        assert_eq!(by_id.get(id), Some(&vec![*seq]), "{id} acknowledged as {seq}");
+    }
+    eprintln!(
+        "{} acknowledged records, {} stored after SIGKILL",
+        acked.len(),
+        stored.len()
+    );
+}
+
+#[test]
+fn backup_copies_the_records_and_user_add_makes_accounts() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    let t = sign_in(&srv, "teller");
+    for i in 0..3 {
+        assert_eq!(
+            t.post_record(
+                &format!("b{i}"),
+                "outcome",
+                json!({"product": format!("p{i}"), "outcome": "accepted"})
+            )
+            .status,
+            201
+        );
+    }
+    let out_dir = dir.join("copy");
+    std::fs::create_dir_all(&out_dir).expect("mkdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_nextbest"))
+        .args(["backup", "--data"])
+        .arg(dir.join("data"))
+        .arg(out_dir.join("nextbest.db"))
+        .output()
+        .expect("backup runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // While the server still runs; and the copy opens as a data folder of its own.
+    let copy = nextbest::server::store::Store::open(&out_dir).expect("the copy opens");
+    let (records, _) = copy.records_since(0, 100, 100, &|_| true).expect("read");
+    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["b0", "b1", "b2"]);
+    // A second backup to the same file is refused, not overwritten.
+    let again = Command::new(env!("CARGO_BIN_EXE_nextbest"))
+        .args(["backup", "--data"])
+        .arg(dir.join("data"))
+        .arg(out_dir.join("nextbest.db"))
+        .output()
+        .expect("backup runs");
+    assert_eq!(again.status.code(), Some(2));
+
+    // user add with a password on stdin, then that account signs in.
+    let mut add = Command::new(env!("CARGO_BIN_EXE_nextbest"))
+        .args(["user", "add", "wang.li", "--role", "cm", "--password-stdin", "--data"])
+        .arg(dir.join("data"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("user add runs");
+    add.stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"correct horse battery\n")
+        .expect("write");
+    let done = add.wait_with_output().expect("done");
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let r = sign_in_as(&srv.addr, "wang.li", "correct horse battery");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["role"], "cm");
+    // Without --password-stdin a password is generated and printed once.
+    let gen = Command::new(env!("CARGO_BIN_EXE_nextbest"))
+        .args(["user", "add", "zhao.min", "--role", "head", "--data"])
+        .arg(dir.join("data"))
+        .output()
+        .expect("user add runs");
+    let text = String::from_utf8_lossy(&gen.stdout);
+    let pw = text
+        .lines()
+        .find_map(|l| l.strip_prefix("password (shown only now): "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(sign_in_as(&srv.addr, "zhao.min", pw).status, 200);
+    // A taken name or an unknown role is refused.
+    let dup = Command::new(env!("CARGO_BIN_EXE_nextbest"))
+        .args(["user", "add", "zhao.min", "--role", "head", "--data"])
+        .arg(dir.join("data"))
+        .output()
+        .expect("runs");
+    assert_eq!(dup.status.code(), Some(2));
+    let role = Command::new(env!("CARGO_BIN_EXE_nextbest"))
+        .args(["user", "add", "x", "--role", "root", "--data"])
+        .arg(dir.join("data"))
+        .output()
+        .expect("runs");
+    assert!(!role.status.success());
+    drop(srv);
+}
+
+/// A body of `kind` as the records contract (src/records.rs) accepts it.
+fn valid_body(kind: &str) -> Value {
+    match kind {
+        "outcome" => json!({"product": "wm.product", "outcome": "accepted"}),
+        "handoff" => json!({"to": "relationship_manager"}),
+        "lead" => json!({"need": "wealth_management"}),
+        "unmet_need" => json!({"need": "overseas_property"}),
+        "follow_up" => json!({"channel": "phone", "outcome": "not_now"}),
+        "staff_state" => json!({"state": "available"}),
+        other => panic!("no valid body for {other}"),
+    }
+}
+
+#[test]
+fn a_record_body_is_held_to_the_records_contract() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    let t = sign_in(&srv, "teller");
+    let r = t.post_record(
+        "bad-body",
+        "outcome",
+        json!({"product": "wm.product", "outcom": "accepted"}),
+    );
+    assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
+    assert!(String::from_utf8_lossy(&r.body).contains("outcom"));
+}
