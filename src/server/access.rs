@@ -62,7 +62,7 @@ impl Role {
             Role::Teller => "柜员",
             Role::VipTeller => "贵宾柜员",
             Role::Lobby => "大堂经理",
-            Role::Psm => "理财经理",
+            Role::Psm => "产品销售经理",
             Role::Cm => "客户经理",
             Role::Head => "网点负责人",
             Role::Author => "规则编写",
