@@ -45,7 +45,7 @@ step wasm-tests  env CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOU
 step bench       scripts/bench-all.sh --customers 100 --passes 1 --no-scaling --nextbest-only
 
 # Each cargo-fuzz target for a minute from the seeds (scripts/fuzz.sh runs them for longer).
-step fuzz        scripts/fuzz.sh --smoke 60
+step fuzz        scripts/fuzz.sh --smoke 30
 echo; echo "== timings"
 printf '%s\n' "${timings[@]}"
 echo
