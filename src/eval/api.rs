@@ -584,7 +584,7 @@ fn register_results(engine: &mut Engine, ctx: &Rc<ApiContext>) {
             .and_then(|l| l.get(id))
             .map_or_else(|| id.into(), |l| l.en.as_str().into())
     });
-    // `p.names_zh[x]` fails on a key the map lacks (maps are strict, so a
+    // `p.some_map[x]` fails on a key the map lacks (maps are strict, so a
     // misspelt key is caught); `lookup` is the lookup that may miss.
     engine.register_fn("lookup", |m: &mut rhai::Map, key: &str, default: Dynamic| -> Dynamic {
         m.get(key).cloned().unwrap_or(default)
