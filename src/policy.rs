@@ -381,22 +381,17 @@ fn substitute(
             ),
         }];
         let s = Suggestion {
-            product: p.id.clone(),
-            product_zh: p.zh.clone(),
-            product_en: p.en.clone(),
             kind: held.kind,
             rules: held.rules.clone(),
             pitch_zh: p.pitch_zh.clone(),
             pitch_en: p.pitch_en.clone(),
             reasons,
             score: held.score - original.value + p.value,
-            risk: p.risk,
             // A simple substitute is completed where the customer is; a
             // complex one goes where the held referral would have.
             to: if p.simple { None } else { held.to.clone() },
-            simple: p.simple,
-            disclosure: None,
             substitute_for: Some(held.product.clone()),
+            ..bare(p)
         };
         hold_reason(manifest, wording, catalogue, facts, &s)
             .is_none()
@@ -404,16 +399,10 @@ fn substitute(
     })
 }
 
-/// Why policy would hold back a pitch of `product` for this customer, if it would.
-fn named_product_hold(
-    manifest: &Manifest,
-    wording: &Wording,
-    catalogue: &BTreeMap<String, Product>,
-    facts: &Facts<'_>,
-    product: &str,
-) -> Option<HoldReason> {
-    let p = catalogue.get(product)?;
-    let s = Suggestion {
+/// A suggestion of `p` with its catalogue fields and nothing else: the
+/// start every suggestion policy builds itself is made from.
+fn bare(p: &Product) -> Suggestion {
+    Suggestion {
         product: p.id.clone(),
         product_zh: p.zh.clone(),
         product_en: p.en.clone(),
@@ -428,7 +417,19 @@ fn named_product_hold(
         simple: p.simple,
         disclosure: None,
         substitute_for: None,
-    };
+    }
+}
+
+/// Why policy would hold back a pitch of `product` for this customer, if it would.
+fn named_product_hold(
+    manifest: &Manifest,
+    wording: &Wording,
+    catalogue: &BTreeMap<String, Product>,
+    facts: &Facts<'_>,
+    product: &str,
+) -> Option<HoldReason> {
+    let p = catalogue.get(product)?;
+    let s = bare(p);
     // Pacing is left out: a text about a product the customer has just
     // answered ("accepted: to the low counter", R9's leaflet after a
     // decline) follows that answer up, it does not pitch again.
