@@ -81,11 +81,41 @@ pub fn router(config: &Config, www_root: PathBuf, api: api::Api) -> Result<Route
     // tower-http's default predicate: bodies over 32 bytes, not images (but SVG),
     // not event streams: the wasm module, the scripts, JSON, HTML and CSS.
     let files: Router = Router::new().fallback(files::serve).with_state(files);
+    let api_state = api.clone();
     let app: Router = api::router(api)
+        .route("/branch.json", axum::routing::get(branch_json).with_state(api_state))
         .merge(files)
         .layer(CompressionLayer::new().gzip(true).no_br().no_deflate().no_zstd())
         .layer(axum::middleware::map_response_with_state(security, headers::add));
     Ok(app)
+}
+
+/// Tells the page it is served by a branch server (www/branch.json, which a
+/// plain static host serves, says the opposite) and who is signed in (null
+/// when nobody is): the page then signs in or links up, and on a static host
+/// runs as one device. Outside `/api` and its guard, so that asking is never
+/// a 401 or 404 in the console; it says nothing the cookie's holder does not know.
+async fn branch_json(
+    axum::extract::State(api): axum::extract::State<api::Api>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let user = match auth::session_cookie(&headers) {
+        Some(token) => {
+            let th = auth::token_hash(&token);
+            api.db.call(move |s| s.session(&th, now)).await.ok().flatten()
+        }
+        None => None,
+    };
+    let user = user.map(|u| serde_json::json!({"name": u.name, "role": u.role, "csrf": u.csrf}));
+    (
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        axum::Json(serde_json::json!({"server": true, "user": user})),
+    )
+        .into_response()
 }
 
 /// www/ resolved, checked to be a folder with the page in it.

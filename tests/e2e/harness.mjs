@@ -95,3 +95,104 @@ export function foreignRequests(requests, base) {
 export async function scrollsSideways(page) {
   return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
 }
+
+// ---------------------------------------------------------------------------
+// The branch server as a real process: `nextbest serve` on loopback with its
+// SQLite file in a scratch folder, accounts made with `nextbest user add` and
+// the hall loaded with `nextbest import`, as a branch's IT would.
+
+export const BIN = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, "target"), "release", "nextbest");
+export const PASSWORD = "correct horse battery staple 11";
+
+function run(args, input) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, args, { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`nextbest ${args.join(" ")}: exit ${code}: ${out}`))));
+    child.stdin.end(input ?? "");
+  });
+}
+
+/** Starts `nextbest serve` on `port` over `data`; resolves {base, child} once it prints its URL. */
+export function serveBranch(data, port) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, ["serve", "--addr", `127.0.0.1:${port}`, "--www", "www", "--data", data, "--no-demo"], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`nextbest serve printed no URL in 20 s: ${out}`)), 20_000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ base: m[0], child });
+      }
+    });
+    child.stderr.on("data", (d) => (out += d));
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`nextbest serve exited with ${code}: ${out}`));
+    });
+  });
+}
+
+/**
+ * A branch: accounts {name: role} (password PASSWORD), the hall loaded with
+ * `hall` (customers), the server started. {base, data, browser, stop(),
+ * kill(), restart()}: restart brings the same server back on the same port.
+ */
+export async function startBranch({ accounts, hall }) {
+  const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
+  const os = await import("node:os");
+  const data = mkdtempSync(path.join(os.tmpdir(), "nextbest-branch-e2e-"));
+  for (const [name, role] of Object.entries(accounts)) await run(["user", "add", "--data", data, name, "--role", role, "--password-stdin"], `${PASSWORD}\n`);
+  const file = path.join(data, "hall.jsonl");
+  writeFileSync(file, hall.map((c) => JSON.stringify(c)).join("\n") + "\n");
+  await run(["import", "--data", data, "--hall", file]);
+  const port = await freePort();
+  let server = await serveBranch(data, port);
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ARGS });
+  const exited = (child) => new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+  return {
+    base: server.base,
+    data,
+    browser,
+    /** Stops the server (as a crash would: SIGKILL). */
+    async kill() {
+      server.child.kill("SIGKILL");
+      await exited(server.child);
+    },
+    async restart() {
+      server = await serveBranch(data, port);
+    },
+    async stop() {
+      await browser.close();
+      server.child.kill("SIGTERM");
+      await exited(server.child);
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * One device: its own browser context (its own cookies and storage), signed in
+ * as `name` through the API, the page open at `hash`. Records console errors.
+ */
+export async function device(branch, name, hash, { viewport = { width: 1280, height: 800 } } = {}) {
+  const ctx = await branch.browser.newContext({ viewport });
+  const r = await ctx.request.post(`${branch.base}api/session`, { data: { name, password: PASSWORD } });
+  if (!r.ok()) throw new Error(`sign-in as ${name}: HTTP ${r.status()} ${await r.text()}`);
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(15_000);
+  const errors = [];
+  const requests = [];
+  page.on("request", (q) => requests.push(q.url()));
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  await page.goto(`${branch.base}#${hash}`);
+  return { ctx, page, errors, requests, csrf: (await r.json()).csrf };
+}

@@ -8,15 +8,27 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { ARGS, freePort, foreignRequests } from "./harness.mjs";
+import { ARGS, freePort, foreignRequests, PASSWORD } from "./harness.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, "target"), "release", "nextbest");
+
+/** Runs a nextbest command to its end (set-up: accounts, the hall). */
+function run(args, input = "") {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, args, { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`nextbest ${args.join(" ")}: exit ${code}: ${out}`))));
+    child.stdin.end(input);
+  });
+}
 
 /** Starts `nextbest serve`; resolves with its URL once it prints it. */
 function serve(args) {
@@ -48,6 +60,11 @@ before(async () => {
   assert.ok(existsSync(BIN), `${BIN} is missing: run cargo build --release`);
   assert.ok(existsSync(path.join(root, "www/pkg/nextbest_bg.wasm")), "www/pkg is missing: run scripts/build-wasm.sh");
   assert.ok(existsSync(path.join(root, "www/dist/app.js")), "www/dist is missing: run scripts/build-web.sh");
+  // One account per screen, and the sample customers in the hall, as a branch's IT would set it up.
+  for (const [name, role] of Object.entries(ACCOUNTS)) await run(["user", "add", "--data", data, name, "--role", role, "--password-stdin"], `${PASSWORD}\n`);
+  const hall = path.join(data, "hall.jsonl");
+  writeFileSync(hall, JSON.parse(readFileSync(path.join(root, "www/samples/customers.json"), "utf8")).map((c) => JSON.stringify(c)).join("\n"));
+  await run(["import", "--data", data, "--hall", hall]);
   server = await serve(["--addr", `127.0.0.1:${await freePort()}`, "--www", "www", "--data", data, "--no-demo"]);
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ARGS });
 });
@@ -57,9 +74,14 @@ after(async () => {
   rmSync(data, { recursive: true, force: true });
 });
 
-/** A fresh page that records requests, console errors, CSP refusals and the document's headers. */
-async function open(hash) {
+const ACCOUNTS = { teller1: "teller", lobby1: "lobby", author1: "author", head1: "head" };
+const AS = { teller: "teller1", lobby: "lobby1", studio: "author1", head: "head1" };
+
+/** A fresh page, signed in as the account for `hash`'s screen, that records requests, console errors, CSP refusals and the document's headers. */
+async function open(hash, name = AS[hash]) {
   const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const signed = await ctx.request.post(`${server.base}api/session`, { data: { name, password: PASSWORD } });
+  assert.equal(signed.status(), 200, `sign-in as ${name}`);
   const page = await ctx.newPage();
   page.setDefaultTimeout(15_000);
   const requests = [];
@@ -147,9 +169,9 @@ test("studio: CodeMirror edits with live diagnostics, nothing refused", async ()
   await s.ctx.close();
 });
 
-test("each screen in turn on one page, by its tab", async () => {
-  const s = await open("teller");
-  await s.page.getByTestId("pitch").waitFor();
+test("each of the branch head's screens in turn on one page, by its tab", async () => {
+  const s = await open("head");
+  await s.page.getByTestId("head-referrals").waitFor();
   await s.page.locator('[data-tab="lobby"]').click();
   await s.page.getByTestId("queue-card").first().waitFor();
   await s.page.locator('[data-tab="cm"]').click();

@@ -2,8 +2,14 @@
 // the address names (#teller, #lobby, #cm, #head, #studio). Each screen module exports
 // mount(section) and draws itself; they share state through store.js.
 
-import { bi, clear } from "./dom.js";
+import { bi, clear, h } from "./dom.js";
+import { notify } from "./notices.js";
 import "./embed.js"; // listens for the teller system's messages from the first moment
+import * as sync from "./sync.js";
+import * as store from "./store.js";
+
+// Is there a branch server, and who is signed in? Asked at once, beside the engine's load.
+const linked = sync.probe();
 
 // Literal imports, so scripts/build-web.sh can bundle them (www/dist/app.js).
 const screens = {
@@ -16,7 +22,8 @@ const screens = {
 const mounted = {};
 const loading = {};
 const load = (name) => (loading[name] ??= screens[name]());
-const screenName = () => (location.hash.slice(1) in screens ? location.hash.slice(1) : "teller");
+let allowed = Object.keys(screens); // signed in: the role's screens only (sync.SCREENS)
+const screenName = () => (allowed.includes(location.hash.slice(1)) ? location.hash.slice(1) : allowed[0]);
 
 // The first screen's module loads alongside the engine (it imports engine.js,
 // so it runs once the engine is ready) and draws in the same task: no round
@@ -33,14 +40,29 @@ const parsed = new Promise((resolve) =>
 try {
   const engine = await import("./engine.js");
   await parsed;
+  const link = await linked;
+  if (link.mode === "signed-out") {
+    // A branch server, nobody signed in: the sign-in form and nothing else.
+    document.querySelector("nav.tabs").hidden = true;
+    document.getElementById("boot").remove();
+    const section = h("section", { id: "signin", class: "screen" });
+    document.querySelector("main").append(section);
+    sync.signInForm(section);
+    throw Symbol.for("nextbest:signin");
+  }
+  if (link.mode === "signed-in") await joinBranch(engine, link);
   const status = document.getElementById("pack-status");
   const showPack = () => {
     document.getElementById("version").textContent = engine.version() ? `nextbest ${engine.version()}` : "";
+    const v = engine.publishedVersion();
     clear(status).append(
-      engine.liveIsCustom()
-        ? bi("规则包：草稿（已通过编译）", "Pack: studio draft")
-        : bi("规则包：内置", "Pack: bundled"),
+      v
+        ? bi(`规则包：第 ${v.version} 版`, `Pack: version ${v.version}`)
+        : engine.liveIsCustom()
+          ? bi("规则包：草稿（已通过编译）", "Pack: studio draft")
+          : bi("规则包：内置", "Pack: bundled"),
     );
+    status.dataset.version = v ? String(v.version) : "";
   };
   showPack();
   engine.onLiveChange(showPack);
@@ -49,9 +71,12 @@ try {
   window.addEventListener("hashchange", show);
   await show();
 } catch (e) {
-  console.error(e);
-  await parsed;
-  clear(document.getElementById("boot")).append(bi("页面加载失败", `The page failed to load: ${e?.message ?? e}`));
+  // The sign-in form (or an account with no screen) is all there is to show.
+  if (e !== Symbol.for("nextbest:signin")) {
+    console.error(e);
+    await parsed;
+    clear(document.getElementById("boot")).append(bi("页面加载失败", `The page failed to load: ${e?.message ?? e}`));
+  }
 }
 
 async function show() {
@@ -74,4 +99,58 @@ async function show() {
     mounted[name].refresh?.();
   }
   document.body.dataset.screen = name;
+}
+
+/**
+ * Signed in to the branch server: this account's own store, the published
+ * pack, the branch's customers, the role's screens, and the live link.
+ */
+async function joinBranch(engine, link) {
+  const { user } = link;
+  store.useKey(user.name);
+  const shared = await import("./shared.js"); // how server records enter the store
+  engine.useBranchContext(() => shared.branchContext());
+  allowed = sync.SCREENS[user.role] ?? [];
+  for (const tab of document.querySelectorAll("[data-tab]")) tab.hidden = !allowed.includes(tab.dataset.tab);
+  document.querySelector("header.top").append(sync.statusEl());
+  document.querySelector("footer.foot > span:last-child")?.replaceChildren(
+    bi("客户数据只在本浏览器与本网点服务器之间", "Customer data stays between this browser and the branch server"),
+  );
+  if (!allowed.length) {
+    document.getElementById("boot").remove();
+    document.querySelector("main").append(
+      bi("此账户不使用营销页面；账户在网点服务器上用 nextbest user 管理", "This account has no screen here: accounts are managed on the branch server with nextbest user", "p", { class: "card" }),
+    );
+    throw Symbol.for("nextbest:signin");
+  }
+  const pack = async () => {
+    try {
+      const p = await sync.getJson("packs/current");
+      if (!p?.files) return;
+      engine.usePublished({ files: p.files }, { version: p.version, hash: p.hash });
+      sync.setPackVersion(p.version);
+    } catch (e) {
+      console.error("nextbest: the published pack could not be fetched", e);
+      notify({ id: "pack", kind: "warn", zh: "未能取得网点发布的规则包，暂用内置规则包", en: `The branch's published pack could not be fetched; using the bundled one (${e?.message ?? e})` });
+    }
+  };
+  const customers = async () => {
+    const lists = [];
+    if (["teller", "vip_teller", "lobby", "psm", "cm", "head"].includes(user.role)) lists.push("customers?list=hall");
+    if (user.role === "cm") lists.push("customers?list=book");
+    try {
+      const got = await Promise.all(lists.map((l) => sync.getJson(l)));
+      const byId = new Map();
+      for (const g of got) for (const c of g?.customers ?? []) byId.set(c.id, c);
+      engine.useCustomers([...byId.values()]);
+    } catch (e) {
+      console.error("nextbest: the branch's customers could not be fetched", e);
+      notify({ id: "customers", kind: "warn", zh: "未能取得网点客户名单", en: `The branch's customer lists could not be fetched (${e?.message ?? e})` });
+    }
+  };
+  await Promise.all([pack(), customers()]);
+  sync.onEvent("pack", () => pack());
+  sync.onEvent("customers", () => customers());
+  sync.listen();
+  sync.flush();
 }

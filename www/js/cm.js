@@ -13,6 +13,7 @@ import * as engine from "./engine.js";
 import * as store from "./store.js";
 import { named, zh, en, nameEl } from "./labels.js";
 import { toCsv } from "./csv.js";
+import * as shared from "./shared.js";
 
 const PAGE = 20;
 const OUTCOMES = ["accepted", "declined", "not_now", "no_answer"];
@@ -326,7 +327,7 @@ async function recordFollowUp(customer, product, via, outcome) {
   const answer = await engine.evaluate(customer, { channel: "cm", now: at });
   const rules = answer.out?.suggestions.find((g) => g.product === product)?.rules ?? [];
   openFor = null;
-  store.update((s) => store.addOutcome(s, customer.id, { product, at, outcome, by: "cm", via, rules }));
+  shared.followUp(customer.id, { product, at, outcome, by: "cm", via, rules });
 }
 
 // ---------------------------------------------------------------------------

@@ -356,10 +356,29 @@ export function wasStopped(pack) {
   return !!pack && stoppedPacks.size > 0 && stoppedPacks.has(JSON.stringify({ files: pack.files }));
 }
 
-/** Makes `pack` the live pack (null: the bundled one). */
+/**
+ * Makes `pack` the live pack (null: the bundled one). Signed in to a branch
+ * server, only a published version is ever live here: the studio's draft
+ * stays the studio's until it is published.
+ */
 export function setLive(pack) {
+  if (published) return;
   store.update((s) => (s.live = pack));
   swapLive(pack);
+}
+
+let published = null; // {version, hash}: the branch server's pack in force, or null on a single device
+
+/** Runs the branch server's published version `meta.version` ({files}) from now on: teller and lobby switch live. */
+export function usePublished(pack, meta) {
+  published = meta;
+  if (JSON.stringify(pack) !== liveJson) swapLive(pack);
+  else for (const l of listeners) l();
+}
+
+/** The published version in force here ({version, hash}), or null on a single device. */
+export function publishedVersion() {
+  return published;
 }
 
 export function onLiveChange(fn) {
@@ -373,6 +392,7 @@ export function onInfo(fn) {
 
 // The studio in another tab may have made a new pack live.
 store.subscribe((s) => {
+  if (published) return; // the branch server decides what is live, not this device's store
   if (JSON.stringify(s.live ?? null) === liveJson) return;
   swapLive(s.live ?? null);
 });
@@ -391,15 +411,37 @@ const samplesReady = fetch(new URL("../samples/customers.json", import.meta.url)
 export const samples = await samplesReady;
 performance.mark("nextbest:samples-end");
 
-/** Every customer the page knows: samples, then pasted or loaded ones. */
+// Signed in to a branch server, the customers are the ones it holds for this
+// account (the day's visitors in the hall, a customer manager's book), not the
+// bundled samples.
+let branchCustomers = null; // Map id -> customer, or null on a single device
+
+/** Uses the branch server's customers (a list) instead of the samples. */
+export function useCustomers(list) {
+  branchCustomers = new Map(list.filter((c) => c && typeof c.id === "string").map((c) => [c.id, c]));
+  for (const l of listeners) l();
+}
+
+/** The customers the hall starts from: the branch's visitors, or the samples on a single device. */
+export function hallCustomers() {
+  return branchCustomers ? [...branchCustomers.values()] : samples;
+}
+
+/** Every customer the page knows: the branch's (or the samples), then pasted or loaded ones. */
 export function allCustomers() {
   const extra = Object.values(store.get().customers);
   const ids = new Set(extra.map((c) => c.id));
-  return [...samples.filter((c) => !ids.has(c.id)), ...extra];
+  return [...hallCustomers().filter((c) => !ids.has(c.id)), ...extra];
 }
 
 export function findCustomer(id) {
-  return store.own(store.get().customers, id) ?? samples.find((c) => c.id === id);
+  return store.own(store.get().customers, id) ?? (branchCustomers ? branchCustomers.get(id) : samples.find((c) => c.id === id));
+}
+
+let branchNow = () => undefined;
+/** Where the branch context comes from when a caller gives none (the staff board, signed in). */
+export function useBranchContext(fn) {
+  branchNow = fn;
 }
 
 function recordedFor(id) {
@@ -436,6 +478,7 @@ export function withRecorded(customer, overrides = {}) {
 export async function evaluate(customer, { channel = "lobby", purpose, now, branch } = {}) {
   let c, options;
   try {
+    branch ??= branchNow();
     c = withRecorded(customer, purpose ? { visit: { purpose } } : {});
     const latest = recordedFor(customer.id)
       .map((r) => Date.parse(r.at))

@@ -5,14 +5,17 @@
 // the pack versions. Charts first, for a head who would rather look than
 // read, each with its figures as text beside it.
 //
-// Single device for now: every record's author is this device and its role
-// the channel that recorded it. The branch server brings everyone's records.
+// On a single device every record's author is this device and its role the
+// channel that recorded it. Signed in to the branch server, the board reads
+// every record of the branch as the server stored them (sync.js), with
+// their authors, roles and pack versions.
 
 import { h, bi, clear, download } from "./dom.js";
 import * as engine from "./engine.js";
 import * as store from "./store.js";
 import { named, zh, en, nameEl } from "./labels.js";
 import { toCsv } from "./csv.js";
+import * as sync from "./sync.js";
 
 export const AUTHOR = "本机 this device";
 const OUTCOMES = ["accepted", "declined", "not_now", "no_answer"];
@@ -69,12 +72,36 @@ export function recordsOf(s) {
   return out.map((r) => JSON.stringify(r)).join("\n");
 }
 
+/** The kinds the board reads (the staff board's own records are not the day's business). */
+const BOARD_KINDS = new Set(["outcome", "handoff", "lead", "unmet_need", "follow_up"]);
+
+/** The branch's records as the server stored them, as JSON lines for the board. */
+function branchRecords() {
+  return sync
+    .serverRecords()
+    .filter((r) => BOARD_KINDS.has(r.kind) && Number.isFinite(secs(r.created)))
+    .map((r) =>
+      JSON.stringify({
+        id: r.id,
+        customer: r.customer,
+        author: r.author,
+        role: r.role,
+        at: secs(r.created),
+        ...(Number.isInteger(r.pack_version) ? { pack_version: r.pack_version } : {}),
+        kind: r.kind,
+        body: r.body,
+      }),
+    )
+    .join("\n");
+}
+
 async function draw() {
   const seq = ++drawn;
   const shown = root.querySelector(".head");
   shown?.setAttribute("aria-busy", "true");
   if (!shown) clear(root).append(h("div", { class: "card busy", "data-testid": "evaluating" }, bi("正在汇总…", "Adding up…")));
-  const jsonl = recordsOf(store.get());
+  const branch = sync.link.mode === "signed-in";
+  const jsonl = branch ? branchRecords() : recordsOf(store.get());
   const [board, rules] = await Promise.all([engine.branchBoard(jsonl), engine.rules()]);
   if (seq !== drawn) return;
   if (board.error) {
@@ -100,12 +127,14 @@ async function draw() {
     h(
       "div",
       { class: "head" },
-      h(
-        "p",
-        { class: "muted head-note" },
-        `本机记录 ${count} 条（柜员答复、转介、商机、未满足需求）· 全网点汇总待网点服务器`,
-        h("span", { class: "en" }, `${count} records on this device (answers, hand-offs, leads, unmet needs); the whole branch comes with the branch server`),
-      ),
+      branch
+        ? h("p", { class: "muted head-note" }, `全网点记录 ${count} 条`, h("span", { class: "en" }, `${count} records from the whole branch`))
+        : h(
+            "p",
+            { class: "muted head-note" },
+            `本机记录 ${count} 条（柜员答复、转介、商机、未满足需求）· 全网点汇总待网点服务器`,
+            h("span", { class: "en" }, `${count} records on this device (answers, hand-offs, leads, unmet needs); the whole branch comes with the branch server`),
+          ),
       h("div", { class: "grid2" }, referrals(b), products(b)),
       h("div", { class: "grid2" }, perRule(b, ruleNames), unmet(b)),
       h("div", { class: "grid2" }, sales(b), versions(b)),

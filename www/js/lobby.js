@@ -11,6 +11,7 @@ import * as engine from "./engine.js";
 import * as store from "./store.js";
 import { named, zh, en, nameEl, isNoPitchPurpose } from "./labels.js";
 import { recordProblem } from "./fields.js";
+import * as shared from "./shared.js";
 
 let root;
 const QUEUE_SEED = 8;
@@ -29,7 +30,7 @@ export async function mount(section) {
   root = section;
   if (store.get().queue === null) {
     store.update((s) => {
-      s.queue = engine.samples.slice(0, QUEUE_SEED).map((c) => c.id);
+      s.queue = engine.hallCustomers().slice(0, QUEUE_SEED).map((c) => c.id);
       s.seen = [...s.queue];
     });
   }
@@ -245,7 +246,7 @@ function card({ c, out, error }, s) {
           out.suggestions.map((g) =>
             h(
               "li",
-              {},
+              { "data-product": g.product },
               h("strong", {}, g.product_zh),
               ` R${g.risk} · `,
               g.reasons[0].zh,
@@ -297,7 +298,7 @@ function saveLead(c, out, button) {
   const products = out.suggestions.map((g) => g.product_zh);
   const needs = (c.stated_needs ?? []).map((n) => zh("need", n));
   const lead = {
-    id: store.uid(),
+    id: shared.recordId(),
     at: engine.stamp(),
     customer: c.id,
     name: c.name ?? c.id,
@@ -316,16 +317,19 @@ function saveLead(c, out, button) {
     s.leads = s.leads.filter((l) => !(l.customer === c.id && dayOf(l.at) === day));
     s.leads.push(lead);
   });
+  shared.lead(lead, out.suggestions.map((g) => g.product), lead.assigned_to);
 }
 
 function logUnmet(c, out) {
+  const logged = store.get().unmet;
+  const fresh = out.unmet_needs
+    .filter((need) => !logged.some((u) => u.customer === c.id && u.need === need))
+    .map((need) => ({ at: engine.stamp(), customer: c.id, name: c.name ?? c.id, need, by: "lobby", rid: shared.recordId() }));
+  if (!fresh.length) return;
   store.update((s) => {
-    for (const need of out.unmet_needs) {
-      if (!s.unmet.some((u) => u.customer === c.id && u.need === need)) {
-        s.unmet.push({ at: engine.stamp(), customer: c.id, name: c.name ?? c.id, need, by: "lobby" });
-      }
-    }
+    for (const u of fresh) if (!s.unmet.some((x) => x.customer === u.customer && x.need === u.need)) s.unmet.push(u);
   });
+  for (const u of fresh) shared.unmet(u);
 }
 
 /** What the customer answered at the counter, by product name: 接受 理财产品；婉拒 基金. */

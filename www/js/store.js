@@ -15,7 +15,10 @@
 import { notify, dismiss } from "./notices.js";
 import { download } from "./dom.js";
 
-const KEY = "nextbest.v1"; // the key stays: tabs of the previous version share it
+const BASE_KEY = "nextbest.v1"; // the key stays: tabs of the previous version share it
+// Signed in to a branch server, each account keeps its own copy (useKey): a
+// shared counter PC shows one member of staff nothing of the previous one's.
+let KEY = BASE_KEY;
 export const SCHEMA = 2;
 export const QUARANTINE_PREFIX = "nextbest:quarantine:";
 
@@ -355,6 +358,27 @@ export function safeId(id) {
  */
 export function addOutcome(s, customerId, entry) {
   s.outcomes[customerId] = [...(own(s.outcomes, customerId) ?? []), entry];
+}
+
+/**
+ * Switches to the signed-in account's own copy (before any screen is drawn).
+ * Nothing of the single-device copy is carried over: the server is the
+ * source of what this account may see.
+ */
+export function useKey(account) {
+  KEY = `${BASE_KEY}@${account}`;
+  pending = new Map();
+  state = load();
+  for (const l of listeners) l(state);
+}
+
+/** Removes this account's copy from the device (signing out; the server keeps the records). */
+export function forget() {
+  try {
+    localStorage.removeItem(KEY);
+  } catch {
+    // no storage: nothing kept
+  }
 }
 
 export function subscribe(fn) {

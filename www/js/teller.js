@@ -10,6 +10,9 @@ import * as store from "./store.js";
 import { named, zh, en, both, nameEl, ids, HOLD, label } from "./labels.js";
 import { recordProblem } from "./fields.js";
 import { tellEmbedder } from "./embed.js";
+import * as shared from "./shared.js";
+import * as sync from "./sync.js";
+import { notify } from "./notices.js";
 
 let root;
 let drawn = 0; // bumps per draw: only the latest draw's answer is shown
@@ -390,6 +393,15 @@ function acceptedCard(customer, out, last, channel, purpose) {
 /** Takes back the answer last recorded here: the outcome is removed and the screen is as it was before. */
 function undo(customer, last) {
   flashed = null;
+  if (last.rid && sync.link.mode === "signed-in" && !sync.unsend(last.rid)) {
+    // Already at the branch server: other counters pace by it. Said, not hidden.
+    notify({
+      id: "undo",
+      kind: "warn",
+      zh: "此应答已同步到网点服务器，其他柜台仍按它暂缓推介；如有误请告知大堂经理",
+      en: "This answer had already reached the branch server; other counters still pace by it. Tell the lobby manager if it was a mistake.",
+    });
+  }
   store.update((s) => {
     const list = (store.own(s.outcomes, customer.id) ?? []).filter((r) => !(r.at === last.at && r.product === last.product && r.outcome === last.outcome));
     if (list.length) s.outcomes[customer.id] = list;
@@ -417,7 +429,7 @@ function callLobby(customer, out, channel, purpose, destination = out.route.dest
     (customer.stated_needs ?? []).map((n) => zh("need", n)).join("、") ||
     "客户有业务需求";
   const handoff = {
-    id: store.uid(),
+    id: shared.recordId(),
     at: engine.stamp(),
     from: channel,
     customer: customer.id,
@@ -440,6 +452,7 @@ function callLobby(customer, out, channel, purpose, destination = out.route.dest
     s.handoffs = s.handoffs.filter((x) => !(x.status === "open" && x.customer === customer.id));
     s.handoffs.push(handoff);
   });
+  shared.handoff(handoff);
   tellEmbedder({ type: "nextbest:handoff", ...handoff });
   flash(customer, `已呼叫大堂经理：引导至${named("destination", destination).zh} · Lobby manager called`);
 }
@@ -449,15 +462,15 @@ function actions(customer, out, channel, purpose, last) {
   const record = (outcome) => {
     flashed = null;
     const entry = { product: top.product, at: engine.stamp(), outcome, by: channel };
-    store.update((s) => {
-      // The rules behind the pitch go with it, for the branch head's outcomes per rule.
-      store.addOutcome(s, customer.id, { ...entry, rules: top.rules ?? [] });
+    // The rules behind the pitch go with it, for the branch head's outcomes per rule.
+    shared.outcome(customer.id, { ...entry, rules: top.rules ?? [] }, (s, rid) => {
       // What Undo needs, and what the next step after an acceptance reads (the suggestion is no longer pitched then).
       s.teller = {
         ...s.teller,
         last: {
           customer: customer.id,
           ...entry,
+          rid,
           simple: !!top.simple,
           to: top.to ?? null,
           disclosure: top.disclosure ?? null,
