@@ -112,7 +112,8 @@ async function joinBranch(engine, link) {
   engine.useBranchContext(() => shared.branchContext());
   allowed = sync.SCREENS[user.role] ?? [];
   for (const tab of document.querySelectorAll("[data-tab]")) tab.hidden = !allowed.includes(tab.dataset.tab);
-  document.querySelector("header.top").append(sync.statusEl());
+  const { presenceSelect } = await import("./staff.js");
+  document.querySelector("header.top").append(...[presenceSelect(), sync.statusEl()].filter(Boolean));
   document.querySelector("footer.foot > span:last-child")?.replaceChildren(
     bi("客户数据只在本浏览器与本网点服务器之间", "Customer data stays between this browser and the branch server"),
   );

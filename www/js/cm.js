@@ -5,8 +5,10 @@
 // customer's answer, stored as an outcome like the teller's, so pacing
 // follows it everywhere), and the plan as CSV.
 //
-// The book, for now, is the customers this page knows (the bundled samples
-// and any pasted at the counter); the branch server brings the real one.
+// The book is the customers this page knows: on a single device the bundled
+// samples and any pasted at the counter; signed in to the branch server, the
+// hall and this customer manager's own book, and the leads assigned to them
+// (or to the day's pool), never another customer manager's.
 
 import { h, bi, clear, download } from "./dom.js";
 import * as engine from "./engine.js";
@@ -14,6 +16,7 @@ import * as store from "./store.js";
 import { named, zh, en, nameEl } from "./labels.js";
 import { toCsv } from "./csv.js";
 import * as shared from "./shared.js";
+import * as sync from "./sync.js";
 
 const PAGE = 20;
 const OUTCOMES = ["accepted", "declined", "not_now", "no_answer"];
@@ -97,6 +100,8 @@ function inboxItems(s) {
       .split("、")
       .filter(Boolean),
     by: l.by ?? "lobby",
+    by_name: l.by_name ?? "",
+    assigned_to: l.assigned_to ?? "",
   }));
   const handoffs = s.handoffs
     .filter((x) => x.status === "open" && x.destination === "relationship_manager")
@@ -139,7 +144,15 @@ function inbox(s) {
                 h("td", {}, h("strong", {}, it.name), it.contact ? h("div", { class: "muted" }, it.contact) : null),
                 h("td", {}, it.need),
                 h("td", { "data-testid": "cm-lead-products" }, it.products.join("、") || "—"),
-                h("td", { "data-testid": "cm-lead-by" }, nameEl("channel", it.by)),
+                h(
+                  "td",
+                  { "data-testid": "cm-lead-by" },
+                  nameEl("channel", it.by),
+                  it.by_name ? h("div", { class: "muted" }, it.by_name) : null,
+                  it.kind === "lead" && sync.link.mode === "signed-in"
+                    ? h("div", { class: "muted", "data-testid": "cm-lead-assigned" }, it.assigned_to ? `分配给 ${it.assigned_to} · assigned` : "商机池 · the day's pool")
+                    : null,
+                ),
                 h("td", { class: "muted" }, engine.localTime(it.at)),
               ),
             ),

@@ -376,6 +376,11 @@ export function usePublished(pack, meta) {
   else for (const l of listeners) l();
 }
 
+/** The published pack in force here ({files}), or null on a single device. */
+export function publishedPack() {
+  return published ? livePack : null;
+}
+
 /** The published version in force here ({version, hash}), or null on a single device. */
 export function publishedVersion() {
   return published;

@@ -12,6 +12,8 @@ import * as store from "./store.js";
 import { named, zh, en, nameEl, isNoPitchPurpose } from "./labels.js";
 import { recordProblem } from "./fields.js";
 import * as shared from "./shared.js";
+import * as sync from "./sync.js";
+import * as staff from "./staff.js";
 
 let root;
 const QUEUE_SEED = 8;
@@ -69,7 +71,7 @@ async function draw() {
     );
     s = store.get();
   }
-  const tab = TABS.some(([t]) => t === s.lobby?.tab) ? s.lobby.tab : "hall";
+  const tab = tabs().some(([t]) => t === s.lobby?.tab) ? s.lobby.tab : "hall";
   const panels = {
     hall: () => [
       handoffs(s),
@@ -78,6 +80,7 @@ async function draw() {
     ],
     leads: () => h("div", { class: "grid2" }, leads(s), unmet(s)),
     day: () => dayChart(s),
+    staff: () => staff.board(s, () => !root.hidden && draw()),
   };
   clear(root).append(
     h(
@@ -94,6 +97,8 @@ const TABS = [
   ["leads", "商机与未满足需求", "Leads & unmet needs"],
   ["day", "今日概况", "Today"],
 ];
+/** The staff board needs the branch server (who is on duty comes from the other devices). */
+const tabs = () => (sync.link.mode === "signed-in" ? [...TABS, ["staff", "员工与排队", "Staff & queues"]] : TABS);
 
 /**
  * Hall, leads and the day's chart as tabs at the top: each one tap away,
@@ -104,7 +109,7 @@ function tabBar(current, counts, waiting) {
   return h(
     "nav",
     { class: "lobby-tabs", role: "tablist", "aria-label": "大堂 Lobby" },
-    TABS.map(([id, zhName, enName]) =>
+    tabs().map(([id, zhName, enName]) =>
       h(
         "button",
         {
@@ -306,6 +311,7 @@ function saveLead(c, out, button) {
     need: [...needs, ...out.suggestions.map((g) => g.reasons[0].zh)].join("；"),
     products: products.join("、"),
     by: "lobby",
+    assigned_to: sync.link.mode === "signed-in" ? staff.leadAssignee(store.get()) : "",
   };
   if (!lead.need) {
     msg.textContent = "没有可记录的产品需求 · No product need to record";

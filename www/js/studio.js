@@ -11,6 +11,7 @@ import { h, bi, clear, download } from "./dom.js";
 import * as engine from "./engine.js";
 import * as store from "./store.js";
 import { HOLD, label, ids, both } from "./labels.js";
+import * as sync from "./sync.js";
 
 const KINDS = {
   signal: ["信号", "Signal"],
@@ -62,15 +63,24 @@ export async function mount(section) {
     // Checks stay in the page: they answer within a keystroke, and a check
     // compiles without running any rule. Runs go to a worker (engine.runDraft).
     wasm = await engine.inPage();
-    bundled = wasm.bundledPack();
-    draft(); // a first visit starts from the bundled pack
+    // Signed in to the branch server, a draft starts from the version in force, not from the
+    // bundled pack: publishing a draft made from older rules would silently undo later versions.
+    bundled = engine.publishedPack() ?? wasm.bundledPack();
+    draft(); // a first visit starts from the bundled (or published) pack
     clear(section).append(layout());
     ed = await loadEditor(el.editor);
     const want = store.get().studio?.file;
     openFile(want in draft().files ? want : firstFile());
     check();
     store.subscribe(() => guard(fromStore));
-    engine.onLiveChange(() => guard(showStatus));
+    engine.onLiveChange(() =>
+      guard(() => {
+        // A new version published (here or elsewhere): an unedited draft follows it.
+        if (engine.publishedPack()) bundled = engine.publishedPack();
+        showStatus();
+        if (el.versions) drawVersions();
+      }),
+    );
     engine.onInfo(() => guard(fillChannels));
     engine.ready.then(() => guard(fillChannels));
   } catch (e) {
@@ -179,6 +189,7 @@ function layout() {
       el.importInput,
     ),
     el.msg,
+    publishPanel(),
   );
 
   el.filter = h("input", {
@@ -521,8 +532,129 @@ function liveChange() {
   return null;
 }
 
+// ---------------------------------------------------------------------------
+// Publishing (signed in to the branch server, as a rule author or the head)
+
+const mayPublish = () => sync.link.mode === "signed-in" && ["author", "head"].includes(sync.link.user?.role);
+
+/**
+ * The draft is its author's until published: a note says why, the server runs
+ * every fixture and keeps every version; any earlier one can be restored.
+ */
+function publishPanel() {
+  if (!mayPublish()) return null;
+  el.note = h("textarea", { rows: 2, maxlength: 500, placeholder: "发布说明（必填）· why this change (required)", "aria-label": "发布说明 Note", "data-testid": "publish-note" });
+  el.publishMsg = h("div", { class: "studio-msg", role: "status", "data-testid": "publish-msg" });
+  el.versions = h("div", { class: "versions", "data-testid": "versions" });
+  drawVersions();
+  return h(
+    "details",
+    { class: "card publish", "data-testid": "publish" },
+    h("summary", {}, bi("发布到全网点", "Publish to the branch")),
+    el.note,
+    h("div", { class: "row" }, h("button", { class: "primary", "data-testid": "publish-go", onclick: () => guard(publish) }, bi("运行全部用例并发布", "Run every fixture and publish"))),
+    el.publishMsg,
+    el.versions,
+  );
+}
+
+function noteText() {
+  const note = el.note.value.trim();
+  if (!note) el.publishMsg.replaceChildren(bi("请写明发布原因", "Write down why (the note is required)", "p", { class: "error" }));
+  return note;
+}
+
+async function publish() {
+  if (problems.some((p) => !p.hint)) {
+    el.publishMsg.replaceChildren(bi("草稿有错误，不能发布", "The draft has errors: it cannot be published", "p", { class: "error" }));
+    return;
+  }
+  const note = noteText();
+  if (!note) return;
+  el.publishMsg.replaceChildren(bi("正在运行全部用例…", "Running every fixture…", "p", { class: "muted" }));
+  let r;
+  try {
+    r = await sync.postJson("packs", { files: draft().files, note });
+  } catch {
+    el.publishMsg.replaceChildren(bi("无法连接网点服务器，未发布", "The branch server cannot be reached: nothing was published", "p", { class: "error" }));
+    return;
+  }
+  showPublished(r);
+}
+
+async function restore(version) {
+  const note = noteText();
+  if (!note) return;
+  let r;
+  try {
+    r = await sync.postJson(`packs/${version}/restore`, { note });
+  } catch {
+    el.publishMsg.replaceChildren(bi("无法连接网点服务器，未恢复", "The branch server cannot be reached: nothing was restored", "p", { class: "error" }));
+    return;
+  }
+  showPublished(r);
+}
+
+function showPublished({ status, body }) {
+  if (status === 201 || status === 200) {
+    el.note.value = "";
+    el.publishMsg.replaceChildren(
+      body?.unchanged
+        ? bi(`与现行第 ${body.version} 版相同，未新建版本`, `Same as version ${body.version} in force: no new version`, "p", { class: "ok" })
+        : bi(`已发布第 ${body.version} 版，各终端即时切换`, `Version ${body.version} published: every device switches now`, "p", { class: "ok" }),
+    );
+    drawVersions();
+    return;
+  }
+  const e = body?.error;
+  el.publishMsg.replaceChildren(
+    h("p", { class: "error" }, e?.message_zh ?? `发布失败（${status}）`, h("span", { class: "en" }, e?.message_en ?? `HTTP ${status}`)),
+    Array.isArray(body?.failures) && body.failures.length ? h("ul", { class: "failures", "data-testid": "publish-failures" }, body.failures.map((f) => h("li", {}, String(f)))) : null,
+  );
+}
+
+async function drawVersions() {
+  let list;
+  try {
+    list = await sync.getJson("packs");
+  } catch {
+    return;
+  }
+  if (!list || !el.versions) return;
+  el.versions.replaceChildren(
+    h(
+      "table",
+      {},
+      h("tr", {}, ["版本 Version", "发布人 By", "时间 When", "说明 Note", ""].map((t) => h("th", {}, t))),
+      (list.versions ?? []).map((v) =>
+        h(
+          "tr",
+          { "data-testid": "version-row", "data-version": v.version },
+          h("td", {}, `第 ${v.version} 版${v.version === list.current ? "（现行）" : ""}`, v.restored_from ? h("div", { class: "muted" }, `恢复自第 ${v.restored_from} 版`) : null),
+          h("td", {}, v.author),
+          h("td", {}, engine.localTime(v.created)),
+          h("td", {}, v.note),
+          h("td", {}, v.version === list.current ? null : h("button", { "data-testid": "restore", onclick: () => guard(() => restore(v.version)) }, bi("恢复此版", "Restore"))),
+        ),
+      ),
+    ),
+  );
+}
+
 function showStatus() {
   if (!el.status) return;
+  const published = engine.publishedVersion();
+  if (published) {
+    // Signed in: nothing here goes live; the teller and lobby run the published version.
+    const n = problems.filter((p) => !p.hint).length;
+    el.status.dataset.state = n ? "broken" : "draft";
+    clear(el.status).append(
+      n
+        ? bi(`草稿有 ${n} 个问题；柜员和大堂使用已发布的第 ${published.version} 版`, `Draft has ${n} problem(s); teller and lobby run published version ${published.version}`)
+        : bi(`草稿仅您可见；发布后柜员和大堂才使用（现行第 ${published.version} 版）`, `The draft is yours until published; teller and lobby run version ${published.version}`),
+    );
+    return;
+  }
   const n = problems.filter((p) => !p.hint).length; // a hint repeats a problem elsewhere
   const d = store.get().draft;
   let line;
@@ -807,13 +939,15 @@ function replaced() {
 }
 
 function resetDraft() {
-  if (!confirm("重置草稿为内置规则？草稿的修改会丢失。\nReset the draft to the bundled pack? Your changes will be lost.")) return;
+  if (engine.publishedPack()) bundled = engine.publishedPack();
+  const to = engine.publishedVersion() ? ["现行发布版本", "the published version in force"] : ["内置规则", "the bundled pack"];
+  if (!confirm(`重置草稿为${to[0]}？草稿的修改会丢失。\nReset the draft to ${to[1]}? Your changes will be lost.`)) return;
   save((s) => {
     s.draft = copy(bundled);
     s.draftEdited = false;
   });
   replaced();
-  say("ok", "已重置为内置规则", "Reset to the bundled pack");
+  say("ok", `已重置为${to[0]}`, `Reset to ${to[1]}`);
 }
 
 function exportDraft() {
