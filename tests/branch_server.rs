@@ -14,30 +14,40 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 const ROLES: [&str; 8] = ["teller", "vip_teller", "lobby", "psm", "cm", "head", "author", "admin"];
-const KINDS: [&str; 6] = ["outcome", "handoff", "lead", "unmet_need", "follow_up", "staff_state"];
+const KINDS: [&str; 7] = [
+    "outcome",
+    "handoff",
+    "lead",
+    "unmet_need",
+    "follow_up",
+    "staff_state",
+    "hall_state",
+];
 
 /// What each role may write, written out here independently of src/server/access.rs:
 /// loosening a permission there fails the matrix.
 fn expected_write(role: &str) -> &'static [&'static str] {
     match role {
         "teller" | "vip_teller" => &["outcome", "handoff", "unmet_need", "staff_state"],
-        "lobby" | "psm" => &["outcome", "handoff", "lead", "unmet_need", "staff_state"],
+        "lobby" => &["outcome", "handoff", "lead", "unmet_need", "staff_state", "hall_state"],
+        "psm" => &["outcome", "handoff", "lead", "unmet_need", "staff_state"],
         "cm" => &["outcome", "follow_up", "staff_state"],
-        "head" => &["staff_state"],
+        "head" => &["staff_state", "hall_state"],
         _ => &[],
     }
 }
 
-/// What each role reads of each kind (KINDS order): A all, O only its own, - nothing.
+/// What each role reads of each kind (KINDS order): A all, O only its own,
+/// S leads assigned to it or to no one (the pool), - nothing.
 fn expected_read(role: &str) -> &'static str {
     match role {
-        //               out hand lead unmet follow staff
-        "teller" | "vip_teller" => "AO-O-O",
-        "lobby" => "AAAA-A",
-        "psm" => "AAOO-A",
-        "cm" => "AAA-AO",
-        "head" => "AAAAAA",
-        _ => "------",
+        //               out hand lead unmet follow staff hall
+        "teller" | "vip_teller" => "AO-O-AA",
+        "lobby" => "AAAA-AA",
+        "psm" => "AAOO-AA",
+        "cm" => "AAS-AAA",
+        "head" => "AAAAAAA",
+        _ => "-------",
     }
 }
 
@@ -343,7 +353,12 @@ fn roles_by_endpoints_matrix() {
         assert_eq!(me.json()["csrf"], s.csrf.as_str());
         assert_eq!(me.header("cache-control"), Some("no-store"));
         for kind in KINDS {
-            let r = s.post_record(&format!("{role}-{kind}"), kind, valid_body(kind));
+            let r = if kind == "hall_state" {
+                let b = json!({"id": format!("{role}-{kind}"), "kind": kind, "customer": "", "body": valid_body(kind)});
+                s.send("POST", "/api/records", &b.to_string())
+            } else {
+                s.post_record(&format!("{role}-{kind}"), kind, valid_body(kind))
+            };
             let want = if expected_write(role).contains(&kind) { 201 } else { 403 };
             assert_eq!(
                 r.status,
@@ -352,16 +367,17 @@ fn roles_by_endpoints_matrix() {
                 String::from_utf8_lossy(&r.body)
             );
         }
-        let reads = expected_read(role) != "------";
+        let reads = expected_read(role) != "-------";
+        // Every role hears of new packs; author and admin hear nothing else.
         let events = status_only(&s.addr, "/api/events", &[("Cookie", &s.cookie)]);
-        assert_eq!(events, if reads { 200 } else { 403 }, "{role} GET /api/events");
+        assert_eq!(events, 200, "{role} GET /api/events");
         if !reads {
             assert_eq!(s.get("/api/records").status, 403, "{role} GET /api/records");
         }
     }
     // What each role reads: every record written above, by the table.
     for (role, s) in &sessions {
-        if expected_read(role) == "------" {
+        if expected_read(role) == "-------" {
             continue;
         }
         let seen: BTreeSet<(String, String)> = s
@@ -378,7 +394,8 @@ fn roles_by_endpoints_matrix() {
         for (kind, scope) in KINDS.iter().zip(expected_read(role).chars()) {
             for writer in ROLES {
                 let wrote = expected_write(writer).contains(kind);
-                if wrote && (scope == 'A' || (scope == 'O' && writer == *role)) {
+                // The matrix's leads name no customer manager: the pool, which S reads.
+                if wrote && (scope == 'A' || scope == 'S' || (scope == 'O' && writer == *role)) {
                     want.insert((kind.to_string(), writer.to_owned()));
                 }
             }
@@ -506,14 +523,22 @@ fn repeated_failed_sign_ins_are_slowed_down() {
     assert_eq!(sign_in_as(&srv.addr, lobby, lobby_pw).status, 429);
 }
 
-/// An SSE subscription read on a thread: (id, kind) of each record event.
-fn subscribe(s: &Sess, last_event_id: Option<&str>) -> std::sync::mpsc::Receiver<(i64, String)> {
+/// One server-sent event: its id (-1 when none came with it), name and data.
+#[derive(Debug)]
+struct Ev {
+    id: i64,
+    event: String,
+    data: Value,
+}
+
+/// An SSE subscription to `path` read on a thread.
+fn listen(s: &Sess, path: &str, last_event_id: Option<&str>) -> std::sync::mpsc::Receiver<Ev> {
     let mut stream = TcpStream::connect(&s.addr).expect("connect");
     let mut headers = vec![("Cookie", s.cookie.as_str()), ("Accept", "text/event-stream")];
     if let Some(id) = last_event_id {
         headers.push(("Last-Event-ID", id));
     }
-    write_request(&mut stream, &s.addr, "GET", "/api/events", &headers, "");
+    write_request(&mut stream, &s.addr, "GET", path, &headers, "");
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     reader.read_line(&mut line).expect("status");
@@ -527,19 +552,24 @@ fn subscribe(s: &Sess, last_event_id: Option<&str>) -> std::sync::mpsc::Receiver
     }
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let mut id = None;
+        let (mut id, mut event) = (None, String::new());
         let mut line = String::new();
         while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
             // Chunked framing lines are hex sizes; the event lines are what we want.
+            // The data line comes last in each of the server's events.
             let l = line.trim_end();
             if let Some(v) = l.strip_prefix("id:") {
                 id = v.trim().parse::<i64>().ok();
+            } else if let Some(v) = l.strip_prefix("event:") {
+                event = v.trim().to_owned();
             } else if let Some(v) = l.strip_prefix("data:") {
-                let kind = serde_json::from_str::<Value>(v.trim())
-                    .ok()
-                    .and_then(|d| d["kind"].as_str().map(str::to_owned))
-                    .unwrap_or_default();
-                if tx.send((id.unwrap_or(-1), kind)).is_err() {
+                let data = serde_json::from_str::<Value>(v.trim()).unwrap_or(Value::Null);
+                let ev = Ev {
+                    id: id.take().unwrap_or(-1),
+                    event: std::mem::take(&mut event),
+                    data,
+                };
+                if tx.send(ev).is_err() {
                     return;
                 }
             }
@@ -547,6 +577,234 @@ fn subscribe(s: &Sess, last_event_id: Option<&str>) -> std::sync::mpsc::Receiver
         }
     });
     rx
+}
+
+/// An SSE subscription read on a thread: (id, kind) of each record event.
+fn subscribe(s: &Sess, last_event_id: Option<&str>) -> std::sync::mpsc::Receiver<(i64, String)> {
+    let events = listen(s, "/api/events", last_event_id);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for ev in events {
+            if ev.event == "record" {
+                let kind = ev.data["kind"].as_str().unwrap_or_default().to_owned();
+                if tx.send((ev.id, kind)).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// `nextbest user add NAME --role ROLE` with a password on stdin, on a running server's data.
+fn add_user(dir: &Path, name: &str, role: &str, password: &str) {
+    let mut add = Command::new(env!("CARGO_BIN_EXE_nextbest"))
+        .args(["user", "add", name, "--role", role, "--password-stdin", "--data"])
+        .arg(dir.join("data"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("user add runs");
+    add.stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("write");
+    let done = add.wait_with_output().expect("done");
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+}
+
+fn sign_in_named(addr: &str, name: &str, password: &str) -> Sess {
+    let r = sign_in_as(addr, name, password);
+    assert_eq!(r.status, 200, "{name} signs in");
+    Sess {
+        addr: addr.to_owned(),
+        name: name.to_owned(),
+        cookie: r
+            .header("set-cookie")
+            .and_then(|c| c.split(';').next())
+            .expect("a cookie")
+            .to_owned(),
+        csrf: r.json()["csrf"].as_str().expect("csrf").to_owned(),
+    }
+}
+
+fn error_text(r: &Resp) -> String {
+    let e = &r.json()["error"];
+    assert!(e["message_zh"].is_string() && e["message_en"].is_string(), "{e}");
+    format!("{} {}", e["message_zh"], e["message_en"])
+}
+
+#[test]
+fn leads_go_to_their_customer_manager() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    add_user(&dir, "cm.b", "cm", "correct horse battery");
+    let lobby = sign_in(&srv, "lobby");
+    let cm_a = sign_in(&srv, "cm");
+    let cm_b = sign_in_named(&srv.addr, "cm.b", "correct horse battery");
+    let head = sign_in(&srv, "head");
+    let lead =
+        |id: &str, to: &str| lobby.post_record(id, "lead", json!({"need": "wealth_management", "assigned_to": to}));
+    assert_eq!(lead("to-a", &cm_a.name).status, 201);
+    assert_eq!(lead("to-b", "cm.b").status, 201);
+    assert_eq!(lead("pool", "").status, 201);
+    // Only an enabled customer manager's account may be named.
+    for to in ["nobody", "demo-teller", "demo-head"] {
+        let r = lead(&format!("bad-{to}"), to);
+        assert_eq!(r.status, 400, "assigned to {to}");
+        assert!(error_text(&r).contains("body.assigned_to"), "{}", error_text(&r));
+    }
+    let leads = |s: &Sess| -> BTreeSet<String> {
+        s.all_records()
+            .iter()
+            .filter(|r| r["kind"] == "lead")
+            .map(|r| r["id"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    let set = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(leads(&cm_a), set(&["to-a", "pool"]));
+    assert_eq!(leads(&cm_b), set(&["to-b", "pool"]));
+    assert_eq!(leads(&head), set(&["to-a", "to-b", "pool"]));
+    assert_eq!(leads(&lobby), set(&["to-a", "to-b", "pool"]));
+    // Live too: B's stream does not carry A's lead.
+    let b_rx = subscribe(&cm_b, None);
+    assert_eq!(lead("to-a-2", &cm_a.name).status, 201);
+    assert_eq!(lead("to-b-2", "cm.b").status, 201);
+    let got = b_rx.recv_timeout(Duration::from_secs(2)).expect("B's lead");
+    assert_eq!(got.1, "lead");
+    let seen = cm_b.all_records();
+    let first = seen.iter().find(|r| r["seq"].as_i64() == Some(got.0)).expect("seen");
+    assert_eq!(first["id"], "to-b-2");
+
+    // GET /api/staff: the six staff roles read the active staff accounts, author and admin do not.
+    for role in ROLES {
+        let s = sign_in(&srv, role);
+        let r = s.get("/api/staff");
+        if matches!(role, "author" | "admin") {
+            assert_eq!(r.status, 403, "{role} GET /api/staff");
+            continue;
+        }
+        assert_eq!(r.status, 200, "{role} GET /api/staff");
+        let staff = r.json()["staff"].as_array().expect("staff").clone();
+        let names: BTreeSet<(String, String)> = staff
+            .iter()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap_or("").to_owned(),
+                    p["role"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect();
+        let mut want: BTreeSet<(String, String)> = ["teller", "vip_teller", "lobby", "psm", "cm", "head"]
+            .iter()
+            .map(|r| (srv.accounts[*r].0.clone(), r.to_string()))
+            .collect();
+        want.insert(("cm.b".to_owned(), "cm".to_owned()));
+        assert_eq!(names, want, "{role} GET /api/staff");
+        let cm = staff.iter().find(|p| p["name"] == "cm.b").expect("cm.b");
+        assert_eq!(cm["role_zh"], "客户经理");
+    }
+}
+
+#[test]
+fn branch_state_bodies_are_checked() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    let lobby = sign_in(&srv, "lobby");
+    let teller = sign_in(&srv, "teller");
+    let post = |s: &Sess, id: &str, kind: &str, customer: &str, body: Value| {
+        s.send(
+            "POST",
+            "/api/records",
+            &json!({"id": id, "kind": kind, "customer": customer, "body": body}).to_string(),
+        )
+    };
+    let r = post(&teller, "s1", "staff_state", "", json!({"state": "asleep"}));
+    assert_eq!(r.status, 400);
+    assert!(error_text(&r).contains("body.state"), "{}", error_text(&r));
+    assert_eq!(
+        post(
+            &teller,
+            "s2",
+            "staff_state",
+            "",
+            json!({"state": "busy", "name": "王丽"})
+        )
+        .status,
+        201
+    );
+    let r = post(
+        &lobby,
+        "h1",
+        "hall_state",
+        "",
+        json!({"queues": {"teller": 3}, "vip_seats": 1}),
+    );
+    assert_eq!(r.status, 400);
+    assert!(error_text(&r).contains("vip_seats"), "{}", error_text(&r));
+    let r = post(&lobby, "h2", "hall_state", "", json!({"queues": {"teller": -1}}));
+    assert_eq!(r.status, 400, "counts are not negative");
+    let r = post(&lobby, "h3", "hall_state", "", json!({"queues": {"counter9": 1}}));
+    assert_eq!(r.status, 400, "an unknown queue");
+    let r = post(&lobby, "h4", "hall_state", "C001", json!({"queues": {}}));
+    assert_eq!(r.status, 400, "the hall is no customer's");
+    assert_eq!(
+        post(
+            &lobby,
+            "h5",
+            "hall_state",
+            "",
+            json!({"queues": {"teller": 3, "vip_teller": 0, "psm": 1}, "vip_seats_free": 2})
+        )
+        .status,
+        201
+    );
+    assert_eq!(post(&teller, "h6", "hall_state", "", json!({"queues": {}})).status, 403);
+    // The teller reads the lobby's hall state (the branch context of its evaluation).
+    let hall: Vec<Value> = teller
+        .all_records()
+        .into_iter()
+        .filter(|r| r["kind"] == "hall_state")
+        .collect();
+    assert_eq!(hall.len(), 1);
+    assert_eq!(hall[0]["body"]["queues"]["teller"], 3);
+}
+
+#[test]
+fn events_since_replays_the_backlog() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    let teller = sign_in(&srv, "teller");
+    let mut seqs = Vec::new();
+    for i in 0..3 {
+        let r = teller.post_record(&format!("o{i}"), "outcome", valid_body("outcome"));
+        assert_eq!(r.status, 201);
+        seqs.push(r.json()["seq"].as_i64().expect("seq"));
+    }
+    // ?since= (EventSource's first connect cannot send Last-Event-ID).
+    let rx = listen(&teller, &format!("/api/events?since={}", seqs[0]), None);
+    let got: Vec<i64> = (0..2)
+        .map(|_| rx.recv_timeout(Duration::from_secs(2)).expect("backlog").id)
+        .collect();
+    assert_eq!(got, seqs[1..]);
+    // The header wins over the query.
+    let rx = listen(&teller, "/api/events?since=0", Some(&seqs[1].to_string()));
+    assert_eq!(rx.recv_timeout(Duration::from_secs(2)).expect("backlog").id, seqs[2]);
+    assert!(
+        rx.recv_timeout(Duration::from_millis(300)).is_err(),
+        "only what came after the header's id"
+    );
+    // A bad since is a JSON 400.
+    assert_eq!(teller.get("/api/events?since=x").status, 400);
+    // author reads no records: its stream replays none.
+    let author = sign_in(&srv, "author");
+    let rx = listen(&author, "/api/events?since=0", None);
+    assert!(
+        rx.recv_timeout(Duration::from_millis(500)).is_err(),
+        "no records for the author"
+    );
 }
 
 #[test]
@@ -765,6 +1023,7 @@ fn valid_body(kind: &str) -> Value {
         "unmet_need" => json!({"need": "overseas_property"}),
         "follow_up" => json!({"channel": "phone", "outcome": "not_now"}),
         "staff_state" => json!({"state": "available"}),
+        "hall_state" => json!({"queues": {"teller": 4, "psm": 1}, "vip_seats_free": 2}),
         other => panic!("no valid body for {other}"),
     }
 }

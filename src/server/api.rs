@@ -27,7 +27,7 @@ use serde_json::json;
 
 use super::access::{self, Kind, Role};
 use super::auth;
-use super::store::{Db, Insert, NewRecord, Record, SessionUser, StoreError};
+use super::store::{Db, Insert, NewRecord, Push, Record, SessionUser, StoreError};
 
 /// What the API handlers share.
 #[derive(Clone)]
@@ -116,6 +116,7 @@ pub fn router(api: Api) -> Router {
         .route("/api/session", get(whoami).post(sign_in).delete(sign_out))
         .route("/api/records", get(list_records).post(post_record))
         .route("/api/events", get(events))
+        .route("/api/staff", get(list_staff))
         .route("/api/{*rest}", any(not_found))
         .route("/api", any(not_found))
         .layer(axum::middleware::from_fn_with_state(api.clone(), guard))
@@ -326,11 +327,19 @@ async fn post_record(
 ) -> Result<Response, ApiError> {
     let p: PostRecord = parse_json(&body)?;
     let kind: Kind = p.kind.parse().map_err(bad_request)?;
-    // Staff state is about a person at the branch, not a customer: its customer may be "".
-    let customer_ok = id_ok(&p.customer) || (kind == Kind::StaffState && p.customer.is_empty());
-    if !id_ok(&p.id) || !customer_ok {
+    // Staff and hall state are about the branch, not a customer: their customer
+    // may be "" (hall state's must be: the hall is no customer's).
+    let customer_ok = match kind {
+        Kind::HallState => p.customer.is_empty(),
+        Kind::StaffState => p.customer.is_empty() || id_ok(&p.customer),
+        _ => id_ok(&p.customer),
+    };
+    if !id_ok(&p.id) {
+        return Err(bad_request("id: 1 to 128 characters, no control characters"));
+    }
+    if !customer_ok {
         return Err(bad_request(
-            "id and customer: 1 to 128 characters, no control characters (customer \"\" for staff_state)",
+            "customer: 1 to 128 characters, no control characters (\"\" for staff_state; always \"\" for hall_state)",
         ));
     }
     if !p.body.is_object() || p.body.to_string().len() > MAX_BODY_BYTES {
@@ -347,6 +356,22 @@ async fn post_record(
             "您的岗位不能记录这类信息",
             &format!("a {} may not write {} records", who.role, kind.as_str()),
         ));
+    }
+    // A lead names the customer manager who reads it: one who can sign in.
+    if kind == Kind::Lead {
+        let to = assigned_to(&p.body).to_owned();
+        if !to.is_empty() {
+            let t = to.clone();
+            let role = api.db.call(move |s| s.active_role(&t)).await?;
+            if role.as_deref() != Some(Role::Cm.as_str()) {
+                return Err(err(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    "body.assigned_to：没有这位在岗的客户经理",
+                    format!("body.assigned_to: {to:?} is no active customer manager (cm) account"),
+                ));
+            }
+        }
     }
     let rec = NewRecord {
         id: p.id,
@@ -369,10 +394,42 @@ async fn post_record(
     }
 }
 
+/// A lead's customer manager ("" for the day's pool, and for other kinds).
+fn assigned_to(body: &serde_json::Value) -> &str {
+    body.get("assigned_to").and_then(|v| v.as_str()).unwrap_or("")
+}
+
 fn visible(who: &Who, r: &Record) -> bool {
-    r.kind
-        .parse::<Kind>()
-        .is_ok_and(|k| access::may_read(who.role, &who.name, k, &r.author))
+    r.kind.parse::<Kind>().is_ok_and(|k| {
+        let to = if k == Kind::Lead { assigned_to(&r.body) } else { "" };
+        access::may_read(who.role, &who.name, k, &r.author, to)
+    })
+}
+
+fn require_staff(who: &Who) -> Result<(), ApiError> {
+    if access::is_staff(who.role) {
+        Ok(())
+    } else {
+        Err(forbidden(
+            "forbidden",
+            "您的岗位不能查看网点人员和客户",
+            &format!("a {} sees no branch staff or customers", who.role),
+        ))
+    }
+}
+
+/// The branch's staff accounts, so the lobby can pick a customer manager for a lead.
+async fn list_staff(State(api): State<Api>, Extension(who): Extension<Who>) -> Result<Response, ApiError> {
+    require_staff(&who)?;
+    let users = api.db.call(|s| s.active_users()).await?;
+    let staff: Vec<serde_json::Value> = users
+        .into_iter()
+        .filter_map(|(name, role)| {
+            let r = role.parse::<Role>().ok().filter(|&r| access::is_staff(r))?;
+            Some(json!({"name": name, "role": r.as_str(), "role_zh": r.zh()}))
+        })
+        .collect();
+    Ok(axum::Json(json!({ "staff": staff })).into_response())
 }
 
 fn require_reader(who: &Who) -> Result<(), ApiError> {
@@ -422,40 +479,75 @@ fn event(r: &Record) -> Event {
         .data(serde_json::to_string(r).unwrap_or_default())
 }
 
-/// Server-Sent Events: every record stored from now on that the session may see,
-/// as `event: record`, `id: <seq>`. A client reconnecting with `Last-Event-ID`
-/// first gets what it missed (from the database), then the live ones.
+#[derive(Deserialize)]
+struct EventsQuery {
+    #[serde(default)]
+    since: Option<i64>,
+}
+
+/// One announcement as an event for this session, or nothing when it may not see it.
+fn push_event(who: &Who, p: &Push, after: i64) -> Option<Event> {
+    match p {
+        Push::Record(r) => (r.seq > after && visible(who, r)).then(|| event(r)),
+        // Every device evaluates with the pack in force: everyone hears of a new one.
+        Push::Pack { version, hash } => Some(
+            Event::default()
+                .event("pack")
+                .data(json!({"version": version, "hash": hash}).to_string()),
+        ),
+        Push::Customers { list, owner } => list
+            .parse::<access::List>()
+            .is_ok_and(|l| access::may_read_customers(who.role, &who.name, l, owner))
+            .then(|| {
+                Event::default()
+                    .event("customers")
+                    .data(json!({"list": list, "owner": owner}).to_string())
+            }),
+    }
+}
+
+/// Server-Sent Events for every signed-in role: each record stored from now on
+/// that the session may see (`event: record`, `id: <seq>`), each pack published
+/// (`event: pack`) and each customer list loaded that it may read (`event:
+/// customers`). A client reconnecting with `Last-Event-ID` (or, on a first
+/// connect, where EventSource cannot set headers, `?since=SEQ`; the header wins)
+/// first gets the records it missed (from the database), then the live ones.
 async fn events(
     State(api): State<Api>,
     Extension(who): Extension<Who>,
     headers: HeaderMap,
+    q: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    require_reader(&who)?;
+    let Query(q) = q.map_err(|e| bad_request(e.body_text()))?;
     // Subscribe before reading the backlog, so nothing falls between the two.
     let rx = api.db.0.subscribe();
-    let last: Option<i64> = headers
+    let header: Option<i64> = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok());
+    let last = header.or(q.since).map(|s| s.max(0));
     let mut backlog = Vec::new();
     let mut after = 0;
     if let Some(mut since) = last {
-        loop {
-            let w = who.clone();
-            let (page, next) = api
-                .db
-                .call(move |s| s.records_since(since, 1000, 20_000, &|r| visible(&w, r)))
-                .await?;
-            backlog.extend(page);
-            if next == since {
-                break;
+        // author and admin read no records: no backlog, only pack events.
+        if access::reads_records(who.role) {
+            loop {
+                let w = who.clone();
+                let (page, next) = api
+                    .db
+                    .call(move |s| s.records_since(since, 1000, 20_000, &|r| visible(&w, r)))
+                    .await?;
+                backlog.extend(page);
+                if next == since {
+                    break;
+                }
+                since = next;
             }
-            since = next;
         }
         after = since;
     }
     let backlog = stream::iter(backlog.iter().map(event).map(Ok).collect::<Vec<_>>());
-    // Live records; a lagging client's stream ends, and it resumes with
+    // Live announcements; a lagging client's stream ends, and it resumes with
     // Last-Event-ID. Before sending, the session is checked again (at most once a
     // second): signing out or a disabled account ends the stream.
     let db = api.db.clone();
@@ -466,7 +558,10 @@ async fn events(
             async move {
                 loop {
                     match rx.recv().await {
-                        Ok(r) if r.seq > after && visible(&who, &r) => {
+                        Ok(p) => {
+                            let Some(ev) = push_event(&who, &p, after) else {
+                                continue;
+                            };
                             if checked.elapsed() >= RECHECK {
                                 let th = who.token_hash.clone();
                                 let live = db.call(move |s| s.session(&th, now_unix())).await;
@@ -475,9 +570,8 @@ async fn events(
                                 }
                                 checked = Instant::now();
                             }
-                            return Some((Ok(event(&r)), (rx, who, after, checked)));
+                            return Some((Ok(ev), (rx, who, after, checked)));
                         }
-                        Ok(_) => continue,
                         Err(_) => return None,
                     }
                 }

@@ -131,6 +131,17 @@ pub struct Record {
     pub body: serde_json::Value,
 }
 
+/// What the store announces to the live streams (`GET /api/events`).
+#[derive(Clone, Debug)]
+pub enum Push {
+    /// A record stored now.
+    Record(Record),
+    /// A pack version now in force.
+    Pack { version: i64, hash: String },
+    /// A customer list (re)loaded.
+    Customers { list: String, owner: String },
+}
+
 /// What storing a record did.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Insert {
@@ -145,7 +156,7 @@ pub enum Insert {
 /// The store: one connection, and the channel new records are announced on.
 pub struct Store {
     conn: Mutex<Connection>,
-    events: tokio::sync::broadcast::Sender<Arc<Record>>,
+    events: tokio::sync::broadcast::Sender<Arc<Push>>,
     path: PathBuf,
 }
 
@@ -203,9 +214,31 @@ impl Store {
         &self.path
     }
 
-    /// New records as they are stored.
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<Record>> {
+    /// New records, packs and customer lists as they are stored.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<Push>> {
         self.events.subscribe()
+    }
+
+    /// Tells the live streams (no listener is not an error).
+    fn push(&self, p: Push) {
+        let _ = self.events.send(Arc::new(p));
+    }
+
+    /// The role of an enabled account, if there is one by that name.
+    pub fn active_role(&self, name: &str) -> Result<Option<String>, StoreError> {
+        Ok(lock(&self.conn)
+            .query_row("SELECT role FROM users WHERE name = ?1 AND disabled = 0", [name], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Enabled accounts as (name, role), by name.
+    pub fn active_users(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let conn = lock(&self.conn);
+        let mut stmt = conn.prepare("SELECT name, role FROM users WHERE disabled = 0 ORDER BY name")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     pub fn user_count(&self) -> Result<i64, StoreError> {
@@ -315,8 +348,8 @@ impl Store {
         let stored = record_by_id(&tx, &rec.id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
         tx.commit()?;
         let seq = stored.seq;
-        // No listener is not an error.
-        let _ = self.events.send(Arc::new(stored));
+        // Sent while the lock is held: listeners see records in seq order.
+        self.push(Push::Record(stored));
         Ok(Insert::Created(seq))
     }
 
