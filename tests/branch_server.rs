@@ -1041,3 +1041,182 @@ fn a_record_body_is_held_to_the_records_contract() {
     assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
     assert!(String::from_utf8_lossy(&r.body).contains("outcom"));
 }
+
+/// A fixture file of `files` with `edit` applied to its JSON (the first fixture file, by name).
+fn edit_fixture(files: &Value, edit: impl FnOnce(&mut Value)) -> (String, Value) {
+    let mut files = files.clone();
+    let name = files
+        .as_object()
+        .expect("files")
+        .keys()
+        .find(|k| k.starts_with("fixtures/"))
+        .expect("a fixture file")
+        .clone();
+    let mut fixture: Value = serde_json::from_str(files[&name].as_str().expect("text")).expect("fixture JSON");
+    edit(&mut fixture);
+    files[&name] = Value::String(serde_json::to_string_pretty(&fixture).expect("json"));
+    (name, files)
+}
+
+#[test]
+fn packs_are_published_checked_and_restored() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    let sessions: Vec<(&str, Sess)> = ROLES.iter().map(|&r| (r, sign_in(&srv, r))).collect();
+    let author = sign_in(&srv, "author");
+    let head = sign_in(&srv, "head");
+    let teller = sign_in(&srv, "teller");
+
+    // Every role reads the versions and the pack in force: the bundled pack, version 1.
+    let v1 = teller.get("/api/packs/current").json();
+    for (role, s) in &sessions {
+        let list = s.get("/api/packs");
+        assert_eq!(list.status, 200, "{role} GET /api/packs");
+        let list = list.json();
+        assert_eq!(list["current"], 1);
+        assert_eq!(list["versions"].as_array().map(Vec::len), Some(1));
+        let first = &list["versions"][0];
+        assert_eq!(
+            (first["version"].clone(), first["author"].clone()),
+            (json!(1), json!("nextbest"))
+        );
+        assert_eq!(first["restored_from"], Value::Null);
+        assert!(first.get("files").is_none(), "the list carries no files");
+        assert_eq!(first["hash"], v1["hash"]);
+        let cur = s.get("/api/packs/current");
+        assert_eq!(cur.status, 200, "{role} GET /api/packs/current");
+        assert_eq!(s.get("/api/packs/1").json()["hash"], v1["hash"]);
+    }
+    assert!(v1["files"]["pack.json"].is_string() && v1["files"]["products.json"].is_string());
+    assert_eq!(v1["hash"].as_str().map(str::len), Some(64));
+    for missing in ["/api/packs/9", "/api/packs/abc"] {
+        let r = teller.get(missing);
+        assert_eq!(r.status, 404, "{missing}");
+        assert_eq!(r.json()["error"]["code"], "not_found");
+    }
+    let files = v1["files"].clone();
+    let publish = |s: &Sess, files: &Value, note: Option<&str>| {
+        let mut b = json!({ "files": files });
+        if let Some(n) = note {
+            b["note"] = json!(n);
+        }
+        s.send("POST", "/api/packs", &b.to_string())
+    };
+
+    // Only author and head publish.
+    for (role, s) in &sessions {
+        if !matches!(*role, "author" | "head") {
+            assert_eq!(publish(s, &files, Some("x")).status, 403, "{role} publishes");
+            let r = s.send("POST", "/api/packs/1/restore", &json!({"note": "x"}).to_string());
+            assert_eq!(r.status, 403, "{role} restores");
+        }
+    }
+    // A note is required.
+    for note in [None, Some("   "), Some(&*"长".repeat(501))] {
+        let r = publish(&author, &files, note);
+        assert_eq!(r.status, 400, "note {note:?}");
+        assert!(error_text(&r).contains("note"), "{}", error_text(&r));
+    }
+    // A failing fixture refuses the pack, naming the file and case.
+    let (name, failing) = edit_fixture(&files, |f| f["cases"][0]["expect"]["route"] = json!("nowhere_at_all"));
+    let r = publish(&author, &failing, Some("改坏一个用例"));
+    assert_eq!(r.status, 422, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    assert_eq!(v["error"]["code"], "fixtures_failed");
+    let failures = v["failures"].as_array().expect("failures");
+    assert!(!failures.is_empty() && failures.len() <= 50);
+    assert!(failures[0].as_str().is_some_and(|f| f.contains(&name)), "{failures:?}");
+    // No fixtures at all, or a rule that does not compile: refused too.
+    let mut bare = files.clone();
+    bare.as_object_mut()
+        .expect("files")
+        .retain(|k, _| !k.starts_with("fixtures/"));
+    let r = publish(&author, &bare, Some("没有用例"));
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].clone()),
+        (422, json!("fixtures_failed"))
+    );
+    let mut broken = files.clone();
+    broken["broken_rule.rhai"] = json!("//! id: broken_rule\nlet = ;");
+    let r = publish(&author, &broken, Some("坏规则"));
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].clone()),
+        (422, json!("compile_failed"))
+    );
+    assert!(!r.json()["failures"].as_array().expect("failures").is_empty());
+    // Not a pack file: 400 naming it.
+    let mut odd = files.clone();
+    odd["../etc.rhai"] = json!("");
+    let r = publish(&author, &odd, Some("x"));
+    assert_eq!(r.status, 400);
+    assert!(error_text(&r).contains("../etc.rhai"));
+    // The same files again: nothing new.
+    let r = publish(&author, &files, Some("再发一次"));
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        (r.json()["unchanged"].clone(), r.json()["version"].clone()),
+        (json!(true), json!(1))
+    );
+
+    // A good change: version 2, pushed to a teller's stream and an author's.
+    let teller_rx = listen(&teller, "/api/events", None);
+    let author_rx = listen(&author, "/api/events", None);
+    let (_, changed) = edit_fixture(&files, |f| f["about"] = json!("改写说明 · reworded about"));
+    let r = publish(&author, &changed, Some("改写用例说明"));
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let v2 = r.json();
+    assert_eq!(v2["version"], 2);
+    assert_ne!(v2["hash"], v1["hash"]);
+    for rx in [&teller_rx, &author_rx] {
+        let ev = rx.recv_timeout(Duration::from_secs(2)).expect("a pack event");
+        assert_eq!(ev.event, "pack");
+        assert_eq!(ev.data, json!({"version": 2, "hash": v2["hash"]}));
+    }
+    assert_eq!(teller.get("/api/packs/current").json()["version"], 2);
+
+    // Restoring 1 makes version 3 with version 1's files.
+    let r = head.send(
+        "POST",
+        "/api/packs/1/restore",
+        &json!({"note": "回到内置规则包"}).to_string(),
+    );
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["version"], 3);
+    assert_eq!(r.json()["hash"], v1["hash"]);
+    let ev = teller_rx.recv_timeout(Duration::from_secs(2)).expect("a pack event");
+    assert_eq!((ev.event.as_str(), ev.data["version"].clone()), ("pack", json!(3)));
+    let list = teller.get("/api/packs").json();
+    assert_eq!(list["current"], 3);
+    let order: Vec<(Value, Value)> = list["versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .map(|v| (v["version"].clone(), v["restored_from"].clone()))
+        .collect();
+    assert_eq!(
+        order,
+        [(json!(3), json!(1)), (json!(2), Value::Null), (json!(1), Value::Null)]
+    );
+    assert_eq!(teller.get("/api/packs/3").json()["files"], files);
+    assert_eq!(
+        head.send("POST", "/api/packs/7/restore", &json!({"note": "x"}).to_string())
+            .status,
+        404
+    );
+    assert_eq!(
+        head.send("POST", "/api/packs/2/restore", "{}").status,
+        400,
+        "restore needs a note"
+    );
+
+    // A record names a stored version, or none.
+    let rec = |id: &str, v: i64| {
+        let b =
+            json!({"id": id, "kind": "outcome", "customer": "C1", "body": valid_body("outcome"), "pack_version": v});
+        teller.send("POST", "/api/records", &b.to_string())
+    };
+    assert_eq!(rec("pv-ok", 3).status, 201);
+    let r = rec("pv-bad", 42);
+    assert_eq!(r.status, 400);
+    assert!(error_text(&r).contains("pack_version"));
+}

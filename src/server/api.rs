@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -26,8 +26,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::access::{self, Kind, Role};
-use super::auth;
-use super::store::{Db, Insert, NewRecord, Push, Record, SessionUser, StoreError};
+use super::store::{Db, Insert, NewPack, NewRecord, Publish, Push, Record, SessionUser, StoreError};
+use super::{auth, packs};
 
 /// What the API handlers share.
 #[derive(Clone)]
@@ -46,6 +46,8 @@ pub struct ApiError {
     zh: String,
     en: String,
     retry_after: Option<u64>,
+    /// What failed, beside the error (a refused pack's cases).
+    failures: Option<Vec<String>>,
 }
 
 fn err(status: StatusCode, code: &'static str, zh: &str, en: impl Into<String>) -> ApiError {
@@ -55,12 +57,16 @@ fn err(status: StatusCode, code: &'static str, zh: &str, en: impl Into<String>) 
         zh: zh.to_owned(),
         en: en.into(),
         retry_after: None,
+        failures: None,
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code, "message_zh": self.zh, "message_en": self.en}});
+        let mut body = json!({"error": {"code": self.code, "message_zh": self.zh, "message_en": self.en}});
+        if let Some(f) = self.failures {
+            body["failures"] = json!(f);
+        }
         let mut r = (self.status, axum::Json(body)).into_response();
         if let Some(s) = self.retry_after {
             if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
@@ -117,6 +123,14 @@ pub fn router(api: Api) -> Router {
         .route("/api/records", get(list_records).post(post_record))
         .route("/api/events", get(events))
         .route("/api/staff", get(list_staff))
+        .route(
+            "/api/packs",
+            get(list_packs)
+                .post(publish_pack)
+                .layer(DefaultBodyLimit::max(MAX_PACK_BYTES)),
+        )
+        .route("/api/packs/{version}", get(get_pack))
+        .route("/api/packs/{version}/restore", axum::routing::post(restore_pack))
         .route("/api/{*rest}", any(not_found))
         .route("/api", any(not_found))
         .layer(axum::middleware::from_fn_with_state(api.clone(), guard))
@@ -373,6 +387,17 @@ async fn post_record(
             }
         }
     }
+    // The version a record names must be one the branch ran: reports group by it.
+    if let Some(v) = p.pack_version {
+        if !api.db.call(move |s| s.pack_exists(v)).await? {
+            return Err(err(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "pack_version：没有这个规则包版本",
+                format!("pack_version: no stored pack version {v}"),
+            ));
+        }
+    }
     let rec = NewRecord {
         id: p.id,
         kind: kind.as_str().to_owned(),
@@ -579,4 +604,178 @@ async fn events(
         },
     );
     Ok(Sse::new(backlog.chain(live)).keep_alive(KeepAlive::default()))
+}
+
+/// The largest `POST /api/packs` body: the bundled pack is under 1 MiB.
+const MAX_PACK_BYTES: usize = 8 << 20;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublishBody {
+    files: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RestoreBody {
+    #[serde(default)]
+    note: Option<String>,
+}
+
+fn require_publisher(who: &Who) -> Result<(), ApiError> {
+    if access::may_publish(who.role) {
+        Ok(())
+    } else {
+        Err(forbidden(
+            "forbidden",
+            "只有规则编写和网点负责人可以发布规则包",
+            &format!("a {} may not publish rule packs (author and head may)", who.role),
+        ))
+    }
+}
+
+/// The publish note: why this version, in the audit trail and the version list.
+fn note_of(note: Option<String>) -> Result<String, ApiError> {
+    let note = note.unwrap_or_default().trim().to_owned();
+    let n = note.chars().count();
+    if n == 0 || n > 500 {
+        return Err(err(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "note：请写明发布说明（1 至 500 字）",
+            format!("note: required, 1 to 500 characters after trimming (got {n})"),
+        ));
+    }
+    Ok(note)
+}
+
+fn no_pack(version: &str) -> ApiError {
+    err(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "没有这个规则包版本",
+        format!("no pack version {version}"),
+    )
+}
+
+/// Every published version, newest first, without files.
+async fn list_packs(State(api): State<Api>) -> Result<Response, ApiError> {
+    let versions = api.db.call(|s| s.packs()).await?;
+    let current = versions.first().map(|v| v.version);
+    Ok(axum::Json(json!({"current": current, "versions": versions})).into_response())
+}
+
+/// One version (`current` for the one in force) with its files.
+async fn get_pack(State(api): State<Api>, Path(version): Path<String>) -> Result<Response, ApiError> {
+    let v = version.clone();
+    let found = api
+        .db
+        .call(move |s| {
+            let n = if v == "current" {
+                s.current_pack()?.map(|m| m.version)
+            } else {
+                v.parse::<i64>().ok()
+            };
+            match n {
+                Some(n) => s.pack(n),
+                None => Ok(None),
+            }
+        })
+        .await?;
+    let Some((meta, files)) = found else {
+        return Err(no_pack(&version));
+    };
+    let files: serde_json::Value = serde_json::from_str(&files).unwrap_or_else(|_| json!({}));
+    let mut body = json!(meta);
+    body["files"] = files;
+    Ok(axum::Json(body).into_response())
+}
+
+async fn publish_pack(
+    State(api): State<Api>,
+    Extension(who): Extension<Who>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require_publisher(&who)?;
+    let p: PublishBody = parse_json(&body)?;
+    let note = note_of(p.note)?;
+    packs::check_files(&p.files).map_err(bad_request)?;
+    publish(&api, &who, p.files, note, None).await
+}
+
+async fn restore_pack(
+    State(api): State<Api>,
+    Extension(who): Extension<Who>,
+    Path(version): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require_publisher(&who)?;
+    let p: RestoreBody = parse_json(&body)?;
+    let note = note_of(p.note)?;
+    let Ok(v) = version.parse::<i64>() else {
+        return Err(no_pack(&version));
+    };
+    let Some((_, files)) = api.db.call(move |s| s.pack(v)).await? else {
+        return Err(no_pack(&version));
+    };
+    let files = serde_json::from_str(&files).map_err(|e| ApiError::from(StoreError::Io(std::io::Error::other(e))))?;
+    publish(&api, &who, files, note, Some(v)).await
+}
+
+/// Publishes files as the next version: unchanged when they are the version in
+/// force; else compiled and their fixtures run (the engine may have changed
+/// since a restored version was first published), refused with 422 on any failure.
+async fn publish(
+    api: &Api,
+    who: &Who,
+    files: std::collections::BTreeMap<String, String>,
+    note: String,
+    restored_from: Option<i64>,
+) -> Result<Response, ApiError> {
+    let (files_json, hash) = packs::canonical(&files);
+    let current = api.db.call(|s| s.current_pack()).await?;
+    if let Some(c) = current.filter(|c| c.hash == hash) {
+        return Ok(unchanged(c));
+    }
+    let checked = tokio::task::spawn_blocking(move || packs::check(&files))
+        .await
+        .map_err(|_| ApiError::from(StoreError::Gone))?;
+    if let Err(refusal) = checked {
+        let (zh, en) = match refusal {
+            packs::Refusal::Compile(_) => ("规则包编译失败，未发布", "the pack does not compile: not published"),
+            packs::Refusal::Fixtures(_) => (
+                "规则包的测试用例未通过（或没有用例），未发布",
+                "the pack's fixtures fail (or it has none): not published",
+            ),
+        };
+        return Err(ApiError {
+            failures: Some(refusal.failures().to_vec()),
+            ..err(StatusCode::UNPROCESSABLE_ENTITY, refusal.code(), zh, en)
+        });
+    }
+    let pack = NewPack {
+        hash,
+        files_json,
+        author: who.name.clone(),
+        note,
+        restored_from,
+    };
+    match api.db.call(move |s| s.publish_pack(&pack)).await? {
+        Publish::Unchanged(c) => Ok(unchanged(c)),
+        Publish::Created(m) => {
+            let mut body = json!({"version": m.version, "hash": m.hash});
+            if let Some(from) = m.restored_from {
+                body["restored_from"] = json!(from);
+            }
+            Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+        }
+    }
+}
+
+fn unchanged(current: super::store::PackMeta) -> Response {
+    let mut body = json!(current);
+    body["unchanged"] = json!(true);
+    (StatusCode::OK, axum::Json(body)).into_response()
 }

@@ -15,6 +15,7 @@ pub mod auth;
 pub mod files;
 pub mod headers;
 pub mod origin;
+pub mod packs;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -130,6 +131,7 @@ pub fn run(config: &Config) -> Result<(), ServeError> {
     } else {
         Vec::new()
     };
+    let pack = ensure_pack(&store)?;
     let api = api::Api {
         db: store::Db(Arc::new(store)),
         limiter: Arc::default(),
@@ -152,6 +154,12 @@ pub fn run(config: &Config) -> Result<(), ServeError> {
         if !demo.is_empty() {
             print_demo(&demo);
         }
+        say(&format!(
+            "nextbest serve: 规则包第 {v} 版生效 · rule pack version {v} in force ({}; sha256 {})",
+            pack.note,
+            pack.hash.get(..12).unwrap_or(&pack.hash),
+            v = pack.version,
+        ));
         if !config.frame_ancestors.is_empty() {
             let list: Vec<&str> = config.frame_ancestors.iter().map(Origin::as_str).collect();
             say(&format!(
@@ -165,6 +173,25 @@ pub fn run(config: &Config) -> Result<(), ServeError> {
         say("nextbest serve: stopped");
         Ok(())
     })
+}
+
+/// The pack in force; on first start, the bundled pack published as version 1
+/// (the embedded default, with or without demo accounts).
+fn ensure_pack(store: &store::Store) -> Result<store::PackMeta, ServeError> {
+    if let Some(current) = store.current_pack()? {
+        return Ok(current);
+    }
+    let (files_json, hash) = packs::canonical(&crate::PackSource::bundled().files);
+    let pack = store::NewPack {
+        hash,
+        files_json,
+        author: "nextbest".to_owned(),
+        note: "内置规则包 · bundled pack".to_owned(),
+        restored_from: None,
+    };
+    match store.publish_pack(&pack)? {
+        store::Publish::Created(m) | store::Publish::Unchanged(m) => Ok(m),
+    }
 }
 
 /// One account per role with a random password: a demo branch to try the API with.

@@ -67,6 +67,18 @@ pub const MIGRATIONS: &[&str] = &[
         note TEXT NOT NULL DEFAULT '',
         files TEXT NOT NULL
     );",
+    // 2: a restored pack names the version it restores; the customer lists the
+    // branch loads (`hall`: the day's visitors, owner ""; `book`: a customer
+    // manager's book, owner that manager), one row per customer, upserted by id.
+    "ALTER TABLE packs ADD COLUMN restored_from INTEGER;
+    CREATE TABLE customers (
+        list TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        loaded TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        PRIMARY KEY (list, owner, id)
+    );",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -140,6 +152,37 @@ pub enum Push {
     Pack { version: i64, hash: String },
     /// A customer list (re)loaded.
     Customers { list: String, owner: String },
+}
+
+/// A published pack version, without its files.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct PackMeta {
+    pub version: i64,
+    pub hash: String,
+    pub author: String,
+    pub created: String,
+    pub note: String,
+    pub restored_from: Option<i64>,
+}
+
+/// A pack to publish: its files as canonical JSON and their hash.
+#[derive(Clone, Debug)]
+pub struct NewPack {
+    pub hash: String,
+    pub files_json: String,
+    pub author: String,
+    pub note: String,
+    /// The version whose files these are, when restoring one.
+    pub restored_from: Option<i64>,
+}
+
+/// What publishing a pack did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Publish {
+    /// The files are those of the version in force: nothing stored.
+    Unchanged(PackMeta),
+    /// Stored as a new version, now in force.
+    Created(PackMeta),
 }
 
 /// What storing a record did.
@@ -380,6 +423,77 @@ impl Store {
         Ok((out, last))
     }
 
+    /// The version in force (the newest), if any pack is stored.
+    pub fn current_pack(&self) -> Result<Option<PackMeta>, StoreError> {
+        current_pack(&lock(&self.conn))
+    }
+
+    /// Every version, newest first.
+    pub fn packs(&self) -> Result<Vec<PackMeta>, StoreError> {
+        let conn = lock(&self.conn);
+        let mut stmt = conn.prepare(&format!("{SELECT_PACK} ORDER BY version DESC"))?;
+        let rows = stmt.query_map([], pack_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// One version with its files (the canonical JSON they were stored as).
+    pub fn pack(&self, version: i64) -> Result<Option<(PackMeta, String)>, StoreError> {
+        let conn = lock(&self.conn);
+        let meta = conn
+            .query_row(&format!("{SELECT_PACK} WHERE version = ?1"), [version], pack_row)
+            .optional()?;
+        let Some(meta) = meta else { return Ok(None) };
+        let files: String = conn.query_row("SELECT files FROM packs WHERE version = ?1", [version], |r| r.get(0))?;
+        Ok(Some((meta, files)))
+    }
+
+    pub fn pack_exists(&self, version: i64) -> Result<bool, StoreError> {
+        Ok(lock(&self.conn).query_row(
+            "SELECT EXISTS(SELECT 1 FROM packs WHERE version = ?1)",
+            [version],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Stores `pack` as the next version and audits it (`pack.publish`, or
+    /// `pack.restore` when it restores one), in one transaction; unless its
+    /// files are the version in force's. Announces a new version.
+    pub fn publish_pack(&self, pack: &NewPack) -> Result<Publish, StoreError> {
+        let mut conn = lock(&self.conn);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current = current_pack(&tx)?;
+        if let Some(c) = current.as_ref().filter(|c| c.hash == pack.hash) {
+            return Ok(Publish::Unchanged(c.clone()));
+        }
+        let version = current.map_or(1, |c| c.version + 1);
+        tx.execute(
+            "INSERT INTO packs (version, hash, author, note, files, restored_from) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                version,
+                pack.hash,
+                pack.author,
+                pack.note,
+                pack.files_json,
+                pack.restored_from
+            ],
+        )?;
+        let (action, detail) = match pack.restored_from {
+            Some(from) => (
+                "pack.restore",
+                format!("version {version} restores {from}: {}", pack.note),
+            ),
+            None => ("pack.publish", format!("version {version}: {}", pack.note)),
+        };
+        audit(&tx, Some(&pack.author), action, &detail)?;
+        let meta = tx.query_row(&format!("{SELECT_PACK} WHERE version = ?1"), [version], pack_row)?;
+        tx.commit()?;
+        self.push(Push::Pack {
+            version,
+            hash: meta.hash.clone(),
+        });
+        Ok(Publish::Created(meta))
+    }
+
     pub fn record_count(&self) -> Result<i64, StoreError> {
         Ok(lock(&self.conn).query_row("SELECT count(*) FROM records", [], |r| r.get(0))?)
     }
@@ -406,6 +520,25 @@ fn record_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
         created: r.get(7)?,
         body: serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
     })
+}
+
+const SELECT_PACK: &str = "SELECT version, hash, author, created, note, restored_from FROM packs";
+
+fn pack_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PackMeta> {
+    Ok(PackMeta {
+        version: r.get(0)?,
+        hash: r.get(1)?,
+        author: r.get(2)?,
+        created: r.get(3)?,
+        note: r.get(4)?,
+        restored_from: r.get(5)?,
+    })
+}
+
+fn current_pack(conn: &Connection) -> Result<Option<PackMeta>, StoreError> {
+    Ok(conn
+        .query_row(&format!("{SELECT_PACK} ORDER BY version DESC LIMIT 1"), [], pack_row)
+        .optional()?)
 }
 
 fn record_by_id(conn: &Connection, id: &str) -> rusqlite::Result<Option<Record>> {
