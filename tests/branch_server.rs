@@ -1220,3 +1220,161 @@ fn packs_are_published_checked_and_restored() {
     assert_eq!(r.status, 400);
     assert!(error_text(&r).contains("pack_version"));
 }
+
+/// The ids of a customer list as one role reads it, or the status when it may not.
+fn customer_ids(s: &Sess, query: &str) -> Result<BTreeSet<String>, u16> {
+    let r = s.get(&format!("/api/customers?{query}"));
+    if r.status != 200 {
+        return Err(r.status);
+    }
+    Ok(r.json()["customers"]
+        .as_array()
+        .expect("customers")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id").to_owned())
+        .collect())
+}
+
+#[test]
+fn customer_lists_load_and_read_by_role() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    add_user(&dir, "cm.b", "cm", "correct horse battery");
+    let sessions: HashMap<&str, Sess> = ROLES.iter().map(|&r| (r, sign_in(&srv, r))).collect();
+    let cm_b = sign_in_named(&srv.addr, "cm.b", "correct horse battery");
+    let samples = serde_json::from_str::<Value>(nextbest::bundled_samples())
+        .expect("samples")
+        .as_array()
+        .expect("an array")
+        .len();
+    assert!(samples > 0);
+
+    // The demo branch starts with the samples in the hall and in demo-cm's book.
+    for role in ROLES {
+        let s = &sessions[role];
+        let hall = customer_ids(s, "list=hall");
+        let book = customer_ids(s, "list=book&owner=demo-cm");
+        match role {
+            "author" | "admin" => assert_eq!((hall, book), (Err(403), Err(403)), "{role}"),
+            "cm" | "head" => {
+                assert_eq!(hall.map(|h| h.len()), Ok(samples), "{role} reads the hall");
+                assert_eq!(book.map(|b| b.len()), Ok(samples), "{role} reads demo-cm's book");
+            }
+            _ => {
+                assert_eq!(hall.map(|h| h.len()), Ok(samples), "{role} reads the hall");
+                assert_eq!(book, Err(403), "{role} reads no book");
+            }
+        }
+    }
+    let head = &sessions["head"];
+    let r = head.get("/api/customers?list=book");
+    assert_eq!(r.status, 400, "the head names the book's manager");
+    assert!(error_text(&r).contains("owner"));
+    assert_eq!(sessions["teller"].get("/api/customers?list=vault").status, 400);
+    // A cm reads its own book whatever owner it names.
+    assert_eq!(customer_ids(&cm_b, "list=book&owner=demo-cm"), Ok(BTreeSet::new()));
+
+    // Loading the hall: lobby and head only; NDJSON, blank lines skipped.
+    let teller_rx = listen(&sessions["teller"], "/api/events", None);
+    let cm_rx = listen(&sessions["cm"], "/api/events", None);
+    let two = "{\"id\": \"H1\", \"name\": \"张三\"}\n\n{\"id\": \"H2\", \"visit\": {\"purpose\": \"cash_deposit\"}}\n";
+    for role in ROLES {
+        let r = sessions[role].send("POST", "/api/customers?list=hall", two);
+        let want = if matches!(role, "lobby" | "head") { 200 } else { 403 };
+        assert_eq!(
+            r.status,
+            want,
+            "{role} loads the hall: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        if want == 200 {
+            assert_eq!(r.json(), json!({"loaded": 2}));
+        }
+    }
+    let ev = teller_rx.recv_timeout(Duration::from_secs(2)).expect("the hall event");
+    assert_eq!(
+        (ev.event.as_str(), ev.data.clone()),
+        ("customers", json!({"list": "hall", "owner": ""}))
+    );
+    let hall = customer_ids(&sessions["psm"], "list=hall").expect("hall");
+    assert_eq!(hall.len(), samples + 2);
+    assert!(hall.contains("H1") && hall.contains("H2"));
+    // A bad line refuses the whole load, naming the line and the field.
+    let bad = "{\"id\": \"H3\"}\n{\"id\": \"H4\", \"visit\": {\"purpos\": \"cash_deposit\"}}\n";
+    let r = sessions["lobby"].send("POST", "/api/customers?list=hall", bad);
+    assert_eq!(r.status, 400);
+    let text = error_text(&r);
+    assert!(text.contains("line 2") && text.contains("visit.purpos"), "{text}");
+    assert_eq!(
+        customer_ids(&sessions["psm"], "list=hall").map(|h| h.len()),
+        Ok(samples + 2),
+        "nothing loaded"
+    );
+    // A reload replaces by id.
+    let again = "{\"id\": \"H1\", \"name\": \"张三丰\"}\n";
+    assert_eq!(
+        sessions["lobby"].send("POST", "/api/customers?list=hall", again).status,
+        200
+    );
+    let r = sessions["teller"].get("/api/customers?list=hall").json();
+    let h1: Vec<&Value> = r["customers"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|c| c["id"] == "H1")
+        .collect();
+    assert_eq!(h1.len(), 1);
+    assert_eq!(h1[0]["name"], "张三丰");
+
+    // Books: a cm loads its own, not another's; the head any cm's.
+    let one = "{\"id\": \"B1\"}\n";
+    let r = sessions["cm"].send("POST", "/api/customers?list=book&owner=cm.b", one);
+    assert_eq!(r.status, 403, "demo-cm loads cm.b's book");
+    assert_eq!(
+        cm_b.send("POST", "/api/customers?list=book", one).json(),
+        json!({"loaded": 1})
+    );
+    let r = head.send("POST", "/api/customers?list=book&owner=cm.b", "{\"id\": \"B2\"}\n");
+    assert_eq!(r.status, 200);
+    let r = head.send("POST", "/api/customers?list=book&owner=demo-teller", one);
+    assert_eq!(r.status, 400, "a book belongs to a customer manager");
+    assert!(error_text(&r).contains("owner"));
+    for role in ["teller", "vip_teller", "lobby", "psm", "author", "admin"] {
+        let r = sessions[role].send("POST", "/api/customers?list=book&owner=cm.b", one);
+        assert_eq!(r.status, 403, "{role} loads a book");
+    }
+    let set = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(customer_ids(&cm_b, "list=book"), Ok(set(&["B1", "B2"])));
+    assert_eq!(customer_ids(head, "list=book&owner=cm.b"), Ok(set(&["B1", "B2"])));
+    // demo-cm heard the hall loads, not cm.b's book.
+    let heard: Vec<Value> = std::iter::from_fn(|| cm_rx.recv_timeout(Duration::from_millis(500)).ok())
+        .filter(|e| e.event == "customers")
+        .map(|e| e.data)
+        .collect();
+    assert!(!heard.is_empty());
+    assert!(heard.iter().all(|d| d["list"] == "hall"), "{heard:?}");
+
+    // nextbest import: the same validation, offline or beside the running server.
+    let file = dir.join("book.jsonl");
+    std::fs::write(&file, "{\"id\": \"B3\"}\n{\"id\": \"B4\"}\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_nextbest"))
+        .args(["import", "--data"])
+        .arg(dir.join("data"))
+        .args(["--book", "cm.b"])
+        .arg(&file)
+        .output()
+        .expect("import runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("loaded 2"));
+    assert_eq!(customer_ids(&cm_b, "list=book"), Ok(set(&["B1", "B2", "B3", "B4"])));
+    std::fs::write(&file, "{\"id\": \"H9\"}\n[1]\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_nextbest"))
+        .args(["import", "--data"])
+        .arg(dir.join("data"))
+        .arg("--hall")
+        .arg(&file)
+        .output()
+        .expect("import runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2"));
+}

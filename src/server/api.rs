@@ -27,7 +27,7 @@ use serde_json::json;
 
 use super::access::{self, Kind, Role};
 use super::store::{Db, Insert, NewPack, NewRecord, Publish, Push, Record, SessionUser, StoreError};
-use super::{auth, packs};
+use super::{auth, customers, packs};
 
 /// What the API handlers share.
 #[derive(Clone)]
@@ -128,6 +128,12 @@ pub fn router(api: Api) -> Router {
             get(list_packs)
                 .post(publish_pack)
                 .layer(DefaultBodyLimit::max(MAX_PACK_BYTES)),
+        )
+        .route(
+            "/api/customers",
+            get(get_customers)
+                .post(post_customers)
+                .layer(DefaultBodyLimit::max(customers::MAX_BYTES)),
         )
         .route("/api/packs/{version}", get(get_pack))
         .route("/api/packs/{version}/restore", axum::routing::post(restore_pack))
@@ -778,4 +784,130 @@ fn unchanged(current: super::store::PackMeta) -> Response {
     let mut body = json!(current);
     body["unchanged"] = json!(true);
     (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+#[derive(Deserialize)]
+struct CustomersQuery {
+    #[serde(default)]
+    list: Option<String>,
+    #[serde(default)]
+    owner: Option<String>,
+}
+
+fn bad_field(field: &str, zh: &str, en: impl Into<String>) -> ApiError {
+    let en = en.into();
+    err(
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        &format!("{field}：{zh}"),
+        format!("{field}: {en}"),
+    )
+}
+
+/// Which list a request names, and whose: `(list, owner)`. A cm's book is its
+/// own (the `owner` parameter ignored when reading, refused when it names
+/// another when loading); the head names the manager; the hall has no owner.
+fn list_of(
+    who: &Who,
+    q: Result<Query<CustomersQuery>, axum::extract::rejection::QueryRejection>,
+    loading: bool,
+) -> Result<(access::List, String), ApiError> {
+    let Query(q) = q.map_err(|e| bad_request(e.body_text()))?;
+    let list: access::List = q
+        .list
+        .as_deref()
+        .unwrap_or("")
+        .parse()
+        .map_err(|e: String| bad_field("list", "应为 hall 或 book", e))?;
+    let owner = match (list, who.role) {
+        (access::List::Hall, _) => String::new(),
+        (access::List::Book, Role::Cm) => match q.owner.filter(|o| !o.is_empty()) {
+            Some(o) if loading && o != who.name => {
+                return Err(forbidden(
+                    "forbidden",
+                    "客户经理只能导入自己的客户名单",
+                    "a customer manager loads only its own book",
+                ))
+            }
+            _ => who.name.clone(),
+        },
+        (access::List::Book, Role::Head) => q.owner.filter(|o| !o.is_empty()).ok_or_else(|| {
+            bad_field(
+                "owner",
+                "请指定客户经理",
+                "required for list=book: the customer manager's name",
+            )
+        })?,
+        (access::List::Book, _) => q.owner.unwrap_or_default(),
+    };
+    Ok((list, owner))
+}
+
+fn customers_forbidden(who: &Who) -> ApiError {
+    forbidden(
+        "forbidden",
+        "您的岗位不能查看或导入这份客户名单",
+        &format!("a {} may not read or load this customer list", who.role),
+    )
+}
+
+/// A customer list the session may read: `{"customers": [customer JSON]}`.
+async fn get_customers(
+    State(api): State<Api>,
+    Extension(who): Extension<Who>,
+    q: Result<Query<CustomersQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    require_staff(&who)?;
+    let (list, owner) = list_of(&who, q, false)?;
+    if !access::may_read_customers(who.role, &who.name, list, &owner) {
+        return Err(customers_forbidden(&who));
+    }
+    let bodies = api.db.call(move |s| s.customers(list.as_str(), &owner)).await?;
+    let customers: Vec<serde_json::Value> = bodies.iter().filter_map(|b| serde_json::from_str(b).ok()).collect();
+    Ok(axum::Json(json!({ "customers": customers })).into_response())
+}
+
+/// Loads NDJSON customers into a list: all or nothing, each line held to the
+/// customer contract of the pack in force. `{"loaded": n}`.
+async fn post_customers(
+    State(api): State<Api>,
+    Extension(who): Extension<Who>,
+    q: Result<Query<CustomersQuery>, axum::extract::rejection::QueryRejection>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require_staff(&who)?;
+    let (list, owner) = list_of(&who, q, true)?;
+    if !access::may_load_customers(who.role, &who.name, list, &owner) {
+        return Err(customers_forbidden(&who));
+    }
+    if list == access::List::Book {
+        let o = owner.clone();
+        let role = api.db.call(move |s| s.active_role(&o)).await?;
+        if role.as_deref() != Some(Role::Cm.as_str()) {
+            return Err(bad_field(
+                "owner",
+                "没有这位在岗的客户经理",
+                format!("{owner:?} is no active customer manager (cm) account"),
+            ));
+        }
+    }
+    let text = String::from_utf8(body.to_vec()).map_err(|e| {
+        bad_field(
+            "body",
+            "应为 UTF-8 文本",
+            format!("not UTF-8 text (first bad byte at {})", e.utf8_error().valid_up_to()),
+        )
+    })?;
+    let files = api.db.call(|s| s.current_pack_files()).await?;
+    let rows =
+        tokio::task::spawn_blocking(move || customers::parse_ndjson(&text, &customers::extra_fields(files.as_deref())))
+            .await
+            .map_err(|_| ApiError::from(StoreError::Gone))?
+            .map_err(|e| err(StatusCode::BAD_REQUEST, "bad_request", "客户数据有误，未导入", e))?;
+    let by = who.name.clone();
+    let loaded = api
+        .db
+        .call(move |s| s.load_customers(list.as_str(), &owner, &rows, &by))
+        .await?;
+    Ok(axum::Json(json!({ "loaded": loaded })).into_response())
 }

@@ -12,6 +12,7 @@
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod customers;
 pub mod files;
 pub mod headers;
 pub mod origin;
@@ -127,7 +128,9 @@ pub fn run(config: &Config) -> Result<(), ServeError> {
     let local = listener.local_addr()?;
     let store = store::Store::open(&config.data)?;
     let demo = if config.demo && store.user_count()? == 0 {
-        demo_accounts(&store)?
+        let accounts = demo_accounts(&store)?;
+        demo_customers(&store)?;
+        accounts
     } else {
         Vec::new()
     };
@@ -193,6 +196,18 @@ fn ensure_pack(store: &store::Store) -> Result<store::PackMeta, ServeError> {
         store::Publish::Created(m) | store::Publish::Unchanged(m) => Ok(m),
     }
 }
+
+/// The demo branch's customers: the bundled samples as the day's hall and as
+/// the demo customer manager's book, so every screen has someone to show.
+fn demo_customers(store: &store::Store) -> Result<(), ServeError> {
+    let rows = customers::bundled_rows().map_err(ServeError::Other)?;
+    store.load_customers(access::List::Hall.as_str(), "", &rows, "demo")?;
+    store.load_customers(access::List::Book.as_str(), DEMO_CM, &rows, "demo")?;
+    Ok(())
+}
+
+/// The demo customer manager's account (`demo-` and the role).
+const DEMO_CM: &str = "demo-cm";
 
 /// One account per role with a random password: a demo branch to try the API with.
 fn demo_accounts(store: &store::Store) -> Result<Vec<(access::Role, String, String)>, ServeError> {

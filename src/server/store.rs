@@ -269,11 +269,37 @@ impl Store {
 
     /// The role of an enabled account, if there is one by that name.
     pub fn active_role(&self, name: &str) -> Result<Option<String>, StoreError> {
-        Ok(lock(&self.conn)
-            .query_row("SELECT role FROM users WHERE name = ?1 AND disabled = 0", [name], |r| {
-                r.get(0)
-            })
-            .optional()?)
+        active_role(&lock(&self.conn), name)
+    }
+
+    /// Loads customers into `list` of `owner` (upsert by id: a reload replaces
+    /// a customer's JSON), audited, in one transaction; announces the load.
+    pub fn load_customers(
+        &self,
+        list: &str,
+        owner: &str,
+        rows: &[(String, String)],
+        by: &str,
+    ) -> Result<usize, StoreError> {
+        let n = load_customers(&mut lock(&self.conn), list, owner, rows, by)?;
+        self.push(Push::Customers {
+            list: list.to_owned(),
+            owner: owner.to_owned(),
+        });
+        Ok(n)
+    }
+
+    /// The customers of `list` of `owner`, as loaded (their JSON text), by id.
+    pub fn customers(&self, list: &str, owner: &str) -> Result<Vec<String>, StoreError> {
+        let conn = lock(&self.conn);
+        let mut stmt = conn.prepare("SELECT body FROM customers WHERE list = ?1 AND owner = ?2 ORDER BY id")?;
+        let rows = stmt.query_map(params![list, owner], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The files (canonical JSON) of the pack in force, if any.
+    pub fn current_pack_files(&self) -> Result<Option<String>, StoreError> {
+        current_pack_files(&lock(&self.conn))
     }
 
     /// Enabled accounts as (name, role), by name.
@@ -552,6 +578,53 @@ fn audit(conn: &Connection, user: Option<&str>, action: &str, detail: &str) -> R
         params![user, action, detail],
     )?;
     Ok(())
+}
+
+/// The role of an enabled account on a connection.
+pub fn active_role(conn: &Connection, name: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row("SELECT role FROM users WHERE name = ?1 AND disabled = 0", [name], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// The files (canonical JSON) of the pack in force on a connection, if any.
+pub fn current_pack_files(conn: &Connection) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row("SELECT files FROM packs ORDER BY version DESC LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// Upserts customers `(id, JSON)` into `list` of `owner` and audits the load
+/// (`by`: who, e.g. `cli`), in one transaction. Returns how many rows were sent.
+pub fn load_customers(
+    conn: &mut Connection,
+    list: &str,
+    owner: &str,
+    rows: &[(String, String)],
+    by: &str,
+) -> Result<usize, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    {
+        let mut stmt = tx.prepare(
+            "INSERT INTO customers (list, owner, id, body) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (list, owner, id) DO UPDATE SET body = excluded.body, loaded = excluded.loaded",
+        )?;
+        for (id, body) in rows {
+            stmt.execute(params![list, owner, id, body])?;
+        }
+    }
+    audit(
+        &tx,
+        Some(by),
+        "customers.load",
+        &format!("list={list} owner={owner} count={}", rows.len()),
+    )?;
+    tx.commit()?;
+    Ok(rows.len())
 }
 
 /// Adds an account on a connection and audits it (`by`: who, e.g. `cli`).
