@@ -1,7 +1,8 @@
 //! `nextbest serve`: the branch server. It serves the page (www/) with a
 //! strict security policy on every response, and the branch's API under `/api`
-//! ([`api`]): sign-in, roles ([`access`]), records with live push, all kept in
-//! one SQLite file ([`store`]).
+//! ([`api`]): sign-in, roles ([`access`]), records with live push, published
+//! rule packs ([`packs`]), the customer lists the branch loads ([`customers`]),
+//! all kept in one SQLite file ([`store`]).
 //!
 //! - [`Config`]: address, www/ folder, data folder, origins allowed to frame the page.
 //! - [`router`]: the axum app (API, files, the headers of [`headers`], gzip).
