@@ -1378,3 +1378,48 @@ fn customer_lists_load_and_read_by_role() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 2"));
 }
+
+#[test]
+fn an_oversized_body_is_a_json_413() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    let author = sign_in(&srv, "author");
+    for (path, limit) in [("/api/packs", 8 << 20), ("/api/customers?list=hall", 16 << 20)] {
+        let mut s = TcpStream::connect(&srv.addr).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nCookie: {}\r\nX-CSRF-Token: {}\r\nContent-Length: {}\r\n\r\n",
+            srv.addr,
+            author.cookie,
+            author.csrf,
+            limit + 1
+        );
+        s.write_all(head.as_bytes()).expect("write");
+        // The body on its own thread: the server may answer (and close) before it is all sent.
+        let mut w = s.try_clone().expect("clone");
+        let writer = std::thread::spawn(move || {
+            let chunk = vec![b' '; 1 << 20];
+            let mut left = limit + 1;
+            while left > 0 {
+                let n = left.min(chunk.len());
+                if w.write_all(&chunk[..n]).is_err() {
+                    return;
+                }
+                left -= n;
+            }
+        });
+        let mut raw = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !raw.windows(4).any(|w| w == b"\r\n\r\n") || !raw.ends_with(b"}") {
+            let Ok(n) = s.read(&mut buf) else { break };
+            if n == 0 {
+                break;
+            }
+            raw.extend_from_slice(&buf[..n]);
+        }
+        let _ = writer.join();
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        assert!(text.starts_with("HTTP/1.1 413"), "{path}: {text}");
+        assert!(text.contains("\"too_large\""), "{path}: {text}");
+    }
+}

@@ -1,4 +1,7 @@
-//! The branch's HTTP API under `/api`: sign-in, records, live events.
+//! The branch's HTTP API under `/api`: sign-in, records, live events, the
+//! staff list, published rule packs and the customer lists the branch loads.
+//! Handlers check who may do what ([`access`]) and the input's shape, then call
+//! the store ([`super::store`]) and the core ([`super::packs`], [`super::customers`]).
 //!
 //! Deny by default: [`guard`] runs before every `/api` route and lets nothing
 //! through without a live session, except `POST /api/session` (signing in).
@@ -14,6 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -229,6 +233,27 @@ struct SignIn {
     password: String,
 }
 
+/// The request body, or a JSON error: too large (413, past the route's limit) or unreadable.
+fn body_of(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            err(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "请求内容过大",
+                format!("body: too large ({})", e.body_text()),
+            )
+        } else {
+            err(
+                e.status(),
+                "bad_request",
+                "请求内容有误",
+                format!("body: {}", e.body_text()),
+            )
+        }
+    })
+}
+
 fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| bad_request(format!("expected JSON: {e}")))
 }
@@ -236,8 +261,9 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiErro
 async fn sign_in(
     State(api): State<Api>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let body = body_of(body)?;
     let SignIn { name, password } = parse_json(&body)?;
     if name.is_empty() || name.len() > 64 || password.len() > 1024 {
         return Err(bad_request("name: 1 to 64 bytes; password: at most 1024"));
@@ -343,8 +369,9 @@ fn id_ok(s: &str) -> bool {
 async fn post_record(
     State(api): State<Api>,
     Extension(who): Extension<Who>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let body = body_of(body)?;
     let p: PostRecord = parse_json(&body)?;
     let kind: Kind = p.kind.parse().map_err(bad_request)?;
     // Staff and hall state are about the branch, not a customer: their customer
@@ -702,8 +729,9 @@ async fn get_pack(State(api): State<Api>, Path(version): Path<String>) -> Result
 async fn publish_pack(
     State(api): State<Api>,
     Extension(who): Extension<Who>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let body = body_of(body)?;
     require_publisher(&who)?;
     let p: PublishBody = parse_json(&body)?;
     let note = note_of(p.note)?;
@@ -715,8 +743,9 @@ async fn restore_pack(
     State(api): State<Api>,
     Extension(who): Extension<Who>,
     Path(version): Path<String>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let body = body_of(body)?;
     require_publisher(&who)?;
     let p: RestoreBody = parse_json(&body)?;
     let note = note_of(p.note)?;
@@ -873,8 +902,9 @@ async fn post_customers(
     State(api): State<Api>,
     Extension(who): Extension<Who>,
     q: Result<Query<CustomersQuery>, axum::extract::rejection::QueryRejection>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let body = body_of(body)?;
     require_staff(&who)?;
     let (list, owner) = list_of(&who, q, true)?;
     if !access::may_load_customers(who.role, &who.name, list, &owner) {
