@@ -128,28 +128,19 @@ pub struct StaffBody {
     pub name: String,
 }
 
-/// The states a person on the staff board may be in.
+/// The states a person on the staff board may be in: the branch context's
+/// [`crate::Presence`] (a test holds the two together).
 pub const STAFF_STATES: [&str; 3] = ["available", "busy", "away"];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct HallBody {
-    /// People waiting, per queue; absent: not counted.
+    /// People waiting, per queue; absent: not counted. The branch context's
+    /// own type, so a record and `eval --branch` read the same fields.
     #[serde(default)]
-    pub queues: HallQueues,
+    pub queues: crate::branch::Queues,
     #[serde(default)]
     pub vip_seats_free: Option<u32>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct HallQueues {
-    #[serde(default)]
-    pub teller: Option<u32>,
-    #[serde(default)]
-    pub vip_teller: Option<u32>,
-    #[serde(default)]
-    pub psm: Option<u32>,
 }
 
 impl Body {
@@ -212,4 +203,30 @@ pub fn read_jsonl(text: &str) -> Result<Vec<(Record, Body)>, Error> {
             Ok((r, b))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staff_states_are_the_branch_contexts_presences() {
+        for s in STAFF_STATES {
+            assert!(
+                serde_json::from_value::<crate::Presence>(serde_json::json!(s)).is_ok(),
+                "{s}"
+            );
+        }
+        for bad in ["asleep", "Available", ""] {
+            let e = Body::from_json("staff_state", &serde_json::json!({ "state": bad }));
+            assert!(
+                matches!(e, Err(Error::Input { ref path, .. }) if path == "state"),
+                "{bad}: {e:?}"
+            );
+        }
+        let hall = serde_json::json!({"queues": {"teller": 2, "vip_teller": 0, "psm": 1}, "vip_seats_free": 3});
+        assert!(Body::from_json("hall_state", &hall).is_ok());
+        let bad = serde_json::json!({"queues": {"counter": 2}});
+        assert!(Body::from_json("hall_state", &bad).is_err());
+    }
 }
