@@ -733,4 +733,49 @@ mod tests {
         assert_eq!(s.record_count().expect("count"), 1);
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    #[test]
+    fn migration_2_keeps_a_branch_s_packs_and_adds_customers() {
+        let dir = temp("m2");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        {
+            // A database as the first release left it: migration 1 only, one pack.
+            let conn = Connection::open(dir.join(DB_FILE)).expect("open");
+            conn.execute_batch(MIGRATIONS[0]).expect("m1");
+            conn.pragma_update(None, "user_version", 1).expect("v1");
+            conn.execute(
+                "INSERT INTO packs (version, hash, author, files) VALUES (1, 'h1', 'a', '{}')",
+                [],
+            )
+            .expect("pack");
+        }
+        let s = Store::open(&dir).expect("migrates");
+        let cur = s.current_pack().expect("read").expect("a pack");
+        assert_eq!((cur.version, cur.hash.as_str(), cur.restored_from), (1, "h1", None));
+        let pack = |hash: &str, from: Option<i64>| NewPack {
+            hash: hash.into(),
+            files_json: "{}".into(),
+            author: "t".into(),
+            note: "n".into(),
+            restored_from: from,
+        };
+        assert!(matches!(s.publish_pack(&pack("h1", None)), Ok(Publish::Unchanged(m)) if m.version == 1));
+        assert!(matches!(s.publish_pack(&pack("h2", None)), Ok(Publish::Created(m)) if m.version == 2));
+        assert!(
+            matches!(s.publish_pack(&pack("h1", Some(1))), Ok(Publish::Created(m)) if m.version == 3 && m.restored_from == Some(1))
+        );
+        let versions: Vec<i64> = s.packs().expect("list").iter().map(|p| p.version).collect();
+        assert_eq!(versions, [3, 2, 1]);
+        // Customers upsert by id within a list and owner.
+        let rows = |b: &str| vec![("c1".to_owned(), b.to_owned()), ("c2".to_owned(), "{}".to_owned())];
+        assert_eq!(s.load_customers("hall", "", &rows("{\"v\":1}"), "t").expect("load"), 2);
+        assert_eq!(
+            s.load_customers("hall", "", &rows("{\"v\":2}"), "t").expect("reload"),
+            2
+        );
+        assert_eq!(s.customers("hall", "").expect("read"), ["{\"v\":2}", "{}"]);
+        assert!(s.customers("book", "x").expect("read").is_empty());
+        drop(s);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
