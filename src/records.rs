@@ -27,7 +27,7 @@ pub struct Record {
     /// The pack version that produced what it records, when there was one.
     #[serde(default)]
     pub pack_version: Option<u32>,
-    /// outcome, handoff, lead, unmet_need, follow_up, staff_state.
+    /// outcome, handoff, lead, unmet_need, follow_up, staff_state, hall_state.
     pub kind: String,
     /// The kind's fields ([`Body`]); checked by [`Record::body`].
     pub body: serde_json::Value,
@@ -56,6 +56,9 @@ pub enum Body {
     FollowUp(FollowUpBody),
     /// A person's state on the staff board.
     StaffState(StaffBody),
+    /// The hall as the lobby sees it: queue lengths and free VIP seats, the
+    /// branch context every device's evaluation reads.
+    HallState(HallBody),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -125,6 +128,21 @@ pub struct StaffBody {
     pub name: String,
 }
 
+/// The states a person on the staff board may be in: the branch context's
+/// [`crate::Presence`] (a test holds the two together).
+pub const STAFF_STATES: [&str; 3] = ["available", "busy", "away"];
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HallBody {
+    /// People waiting, per queue; absent: not counted. The branch context's
+    /// own type, so a record and `eval --branch` read the same fields.
+    #[serde(default)]
+    pub queues: crate::branch::Queues,
+    #[serde(default)]
+    pub vip_seats_free: Option<u32>,
+}
+
 impl Body {
     /// The kind's name as stored (`outcome`, `handoff`, …).
     pub fn kind(&self) -> &'static str {
@@ -135,16 +153,28 @@ impl Body {
             Body::UnmetNeed(_) => "unmet_need",
             Body::FollowUp(_) => "follow_up",
             Body::StaffState(_) => "staff_state",
+            Body::HallState(_) => "hall_state",
         }
     }
 
     /// Reads a body of `kind` from JSON, the failing field named.
     pub fn from_json(kind: &str, body: &serde_json::Value) -> Result<Body, Error> {
         let tagged = serde_json::json!({ "kind": kind, "body": body });
-        serde_path_to_error::deserialize(&tagged).map_err(|e| Error::Input {
+        let body: Body = serde_path_to_error::deserialize(&tagged).map_err(|e| Error::Input {
             path: e.path().to_string(),
             message: e.inner().to_string(),
-        })
+        })?;
+        // The staff board shows three states; anything else would be a
+        // person the board cannot place.
+        if let Body::StaffState(s) = &body {
+            if !STAFF_STATES.contains(&s.state.as_str()) {
+                return Err(Error::Input {
+                    path: "state".to_owned(),
+                    message: format!("{:?}: one of {}", s.state, STAFF_STATES.join(", ")),
+                });
+            }
+        }
+        Ok(body)
     }
 }
 
@@ -173,4 +203,30 @@ pub fn read_jsonl(text: &str) -> Result<Vec<(Record, Body)>, Error> {
             Ok((r, b))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staff_states_are_the_branch_contexts_presences() {
+        for s in STAFF_STATES {
+            assert!(
+                serde_json::from_value::<crate::Presence>(serde_json::json!(s)).is_ok(),
+                "{s}"
+            );
+        }
+        for bad in ["asleep", "Available", ""] {
+            let e = Body::from_json("staff_state", &serde_json::json!({ "state": bad }));
+            assert!(
+                matches!(e, Err(Error::Input { ref path, .. }) if path == "state"),
+                "{bad}: {e:?}"
+            );
+        }
+        let hall = serde_json::json!({"queues": {"teller": 2, "vip_teller": 0, "psm": 1}, "vip_seats_free": 3});
+        assert!(Body::from_json("hall_state", &hall).is_ok());
+        let bad = serde_json::json!({"queues": {"counter": 2}});
+        assert!(Body::from_json("hall_state", &bad).is_err());
+    }
 }

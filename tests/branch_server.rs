@@ -14,30 +14,40 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 const ROLES: [&str; 8] = ["teller", "vip_teller", "lobby", "psm", "cm", "head", "author", "admin"];
-const KINDS: [&str; 6] = ["outcome", "handoff", "lead", "unmet_need", "follow_up", "staff_state"];
+const KINDS: [&str; 7] = [
+    "outcome",
+    "handoff",
+    "lead",
+    "unmet_need",
+    "follow_up",
+    "staff_state",
+    "hall_state",
+];
 
 /// What each role may write, written out here independently of src/server/access.rs:
 /// loosening a permission there fails the matrix.
 fn expected_write(role: &str) -> &'static [&'static str] {
     match role {
         "teller" | "vip_teller" => &["outcome", "handoff", "unmet_need", "staff_state"],
-        "lobby" | "psm" => &["outcome", "handoff", "lead", "unmet_need", "staff_state"],
+        "lobby" => &["outcome", "handoff", "lead", "unmet_need", "staff_state", "hall_state"],
+        "psm" => &["outcome", "handoff", "lead", "unmet_need", "staff_state"],
         "cm" => &["outcome", "follow_up", "staff_state"],
-        "head" => &["staff_state"],
+        "head" => &["staff_state", "hall_state"],
         _ => &[],
     }
 }
 
-/// What each role reads of each kind (KINDS order): A all, O only its own, - nothing.
+/// What each role reads of each kind (KINDS order): A all, O only its own,
+/// S leads assigned to it or to no one (the pool), - nothing.
 fn expected_read(role: &str) -> &'static str {
     match role {
-        //               out hand lead unmet follow staff
-        "teller" | "vip_teller" => "AO-O-O",
-        "lobby" => "AAAA-A",
-        "psm" => "AAOO-A",
-        "cm" => "AAA-AO",
-        "head" => "AAAAAA",
-        _ => "------",
+        //               out hand lead unmet follow staff hall
+        "teller" | "vip_teller" => "AO-O-AA",
+        "lobby" => "AAAA-AA",
+        "psm" => "AAOO-AA",
+        "cm" => "AAS-AAA",
+        "head" => "AAAAAAA",
+        _ => "-------",
     }
 }
 
@@ -343,7 +353,12 @@ fn roles_by_endpoints_matrix() {
         assert_eq!(me.json()["csrf"], s.csrf.as_str());
         assert_eq!(me.header("cache-control"), Some("no-store"));
         for kind in KINDS {
-            let r = s.post_record(&format!("{role}-{kind}"), kind, valid_body(kind));
+            let r = if kind == "hall_state" {
+                let b = json!({"id": format!("{role}-{kind}"), "kind": kind, "customer": "", "body": valid_body(kind)});
+                s.send("POST", "/api/records", &b.to_string())
+            } else {
+                s.post_record(&format!("{role}-{kind}"), kind, valid_body(kind))
+            };
             let want = if expected_write(role).contains(&kind) { 201 } else { 403 };
             assert_eq!(
                 r.status,
@@ -352,16 +367,17 @@ fn roles_by_endpoints_matrix() {
                 String::from_utf8_lossy(&r.body)
             );
         }
-        let reads = expected_read(role) != "------";
+        let reads = expected_read(role) != "-------";
+        // Every role hears of new packs; author and admin hear nothing else.
         let events = status_only(&s.addr, "/api/events", &[("Cookie", &s.cookie)]);
-        assert_eq!(events, if reads { 200 } else { 403 }, "{role} GET /api/events");
+        assert_eq!(events, 200, "{role} GET /api/events");
         if !reads {
             assert_eq!(s.get("/api/records").status, 403, "{role} GET /api/records");
         }
     }
     // What each role reads: every record written above, by the table.
     for (role, s) in &sessions {
-        if expected_read(role) == "------" {
+        if expected_read(role) == "-------" {
             continue;
         }
         let seen: BTreeSet<(String, String)> = s
@@ -378,7 +394,8 @@ fn roles_by_endpoints_matrix() {
         for (kind, scope) in KINDS.iter().zip(expected_read(role).chars()) {
             for writer in ROLES {
                 let wrote = expected_write(writer).contains(kind);
-                if wrote && (scope == 'A' || (scope == 'O' && writer == *role)) {
+                // The matrix's leads name no customer manager: the pool, which S reads.
+                if wrote && (scope == 'A' || scope == 'S' || (scope == 'O' && writer == *role)) {
                     want.insert((kind.to_string(), writer.to_owned()));
                 }
             }
@@ -506,14 +523,22 @@ fn repeated_failed_sign_ins_are_slowed_down() {
     assert_eq!(sign_in_as(&srv.addr, lobby, lobby_pw).status, 429);
 }
 
-/// An SSE subscription read on a thread: (id, kind) of each record event.
-fn subscribe(s: &Sess, last_event_id: Option<&str>) -> std::sync::mpsc::Receiver<(i64, String)> {
+/// One server-sent event: its id (-1 when none came with it), name and data.
+#[derive(Debug)]
+struct Ev {
+    id: i64,
+    event: String,
+    data: Value,
+}
+
+/// An SSE subscription to `path` read on a thread.
+fn listen(s: &Sess, path: &str, last_event_id: Option<&str>) -> std::sync::mpsc::Receiver<Ev> {
     let mut stream = TcpStream::connect(&s.addr).expect("connect");
     let mut headers = vec![("Cookie", s.cookie.as_str()), ("Accept", "text/event-stream")];
     if let Some(id) = last_event_id {
         headers.push(("Last-Event-ID", id));
     }
-    write_request(&mut stream, &s.addr, "GET", "/api/events", &headers, "");
+    write_request(&mut stream, &s.addr, "GET", path, &headers, "");
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     reader.read_line(&mut line).expect("status");
@@ -527,19 +552,24 @@ fn subscribe(s: &Sess, last_event_id: Option<&str>) -> std::sync::mpsc::Receiver
     }
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let mut id = None;
+        let (mut id, mut event) = (None, String::new());
         let mut line = String::new();
         while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
             // Chunked framing lines are hex sizes; the event lines are what we want.
+            // The data line comes last in each of the server's events.
             let l = line.trim_end();
             if let Some(v) = l.strip_prefix("id:") {
                 id = v.trim().parse::<i64>().ok();
+            } else if let Some(v) = l.strip_prefix("event:") {
+                event = v.trim().to_owned();
             } else if let Some(v) = l.strip_prefix("data:") {
-                let kind = serde_json::from_str::<Value>(v.trim())
-                    .ok()
-                    .and_then(|d| d["kind"].as_str().map(str::to_owned))
-                    .unwrap_or_default();
-                if tx.send((id.unwrap_or(-1), kind)).is_err() {
+                let data = serde_json::from_str::<Value>(v.trim()).unwrap_or(Value::Null);
+                let ev = Ev {
+                    id: id.take().unwrap_or(-1),
+                    event: std::mem::take(&mut event),
+                    data,
+                };
+                if tx.send(ev).is_err() {
                     return;
                 }
             }
@@ -547,6 +577,234 @@ fn subscribe(s: &Sess, last_event_id: Option<&str>) -> std::sync::mpsc::Receiver
         }
     });
     rx
+}
+
+/// An SSE subscription read on a thread: (id, kind) of each record event.
+fn subscribe(s: &Sess, last_event_id: Option<&str>) -> std::sync::mpsc::Receiver<(i64, String)> {
+    let events = listen(s, "/api/events", last_event_id);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for ev in events {
+            if ev.event == "record" {
+                let kind = ev.data["kind"].as_str().unwrap_or_default().to_owned();
+                if tx.send((ev.id, kind)).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// `nextbest user add NAME --role ROLE` with a password on stdin, on a running server's data.
+fn add_user(dir: &Path, name: &str, role: &str, password: &str) {
+    let mut add = Command::new(env!("CARGO_BIN_EXE_nextbest"))
+        .args(["user", "add", name, "--role", role, "--password-stdin", "--data"])
+        .arg(dir.join("data"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("user add runs");
+    add.stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("write");
+    let done = add.wait_with_output().expect("done");
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+}
+
+fn sign_in_named(addr: &str, name: &str, password: &str) -> Sess {
+    let r = sign_in_as(addr, name, password);
+    assert_eq!(r.status, 200, "{name} signs in");
+    Sess {
+        addr: addr.to_owned(),
+        name: name.to_owned(),
+        cookie: r
+            .header("set-cookie")
+            .and_then(|c| c.split(';').next())
+            .expect("a cookie")
+            .to_owned(),
+        csrf: r.json()["csrf"].as_str().expect("csrf").to_owned(),
+    }
+}
+
+fn error_text(r: &Resp) -> String {
+    let e = &r.json()["error"];
+    assert!(e["message_zh"].is_string() && e["message_en"].is_string(), "{e}");
+    format!("{} {}", e["message_zh"], e["message_en"])
+}
+
+#[test]
+fn leads_go_to_their_customer_manager() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    add_user(&dir, "cm.b", "cm", "correct horse battery");
+    let lobby = sign_in(&srv, "lobby");
+    let cm_a = sign_in(&srv, "cm");
+    let cm_b = sign_in_named(&srv.addr, "cm.b", "correct horse battery");
+    let head = sign_in(&srv, "head");
+    let lead =
+        |id: &str, to: &str| lobby.post_record(id, "lead", json!({"need": "wealth_management", "assigned_to": to}));
+    assert_eq!(lead("to-a", &cm_a.name).status, 201);
+    assert_eq!(lead("to-b", "cm.b").status, 201);
+    assert_eq!(lead("pool", "").status, 201);
+    // Only an enabled customer manager's account may be named.
+    for to in ["nobody", "demo-teller", "demo-head"] {
+        let r = lead(&format!("bad-{to}"), to);
+        assert_eq!(r.status, 400, "assigned to {to}");
+        assert!(error_text(&r).contains("body.assigned_to"), "{}", error_text(&r));
+    }
+    let leads = |s: &Sess| -> BTreeSet<String> {
+        s.all_records()
+            .iter()
+            .filter(|r| r["kind"] == "lead")
+            .map(|r| r["id"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    let set = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(leads(&cm_a), set(&["to-a", "pool"]));
+    assert_eq!(leads(&cm_b), set(&["to-b", "pool"]));
+    assert_eq!(leads(&head), set(&["to-a", "to-b", "pool"]));
+    assert_eq!(leads(&lobby), set(&["to-a", "to-b", "pool"]));
+    // Live too: B's stream does not carry A's lead.
+    let b_rx = subscribe(&cm_b, None);
+    assert_eq!(lead("to-a-2", &cm_a.name).status, 201);
+    assert_eq!(lead("to-b-2", "cm.b").status, 201);
+    let got = b_rx.recv_timeout(Duration::from_secs(2)).expect("B's lead");
+    assert_eq!(got.1, "lead");
+    let seen = cm_b.all_records();
+    let first = seen.iter().find(|r| r["seq"].as_i64() == Some(got.0)).expect("seen");
+    assert_eq!(first["id"], "to-b-2");
+
+    // GET /api/staff: the six staff roles read the active staff accounts, author and admin do not.
+    for role in ROLES {
+        let s = sign_in(&srv, role);
+        let r = s.get("/api/staff");
+        if matches!(role, "author" | "admin") {
+            assert_eq!(r.status, 403, "{role} GET /api/staff");
+            continue;
+        }
+        assert_eq!(r.status, 200, "{role} GET /api/staff");
+        let staff = r.json()["staff"].as_array().expect("staff").clone();
+        let names: BTreeSet<(String, String)> = staff
+            .iter()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap_or("").to_owned(),
+                    p["role"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect();
+        let mut want: BTreeSet<(String, String)> = ["teller", "vip_teller", "lobby", "psm", "cm", "head"]
+            .iter()
+            .map(|r| (srv.accounts[*r].0.clone(), r.to_string()))
+            .collect();
+        want.insert(("cm.b".to_owned(), "cm".to_owned()));
+        assert_eq!(names, want, "{role} GET /api/staff");
+        let cm = staff.iter().find(|p| p["name"] == "cm.b").expect("cm.b");
+        assert_eq!(cm["role_zh"], "客户经理");
+    }
+}
+
+#[test]
+fn branch_state_bodies_are_checked() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    let lobby = sign_in(&srv, "lobby");
+    let teller = sign_in(&srv, "teller");
+    let post = |s: &Sess, id: &str, kind: &str, customer: &str, body: Value| {
+        s.send(
+            "POST",
+            "/api/records",
+            &json!({"id": id, "kind": kind, "customer": customer, "body": body}).to_string(),
+        )
+    };
+    let r = post(&teller, "s1", "staff_state", "", json!({"state": "asleep"}));
+    assert_eq!(r.status, 400);
+    assert!(error_text(&r).contains("body.state"), "{}", error_text(&r));
+    assert_eq!(
+        post(
+            &teller,
+            "s2",
+            "staff_state",
+            "",
+            json!({"state": "busy", "name": "王丽"})
+        )
+        .status,
+        201
+    );
+    let r = post(
+        &lobby,
+        "h1",
+        "hall_state",
+        "",
+        json!({"queues": {"teller": 3}, "vip_seats": 1}),
+    );
+    assert_eq!(r.status, 400);
+    assert!(error_text(&r).contains("vip_seats"), "{}", error_text(&r));
+    let r = post(&lobby, "h2", "hall_state", "", json!({"queues": {"teller": -1}}));
+    assert_eq!(r.status, 400, "counts are not negative");
+    let r = post(&lobby, "h3", "hall_state", "", json!({"queues": {"counter9": 1}}));
+    assert_eq!(r.status, 400, "an unknown queue");
+    let r = post(&lobby, "h4", "hall_state", "C001", json!({"queues": {}}));
+    assert_eq!(r.status, 400, "the hall is no customer's");
+    assert_eq!(
+        post(
+            &lobby,
+            "h5",
+            "hall_state",
+            "",
+            json!({"queues": {"teller": 3, "vip_teller": 0, "psm": 1}, "vip_seats_free": 2})
+        )
+        .status,
+        201
+    );
+    assert_eq!(post(&teller, "h6", "hall_state", "", json!({"queues": {}})).status, 403);
+    // The teller reads the lobby's hall state (the branch context of its evaluation).
+    let hall: Vec<Value> = teller
+        .all_records()
+        .into_iter()
+        .filter(|r| r["kind"] == "hall_state")
+        .collect();
+    assert_eq!(hall.len(), 1);
+    assert_eq!(hall[0]["body"]["queues"]["teller"], 3);
+}
+
+#[test]
+fn events_since_replays_the_backlog() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    let teller = sign_in(&srv, "teller");
+    let mut seqs = Vec::new();
+    for i in 0..3 {
+        let r = teller.post_record(&format!("o{i}"), "outcome", valid_body("outcome"));
+        assert_eq!(r.status, 201);
+        seqs.push(r.json()["seq"].as_i64().expect("seq"));
+    }
+    // ?since= (EventSource's first connect cannot send Last-Event-ID).
+    let rx = listen(&teller, &format!("/api/events?since={}", seqs[0]), None);
+    let got: Vec<i64> = (0..2)
+        .map(|_| rx.recv_timeout(Duration::from_secs(2)).expect("backlog").id)
+        .collect();
+    assert_eq!(got, seqs[1..]);
+    // The header wins over the query.
+    let rx = listen(&teller, "/api/events?since=0", Some(&seqs[1].to_string()));
+    assert_eq!(rx.recv_timeout(Duration::from_secs(2)).expect("backlog").id, seqs[2]);
+    assert!(
+        rx.recv_timeout(Duration::from_millis(300)).is_err(),
+        "only what came after the header's id"
+    );
+    // A bad since is a JSON 400.
+    assert_eq!(teller.get("/api/events?since=x").status, 400);
+    // author reads no records: its stream replays none.
+    let author = sign_in(&srv, "author");
+    let rx = listen(&author, "/api/events?since=0", None);
+    assert!(
+        rx.recv_timeout(Duration::from_millis(500)).is_err(),
+        "no records for the author"
+    );
 }
 
 #[test]
@@ -765,6 +1023,7 @@ fn valid_body(kind: &str) -> Value {
         "unmet_need" => json!({"need": "overseas_property"}),
         "follow_up" => json!({"channel": "phone", "outcome": "not_now"}),
         "staff_state" => json!({"state": "available"}),
+        "hall_state" => json!({"queues": {"teller": 4, "psm": 1}, "vip_seats_free": 2}),
         other => panic!("no valid body for {other}"),
     }
 }
@@ -781,4 +1040,386 @@ fn a_record_body_is_held_to_the_records_contract() {
     );
     assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
     assert!(String::from_utf8_lossy(&r.body).contains("outcom"));
+}
+
+/// A fixture file of `files` with `edit` applied to its JSON (the first fixture file, by name).
+fn edit_fixture(files: &Value, edit: impl FnOnce(&mut Value)) -> (String, Value) {
+    let mut files = files.clone();
+    let name = files
+        .as_object()
+        .expect("files")
+        .keys()
+        .find(|k| k.starts_with("fixtures/"))
+        .expect("a fixture file")
+        .clone();
+    let mut fixture: Value = serde_json::from_str(files[&name].as_str().expect("text")).expect("fixture JSON");
+    edit(&mut fixture);
+    files[&name] = Value::String(serde_json::to_string_pretty(&fixture).expect("json"));
+    (name, files)
+}
+
+#[test]
+fn packs_are_published_checked_and_restored() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    let sessions: Vec<(&str, Sess)> = ROLES.iter().map(|&r| (r, sign_in(&srv, r))).collect();
+    let author = sign_in(&srv, "author");
+    let head = sign_in(&srv, "head");
+    let teller = sign_in(&srv, "teller");
+
+    // Every role reads the versions and the pack in force: the bundled pack, version 1.
+    let v1 = teller.get("/api/packs/current").json();
+    for (role, s) in &sessions {
+        let list = s.get("/api/packs");
+        assert_eq!(list.status, 200, "{role} GET /api/packs");
+        let list = list.json();
+        assert_eq!(list["current"], 1);
+        assert_eq!(list["versions"].as_array().map(Vec::len), Some(1));
+        let first = &list["versions"][0];
+        assert_eq!(
+            (first["version"].clone(), first["author"].clone()),
+            (json!(1), json!("nextbest"))
+        );
+        assert_eq!(first["restored_from"], Value::Null);
+        assert!(first.get("files").is_none(), "the list carries no files");
+        assert_eq!(first["hash"], v1["hash"]);
+        let cur = s.get("/api/packs/current");
+        assert_eq!(cur.status, 200, "{role} GET /api/packs/current");
+        assert_eq!(s.get("/api/packs/1").json()["hash"], v1["hash"]);
+    }
+    assert!(v1["files"]["pack.json"].is_string() && v1["files"]["products.json"].is_string());
+    assert_eq!(v1["hash"].as_str().map(str::len), Some(64));
+    for missing in ["/api/packs/9", "/api/packs/abc"] {
+        let r = teller.get(missing);
+        assert_eq!(r.status, 404, "{missing}");
+        assert_eq!(r.json()["error"]["code"], "not_found");
+    }
+    let files = v1["files"].clone();
+    let publish = |s: &Sess, files: &Value, note: Option<&str>| {
+        let mut b = json!({ "files": files });
+        if let Some(n) = note {
+            b["note"] = json!(n);
+        }
+        s.send("POST", "/api/packs", &b.to_string())
+    };
+
+    // Only author and head publish.
+    for (role, s) in &sessions {
+        if !matches!(*role, "author" | "head") {
+            assert_eq!(publish(s, &files, Some("x")).status, 403, "{role} publishes");
+            let r = s.send("POST", "/api/packs/1/restore", &json!({"note": "x"}).to_string());
+            assert_eq!(r.status, 403, "{role} restores");
+        }
+    }
+    // A note is required.
+    for note in [None, Some("   "), Some(&*"长".repeat(501))] {
+        let r = publish(&author, &files, note);
+        assert_eq!(r.status, 400, "note {note:?}");
+        assert!(error_text(&r).contains("note"), "{}", error_text(&r));
+    }
+    // A failing fixture refuses the pack, naming the file and case.
+    let (name, failing) = edit_fixture(&files, |f| f["cases"][0]["expect"]["route"] = json!("nowhere_at_all"));
+    let r = publish(&author, &failing, Some("改坏一个用例"));
+    assert_eq!(r.status, 422, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    assert_eq!(v["error"]["code"], "fixtures_failed");
+    let failures = v["failures"].as_array().expect("failures");
+    assert!(!failures.is_empty() && failures.len() <= 50);
+    assert!(failures[0].as_str().is_some_and(|f| f.contains(&name)), "{failures:?}");
+    // No fixtures at all, or a rule that does not compile: refused too.
+    let mut bare = files.clone();
+    bare.as_object_mut()
+        .expect("files")
+        .retain(|k, _| !k.starts_with("fixtures/"));
+    let r = publish(&author, &bare, Some("没有用例"));
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].clone()),
+        (422, json!("fixtures_failed"))
+    );
+    let mut broken = files.clone();
+    broken["broken_rule.rhai"] = json!("//! id: broken_rule\nlet = ;");
+    let r = publish(&author, &broken, Some("坏规则"));
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].clone()),
+        (422, json!("compile_failed"))
+    );
+    assert!(!r.json()["failures"].as_array().expect("failures").is_empty());
+    // Not a pack file: 400 naming it.
+    let mut odd = files.clone();
+    odd["../etc.rhai"] = json!("");
+    let r = publish(&author, &odd, Some("x"));
+    assert_eq!(r.status, 400);
+    assert!(error_text(&r).contains("../etc.rhai"));
+    // The same files again: nothing new.
+    let r = publish(&author, &files, Some("再发一次"));
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        (r.json()["unchanged"].clone(), r.json()["version"].clone()),
+        (json!(true), json!(1))
+    );
+
+    // A good change: version 2, pushed to a teller's stream and an author's.
+    let teller_rx = listen(&teller, "/api/events", None);
+    let author_rx = listen(&author, "/api/events", None);
+    let (_, changed) = edit_fixture(&files, |f| f["about"] = json!("改写说明 · reworded about"));
+    let r = publish(&author, &changed, Some("改写用例说明"));
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let v2 = r.json();
+    assert_eq!(v2["version"], 2);
+    assert_ne!(v2["hash"], v1["hash"]);
+    for rx in [&teller_rx, &author_rx] {
+        let ev = rx.recv_timeout(Duration::from_secs(2)).expect("a pack event");
+        assert_eq!(ev.event, "pack");
+        assert_eq!(ev.data, json!({"version": 2, "hash": v2["hash"]}));
+    }
+    assert_eq!(teller.get("/api/packs/current").json()["version"], 2);
+
+    // Restoring 1 makes version 3 with version 1's files.
+    let r = head.send(
+        "POST",
+        "/api/packs/1/restore",
+        &json!({"note": "回到内置规则包"}).to_string(),
+    );
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["version"], 3);
+    assert_eq!(r.json()["hash"], v1["hash"]);
+    let ev = teller_rx.recv_timeout(Duration::from_secs(2)).expect("a pack event");
+    assert_eq!((ev.event.as_str(), ev.data["version"].clone()), ("pack", json!(3)));
+    let list = teller.get("/api/packs").json();
+    assert_eq!(list["current"], 3);
+    let order: Vec<(Value, Value)> = list["versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .map(|v| (v["version"].clone(), v["restored_from"].clone()))
+        .collect();
+    assert_eq!(
+        order,
+        [(json!(3), json!(1)), (json!(2), Value::Null), (json!(1), Value::Null)]
+    );
+    assert_eq!(teller.get("/api/packs/3").json()["files"], files);
+    assert_eq!(
+        head.send("POST", "/api/packs/7/restore", &json!({"note": "x"}).to_string())
+            .status,
+        404
+    );
+    assert_eq!(
+        head.send("POST", "/api/packs/2/restore", "{}").status,
+        400,
+        "restore needs a note"
+    );
+
+    // A record names a stored version, or none.
+    let rec = |id: &str, v: i64| {
+        let b =
+            json!({"id": id, "kind": "outcome", "customer": "C1", "body": valid_body("outcome"), "pack_version": v});
+        teller.send("POST", "/api/records", &b.to_string())
+    };
+    assert_eq!(rec("pv-ok", 3).status, 201);
+    let r = rec("pv-bad", 42);
+    assert_eq!(r.status, 400);
+    assert!(error_text(&r).contains("pack_version"));
+}
+
+/// The ids of a customer list as one role reads it, or the status when it may not.
+fn customer_ids(s: &Sess, query: &str) -> Result<BTreeSet<String>, u16> {
+    let r = s.get(&format!("/api/customers?{query}"));
+    if r.status != 200 {
+        return Err(r.status);
+    }
+    Ok(r.json()["customers"]
+        .as_array()
+        .expect("customers")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id").to_owned())
+        .collect())
+}
+
+#[test]
+fn customer_lists_load_and_read_by_role() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    add_user(&dir, "cm.b", "cm", "correct horse battery");
+    let sessions: HashMap<&str, Sess> = ROLES.iter().map(|&r| (r, sign_in(&srv, r))).collect();
+    let cm_b = sign_in_named(&srv.addr, "cm.b", "correct horse battery");
+    let samples = serde_json::from_str::<Value>(nextbest::bundled_samples())
+        .expect("samples")
+        .as_array()
+        .expect("an array")
+        .len();
+    assert!(samples > 0);
+
+    // The demo branch starts with the samples in the hall and in demo-cm's book.
+    for role in ROLES {
+        let s = &sessions[role];
+        let hall = customer_ids(s, "list=hall");
+        let book = customer_ids(s, "list=book&owner=demo-cm");
+        match role {
+            "author" | "admin" => assert_eq!((hall, book), (Err(403), Err(403)), "{role}"),
+            "cm" | "head" => {
+                assert_eq!(hall.map(|h| h.len()), Ok(samples), "{role} reads the hall");
+                assert_eq!(book.map(|b| b.len()), Ok(samples), "{role} reads demo-cm's book");
+            }
+            _ => {
+                assert_eq!(hall.map(|h| h.len()), Ok(samples), "{role} reads the hall");
+                assert_eq!(book, Err(403), "{role} reads no book");
+            }
+        }
+    }
+    let head = &sessions["head"];
+    let r = head.get("/api/customers?list=book");
+    assert_eq!(r.status, 400, "the head names the book's manager");
+    assert!(error_text(&r).contains("owner"));
+    assert_eq!(sessions["teller"].get("/api/customers?list=vault").status, 400);
+    // A cm reads its own book whatever owner it names.
+    assert_eq!(customer_ids(&cm_b, "list=book&owner=demo-cm"), Ok(BTreeSet::new()));
+
+    // Loading the hall: lobby and head only; NDJSON, blank lines skipped.
+    let teller_rx = listen(&sessions["teller"], "/api/events", None);
+    let cm_rx = listen(&sessions["cm"], "/api/events", None);
+    let two = "{\"id\": \"H1\", \"name\": \"张三\"}\n\n{\"id\": \"H2\", \"visit\": {\"purpose\": \"cash_deposit\"}}\n";
+    for role in ROLES {
+        let r = sessions[role].send("POST", "/api/customers?list=hall", two);
+        let want = if matches!(role, "lobby" | "head") { 200 } else { 403 };
+        assert_eq!(
+            r.status,
+            want,
+            "{role} loads the hall: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        if want == 200 {
+            assert_eq!(r.json(), json!({"loaded": 2}));
+        }
+    }
+    let ev = teller_rx.recv_timeout(Duration::from_secs(2)).expect("the hall event");
+    assert_eq!(
+        (ev.event.as_str(), ev.data.clone()),
+        ("customers", json!({"list": "hall", "owner": ""}))
+    );
+    let hall = customer_ids(&sessions["psm"], "list=hall").expect("hall");
+    assert_eq!(hall.len(), samples + 2);
+    assert!(hall.contains("H1") && hall.contains("H2"));
+    // A bad line refuses the whole load, naming the line and the field.
+    let bad = "{\"id\": \"H3\"}\n{\"id\": \"H4\", \"visit\": {\"purpos\": \"cash_deposit\"}}\n";
+    let r = sessions["lobby"].send("POST", "/api/customers?list=hall", bad);
+    assert_eq!(r.status, 400);
+    let text = error_text(&r);
+    assert!(text.contains("line 2") && text.contains("visit.purpos"), "{text}");
+    assert_eq!(
+        customer_ids(&sessions["psm"], "list=hall").map(|h| h.len()),
+        Ok(samples + 2),
+        "nothing loaded"
+    );
+    // A reload replaces by id.
+    let again = "{\"id\": \"H1\", \"name\": \"张三丰\"}\n";
+    assert_eq!(
+        sessions["lobby"].send("POST", "/api/customers?list=hall", again).status,
+        200
+    );
+    let r = sessions["teller"].get("/api/customers?list=hall").json();
+    let h1: Vec<&Value> = r["customers"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|c| c["id"] == "H1")
+        .collect();
+    assert_eq!(h1.len(), 1);
+    assert_eq!(h1[0]["name"], "张三丰");
+
+    // Books: a cm loads its own, not another's; the head any cm's.
+    let one = "{\"id\": \"B1\"}\n";
+    let r = sessions["cm"].send("POST", "/api/customers?list=book&owner=cm.b", one);
+    assert_eq!(r.status, 403, "demo-cm loads cm.b's book");
+    assert_eq!(
+        cm_b.send("POST", "/api/customers?list=book", one).json(),
+        json!({"loaded": 1})
+    );
+    let r = head.send("POST", "/api/customers?list=book&owner=cm.b", "{\"id\": \"B2\"}\n");
+    assert_eq!(r.status, 200);
+    let r = head.send("POST", "/api/customers?list=book&owner=demo-teller", one);
+    assert_eq!(r.status, 400, "a book belongs to a customer manager");
+    assert!(error_text(&r).contains("owner"));
+    for role in ["teller", "vip_teller", "lobby", "psm", "author", "admin"] {
+        let r = sessions[role].send("POST", "/api/customers?list=book&owner=cm.b", one);
+        assert_eq!(r.status, 403, "{role} loads a book");
+    }
+    let set = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(customer_ids(&cm_b, "list=book"), Ok(set(&["B1", "B2"])));
+    assert_eq!(customer_ids(head, "list=book&owner=cm.b"), Ok(set(&["B1", "B2"])));
+    // demo-cm heard the hall loads, not cm.b's book.
+    let heard: Vec<Value> = std::iter::from_fn(|| cm_rx.recv_timeout(Duration::from_millis(500)).ok())
+        .filter(|e| e.event == "customers")
+        .map(|e| e.data)
+        .collect();
+    assert!(!heard.is_empty());
+    assert!(heard.iter().all(|d| d["list"] == "hall"), "{heard:?}");
+
+    // nextbest import: the same validation, offline or beside the running server.
+    let file = dir.join("book.jsonl");
+    std::fs::write(&file, "{\"id\": \"B3\"}\n{\"id\": \"B4\"}\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_nextbest"))
+        .args(["import", "--data"])
+        .arg(dir.join("data"))
+        .args(["--book", "cm.b"])
+        .arg(&file)
+        .output()
+        .expect("import runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("loaded 2"));
+    assert_eq!(customer_ids(&cm_b, "list=book"), Ok(set(&["B1", "B2", "B3", "B4"])));
+    std::fs::write(&file, "{\"id\": \"H9\"}\n[1]\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_nextbest"))
+        .args(["import", "--data"])
+        .arg(dir.join("data"))
+        .arg("--hall")
+        .arg(&file)
+        .output()
+        .expect("import runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2"));
+}
+
+#[test]
+fn an_oversized_body_is_a_json_413() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    let author = sign_in(&srv, "author");
+    for (path, limit) in [("/api/packs", 8 << 20), ("/api/customers?list=hall", 16 << 20)] {
+        let mut s = TcpStream::connect(&srv.addr).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nCookie: {}\r\nX-CSRF-Token: {}\r\nContent-Length: {}\r\n\r\n",
+            srv.addr,
+            author.cookie,
+            author.csrf,
+            limit + 1
+        );
+        s.write_all(head.as_bytes()).expect("write");
+        // The body on its own thread: the server may answer (and close) before it is all sent.
+        let mut w = s.try_clone().expect("clone");
+        let writer = std::thread::spawn(move || {
+            let chunk = vec![b' '; 1 << 20];
+            let mut left = limit + 1;
+            while left > 0 {
+                let n = left.min(chunk.len());
+                if w.write_all(&chunk[..n]).is_err() {
+                    return;
+                }
+                left -= n;
+            }
+        });
+        let mut raw = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !raw.windows(4).any(|w| w == b"\r\n\r\n") || !raw.ends_with(b"}") {
+            let Ok(n) = s.read(&mut buf) else { break };
+            if n == 0 {
+                break;
+            }
+            raw.extend_from_slice(&buf[..n]);
+        }
+        let _ = writer.join();
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        assert!(text.starts_with("HTTP/1.1 413"), "{path}: {text}");
+        assert!(text.contains("\"too_large\""), "{path}: {text}");
+    }
 }

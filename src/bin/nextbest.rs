@@ -134,6 +134,21 @@ enum Command {
     #[cfg(feature = "server")]
     #[command(subcommand)]
     User(UserCommand),
+    /// Load customers (JSON lines, one customer a line) into the branch server's hall list
+    /// or a customer manager's book, as POST /api/customers does (safe while it serves).
+    #[cfg(feature = "server")]
+    Import {
+        #[command(flatten)]
+        data: DataArg,
+        /// The day's visitors (the hall list).
+        #[arg(long, conflicts_with = "book", required_unless_present = "book")]
+        hall: bool,
+        /// A customer manager's book: the manager's account name.
+        #[arg(long, value_name = "CM_NAME")]
+        book: Option<String>,
+        /// The customers, one JSON object a line (- for standard input).
+        file: String,
+    },
     /// Copy the branch server's database to a new file (safe while it serves).
     #[cfg(feature = "server")]
     Backup {
@@ -517,6 +532,37 @@ fn run(command: Command) -> Result<ExitCode, Error> {
         }) => user_add(&data.data, &name, role, password_stdin),
         #[cfg(feature = "server")]
         Command::Backup { data, out } => backup(&data.data, &out),
+        #[cfg(feature = "server")]
+        Command::Import { data, hall, book, file } => import(&data.data, hall, book, &file),
+    }
+}
+
+#[cfg(feature = "server")]
+fn import(data: &Path, hall: bool, book: Option<String>, file: &str) -> Result<ExitCode, Error> {
+    use nextbest::server::{access::List, customers, store};
+    let (list, owner) = match (hall, book) {
+        (_, Some(cm)) => (List::Book, cm),
+        _ => (List::Hall, String::new()),
+    };
+    let text = read_input(file)?;
+    match customers::import(data, list, &owner, &text) {
+        Ok(n) => {
+            let whose = if owner.is_empty() {
+                String::new()
+            } else {
+                format!(" of {owner}")
+            };
+            println!(
+                "loaded {n} customers into {}{whose} in {}",
+                list.as_str(),
+                data.join(store::DB_FILE).display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("nextbest import: {file}: {e}");
+            Ok(ExitCode::from(2))
+        }
     }
 }
 

@@ -6,12 +6,16 @@
 //!
 //! | role | writes | reads all | reads own only |
 //! |---|---|---|---|
-//! | teller, vip_teller | outcome, handoff, unmet_need, staff_state | outcome (pacing follows the customer across counters) | handoff, unmet_need, staff_state |
-//! | lobby | outcome, handoff, lead, unmet_need, staff_state | outcome, handoff, lead, unmet_need, staff_state | |
-//! | psm | outcome, handoff, lead, unmet_need, staff_state | outcome, handoff, staff_state | lead, unmet_need |
-//! | cm | outcome, follow_up, staff_state | outcome, handoff, lead, follow_up | staff_state |
-//! | head | staff_state | every kind | |
+//! | teller, vip_teller | outcome, handoff, unmet_need, staff_state | outcome (pacing follows the customer across counters), staff_state, hall_state | handoff, unmet_need |
+//! | lobby | outcome, handoff, lead, unmet_need, staff_state, hall_state | outcome, handoff, lead, unmet_need, staff_state, hall_state | |
+//! | psm | outcome, handoff, lead, unmet_need, staff_state | outcome, handoff, staff_state, hall_state | lead, unmet_need |
+//! | cm | outcome, follow_up, staff_state | outcome, handoff, follow_up, staff_state, hall_state; lead: those assigned to it or to no one (the day's pool) | |
+//! | head | staff_state, hall_state | every kind | |
 //! | author, admin | nothing | nothing | nothing |
+//!
+//! Staff and hall state are about the branch, not customers: every staff
+//! role reads them, since each device's evaluation needs who is free and how
+//! long the queues are.
 //!
 //! author edits rule packs and admin manages accounts: neither sees customers.
 
@@ -96,17 +100,24 @@ pub enum Kind {
     UnmetNeed,
     FollowUp,
     StaffState,
+    HallState,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Outcome,
         Kind::Handoff,
         Kind::Lead,
         Kind::UnmetNeed,
         Kind::FollowUp,
         Kind::StaffState,
+        Kind::HallState,
     ];
+
+    /// Kinds about the branch rather than a customer: their customer is "".
+    pub fn about_branch(self) -> bool {
+        matches!(self, Kind::StaffState | Kind::HallState)
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -116,6 +127,7 @@ impl Kind {
             Kind::UnmetNeed => "unmet_need",
             Kind::FollowUp => "follow_up",
             Kind::StaffState => "staff_state",
+            Kind::HallState => "hall_state",
         }
     }
 }
@@ -136,6 +148,8 @@ pub enum Scope {
     None,
     /// Only those the reader wrote.
     Own,
+    /// Leads for a customer manager: those assigned to the reader or to no one.
+    Assigned,
     All,
 }
 
@@ -144,9 +158,10 @@ pub fn may_write(role: Role, kind: Kind) -> bool {
     use Kind::*;
     match role {
         Role::Teller | Role::VipTeller => matches!(kind, Outcome | Handoff | UnmetNeed | StaffState),
-        Role::Lobby | Role::Psm => matches!(kind, Outcome | Handoff | Lead | UnmetNeed | StaffState),
+        Role::Lobby => matches!(kind, Outcome | Handoff | Lead | UnmetNeed | StaffState | HallState),
+        Role::Psm => matches!(kind, Outcome | Handoff | Lead | UnmetNeed | StaffState),
         Role::Cm => matches!(kind, Outcome | FollowUp | StaffState),
-        Role::Head => matches!(kind, StaffState),
+        Role::Head => matches!(kind, StaffState | HallState),
         Role::Author | Role::Admin => false,
     }
 }
@@ -155,25 +170,87 @@ pub fn may_write(role: Role, kind: Kind) -> bool {
 pub fn read_scope(role: Role, kind: Kind) -> Scope {
     use Kind::*;
     match (role, kind) {
+        (Role::Author | Role::Admin, _) => Scope::None,
+        // The branch context: every staff role.
+        (_, StaffState | HallState) => Scope::All,
         (Role::Teller | Role::VipTeller, Outcome) => Scope::All,
-        (Role::Teller | Role::VipTeller, Handoff | UnmetNeed | StaffState) => Scope::Own,
-        (Role::Lobby, Outcome | Handoff | Lead | UnmetNeed | StaffState) => Scope::All,
-        (Role::Psm, Outcome | Handoff | StaffState) => Scope::All,
+        (Role::Teller | Role::VipTeller, Handoff | UnmetNeed) => Scope::Own,
+        (Role::Lobby, Outcome | Handoff | Lead | UnmetNeed) => Scope::All,
+        (Role::Psm, Outcome | Handoff) => Scope::All,
         (Role::Psm, Lead | UnmetNeed) => Scope::Own,
-        (Role::Cm, Outcome | Handoff | Lead | FollowUp) => Scope::All,
-        (Role::Cm, StaffState) => Scope::Own,
+        (Role::Cm, Outcome | Handoff | FollowUp) => Scope::All,
+        (Role::Cm, Lead) => Scope::Assigned,
         (Role::Head, _) => Scope::All,
         _ => Scope::None,
     }
 }
 
-/// Whether a reader may see one stored record.
-pub fn may_read(role: Role, reader: &str, kind: Kind, author: &str) -> bool {
+/// Whether a reader may see one stored record; `assigned_to` is a lead's
+/// customer manager ("" for the day's pool, and for other kinds).
+pub fn may_read(role: Role, reader: &str, kind: Kind, author: &str, assigned_to: &str) -> bool {
     match read_scope(role, kind) {
         Scope::All => true,
         Scope::Own => reader == author,
+        Scope::Assigned => assigned_to.is_empty() || assigned_to == reader,
         Scope::None => false,
     }
+}
+
+/// The staff roles: those who serve customers or run the branch (not author, admin).
+pub fn is_staff(role: Role) -> bool {
+    !matches!(role, Role::Author | Role::Admin)
+}
+
+/// The customer lists the branch loads (`/api/customers`): `hall`, the day's
+/// visitors (owner ""), and `book`, one customer manager's book (owner: that manager).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum List {
+    Hall,
+    Book,
+}
+
+impl List {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            List::Hall => "hall",
+            List::Book => "book",
+        }
+    }
+}
+
+impl FromStr for List {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "hall" => Ok(List::Hall),
+            "book" => Ok(List::Book),
+            _ => Err(format!("unknown list {s:?}; hall or book")),
+        }
+    }
+}
+
+/// Whether `role` (signed in as `reader`) may read the customer list `list` of `owner`:
+/// the hall every staff role; a book its customer manager and the head.
+pub fn may_read_customers(role: Role, reader: &str, list: List, owner: &str) -> bool {
+    match list {
+        List::Hall => is_staff(role),
+        List::Book => role == Role::Head || (role == Role::Cm && owner == reader),
+    }
+}
+
+/// Whether `role` (signed in as `writer`) may load the customer list `list` of `owner`
+/// (for a book, `owner` is already known to be an enabled customer manager):
+/// the hall the lobby and the head; a book its customer manager and the head.
+pub fn may_load_customers(role: Role, writer: &str, list: List, owner: &str) -> bool {
+    match list {
+        List::Hall => matches!(role, Role::Lobby | Role::Head),
+        List::Book => role == Role::Head || (role == Role::Cm && owner == writer),
+    }
+}
+
+/// Who may publish or restore a rule pack.
+pub fn may_publish(role: Role) -> bool {
+    matches!(role, Role::Author | Role::Head)
 }
 
 /// Whether the role reads any records at all (else the records and events endpoints are 403).
@@ -202,5 +279,13 @@ mod tests {
             assert!(!reads_records(r));
             assert!(Kind::ALL.iter().all(|&k| !may_write(r, k)));
         }
+    }
+
+    #[test]
+    fn a_cm_reads_its_own_leads_and_the_pool() {
+        assert!(may_read(Role::Cm, "a", Kind::Lead, "lobby1", "a"));
+        assert!(may_read(Role::Cm, "a", Kind::Lead, "lobby1", ""));
+        assert!(!may_read(Role::Cm, "a", Kind::Lead, "lobby1", "b"));
+        assert!(may_read(Role::Head, "h", Kind::Lead, "lobby1", "b"));
     }
 }

@@ -1,4 +1,7 @@
-//! The branch's HTTP API under `/api`: sign-in, records, live events.
+//! The branch's HTTP API under `/api`: sign-in, records, live events, the
+//! staff list, published rule packs and the customer lists the branch loads.
+//! Handlers check who may do what ([`access`]) and the input's shape, then call
+//! the store ([`super::store`]) and the core ([`super::packs`], [`super::customers`]).
 //!
 //! Deny by default: [`guard`] runs before every `/api` route and lets nothing
 //! through without a live session, except `POST /api/session` (signing in).
@@ -14,7 +17,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -26,8 +30,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::access::{self, Kind, Role};
-use super::auth;
-use super::store::{Db, Insert, NewRecord, Record, SessionUser, StoreError};
+use super::store::{Db, Insert, NewPack, NewRecord, Publish, Push, Record, SessionUser, StoreError};
+use super::{auth, customers, packs};
 
 /// What the API handlers share.
 #[derive(Clone)]
@@ -46,6 +50,8 @@ pub struct ApiError {
     zh: String,
     en: String,
     retry_after: Option<u64>,
+    /// What failed, beside the error (a refused pack's cases).
+    failures: Option<Vec<String>>,
 }
 
 fn err(status: StatusCode, code: &'static str, zh: &str, en: impl Into<String>) -> ApiError {
@@ -55,12 +61,16 @@ fn err(status: StatusCode, code: &'static str, zh: &str, en: impl Into<String>) 
         zh: zh.to_owned(),
         en: en.into(),
         retry_after: None,
+        failures: None,
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code, "message_zh": self.zh, "message_en": self.en}});
+        let mut body = json!({"error": {"code": self.code, "message_zh": self.zh, "message_en": self.en}});
+        if let Some(f) = self.failures {
+            body["failures"] = json!(f);
+        }
         let mut r = (self.status, axum::Json(body)).into_response();
         if let Some(s) = self.retry_after {
             if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
@@ -116,6 +126,21 @@ pub fn router(api: Api) -> Router {
         .route("/api/session", get(whoami).post(sign_in).delete(sign_out))
         .route("/api/records", get(list_records).post(post_record))
         .route("/api/events", get(events))
+        .route("/api/staff", get(list_staff))
+        .route(
+            "/api/packs",
+            get(list_packs)
+                .post(publish_pack)
+                .layer(DefaultBodyLimit::max(MAX_PACK_BYTES)),
+        )
+        .route(
+            "/api/customers",
+            get(get_customers)
+                .post(post_customers)
+                .layer(DefaultBodyLimit::max(customers::MAX_BYTES)),
+        )
+        .route("/api/packs/{version}", get(get_pack))
+        .route("/api/packs/{version}/restore", axum::routing::post(restore_pack))
         .route("/api/{*rest}", any(not_found))
         .route("/api", any(not_found))
         .layer(axum::middleware::from_fn_with_state(api.clone(), guard))
@@ -208,6 +233,27 @@ struct SignIn {
     password: String,
 }
 
+/// The request body, or a JSON error: too large (413, past the route's limit) or unreadable.
+fn body_of(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            err(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "请求内容过大",
+                format!("body: too large ({})", e.body_text()),
+            )
+        } else {
+            err(
+                e.status(),
+                "bad_request",
+                "请求内容有误",
+                format!("body: {}", e.body_text()),
+            )
+        }
+    })
+}
+
 fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| bad_request(format!("expected JSON: {e}")))
 }
@@ -215,8 +261,9 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiErro
 async fn sign_in(
     State(api): State<Api>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let body = body_of(body)?;
     let SignIn { name, password } = parse_json(&body)?;
     if name.is_empty() || name.len() > 64 || password.len() > 1024 {
         return Err(bad_request("name: 1 to 64 bytes; password: at most 1024"));
@@ -322,15 +369,24 @@ fn id_ok(s: &str) -> bool {
 async fn post_record(
     State(api): State<Api>,
     Extension(who): Extension<Who>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let body = body_of(body)?;
     let p: PostRecord = parse_json(&body)?;
     let kind: Kind = p.kind.parse().map_err(bad_request)?;
-    // Staff state is about a person at the branch, not a customer: its customer may be "".
-    let customer_ok = id_ok(&p.customer) || (kind == Kind::StaffState && p.customer.is_empty());
-    if !id_ok(&p.id) || !customer_ok {
+    // Staff and hall state are about the branch, not a customer: their customer
+    // may be "" (hall state's must be: the hall is no customer's).
+    let customer_ok = match kind {
+        Kind::HallState => p.customer.is_empty(),
+        Kind::StaffState => p.customer.is_empty() || id_ok(&p.customer),
+        _ => id_ok(&p.customer),
+    };
+    if !id_ok(&p.id) {
+        return Err(bad_request("id: 1 to 128 characters, no control characters"));
+    }
+    if !customer_ok {
         return Err(bad_request(
-            "id and customer: 1 to 128 characters, no control characters (customer \"\" for staff_state)",
+            "customer: 1 to 128 characters, no control characters (\"\" for staff_state; always \"\" for hall_state)",
         ));
     }
     if !p.body.is_object() || p.body.to_string().len() > MAX_BODY_BYTES {
@@ -347,6 +403,33 @@ async fn post_record(
             "您的岗位不能记录这类信息",
             &format!("a {} may not write {} records", who.role, kind.as_str()),
         ));
+    }
+    // A lead names the customer manager who reads it: one who can sign in.
+    if kind == Kind::Lead {
+        let to = assigned_to(&p.body).to_owned();
+        if !to.is_empty() {
+            let t = to.clone();
+            let role = api.db.call(move |s| s.active_role(&t)).await?;
+            if role.as_deref() != Some(Role::Cm.as_str()) {
+                return Err(err(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    "body.assigned_to：没有这位在岗的客户经理",
+                    format!("body.assigned_to: {to:?} is no active customer manager (cm) account"),
+                ));
+            }
+        }
+    }
+    // The version a record names must be one the branch ran: reports group by it.
+    if let Some(v) = p.pack_version {
+        if !api.db.call(move |s| s.pack_exists(v)).await? {
+            return Err(err(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "pack_version：没有这个规则包版本",
+                format!("pack_version: no stored pack version {v}"),
+            ));
+        }
     }
     let rec = NewRecord {
         id: p.id,
@@ -369,10 +452,42 @@ async fn post_record(
     }
 }
 
+/// A lead's customer manager ("" for the day's pool, and for other kinds).
+fn assigned_to(body: &serde_json::Value) -> &str {
+    body.get("assigned_to").and_then(|v| v.as_str()).unwrap_or("")
+}
+
 fn visible(who: &Who, r: &Record) -> bool {
-    r.kind
-        .parse::<Kind>()
-        .is_ok_and(|k| access::may_read(who.role, &who.name, k, &r.author))
+    r.kind.parse::<Kind>().is_ok_and(|k| {
+        let to = if k == Kind::Lead { assigned_to(&r.body) } else { "" };
+        access::may_read(who.role, &who.name, k, &r.author, to)
+    })
+}
+
+fn require_staff(who: &Who) -> Result<(), ApiError> {
+    if access::is_staff(who.role) {
+        Ok(())
+    } else {
+        Err(forbidden(
+            "forbidden",
+            "您的岗位不能查看网点人员和客户",
+            &format!("a {} sees no branch staff or customers", who.role),
+        ))
+    }
+}
+
+/// The branch's staff accounts, so the lobby can pick a customer manager for a lead.
+async fn list_staff(State(api): State<Api>, Extension(who): Extension<Who>) -> Result<Response, ApiError> {
+    require_staff(&who)?;
+    let users = api.db.call(|s| s.active_users()).await?;
+    let staff: Vec<serde_json::Value> = users
+        .into_iter()
+        .filter_map(|(name, role)| {
+            let r = role.parse::<Role>().ok().filter(|&r| access::is_staff(r))?;
+            Some(json!({"name": name, "role": r.as_str(), "role_zh": r.zh()}))
+        })
+        .collect();
+    Ok(axum::Json(json!({ "staff": staff })).into_response())
 }
 
 fn require_reader(who: &Who) -> Result<(), ApiError> {
@@ -422,40 +537,75 @@ fn event(r: &Record) -> Event {
         .data(serde_json::to_string(r).unwrap_or_default())
 }
 
-/// Server-Sent Events: every record stored from now on that the session may see,
-/// as `event: record`, `id: <seq>`. A client reconnecting with `Last-Event-ID`
-/// first gets what it missed (from the database), then the live ones.
+#[derive(Deserialize)]
+struct EventsQuery {
+    #[serde(default)]
+    since: Option<i64>,
+}
+
+/// One announcement as an event for this session, or nothing when it may not see it.
+fn push_event(who: &Who, p: &Push, after: i64) -> Option<Event> {
+    match p {
+        Push::Record(r) => (r.seq > after && visible(who, r)).then(|| event(r)),
+        // Every device evaluates with the pack in force: everyone hears of a new one.
+        Push::Pack { version, hash } => Some(
+            Event::default()
+                .event("pack")
+                .data(json!({"version": version, "hash": hash}).to_string()),
+        ),
+        Push::Customers { list, owner } => list
+            .parse::<access::List>()
+            .is_ok_and(|l| access::may_read_customers(who.role, &who.name, l, owner))
+            .then(|| {
+                Event::default()
+                    .event("customers")
+                    .data(json!({"list": list, "owner": owner}).to_string())
+            }),
+    }
+}
+
+/// Server-Sent Events for every signed-in role: each record stored from now on
+/// that the session may see (`event: record`, `id: <seq>`), each pack published
+/// (`event: pack`) and each customer list loaded that it may read (`event:
+/// customers`). A client reconnecting with `Last-Event-ID` (or, on a first
+/// connect, where EventSource cannot set headers, `?since=SEQ`; the header wins)
+/// first gets the records it missed (from the database), then the live ones.
 async fn events(
     State(api): State<Api>,
     Extension(who): Extension<Who>,
     headers: HeaderMap,
+    q: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    require_reader(&who)?;
+    let Query(q) = q.map_err(|e| bad_request(e.body_text()))?;
     // Subscribe before reading the backlog, so nothing falls between the two.
     let rx = api.db.0.subscribe();
-    let last: Option<i64> = headers
+    let header: Option<i64> = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok());
+    let last = header.or(q.since).map(|s| s.max(0));
     let mut backlog = Vec::new();
     let mut after = 0;
     if let Some(mut since) = last {
-        loop {
-            let w = who.clone();
-            let (page, next) = api
-                .db
-                .call(move |s| s.records_since(since, 1000, 20_000, &|r| visible(&w, r)))
-                .await?;
-            backlog.extend(page);
-            if next == since {
-                break;
+        // author and admin read no records: no backlog, only pack events.
+        if access::reads_records(who.role) {
+            loop {
+                let w = who.clone();
+                let (page, next) = api
+                    .db
+                    .call(move |s| s.records_since(since, 1000, 20_000, &|r| visible(&w, r)))
+                    .await?;
+                backlog.extend(page);
+                if next == since {
+                    break;
+                }
+                since = next;
             }
-            since = next;
         }
         after = since;
     }
     let backlog = stream::iter(backlog.iter().map(event).map(Ok).collect::<Vec<_>>());
-    // Live records; a lagging client's stream ends, and it resumes with
+    // Live announcements; a lagging client's stream ends, and it resumes with
     // Last-Event-ID. Before sending, the session is checked again (at most once a
     // second): signing out or a disabled account ends the stream.
     let db = api.db.clone();
@@ -466,7 +616,10 @@ async fn events(
             async move {
                 loop {
                     match rx.recv().await {
-                        Ok(r) if r.seq > after && visible(&who, &r) => {
+                        Ok(p) => {
+                            let Some(ev) = push_event(&who, &p, after) else {
+                                continue;
+                            };
                             if checked.elapsed() >= RECHECK {
                                 let th = who.token_hash.clone();
                                 let live = db.call(move |s| s.session(&th, now_unix())).await;
@@ -475,9 +628,8 @@ async fn events(
                                 }
                                 checked = Instant::now();
                             }
-                            return Some((Ok(event(&r)), (rx, who, after, checked)));
+                            return Some((Ok(ev), (rx, who, after, checked)));
                         }
-                        Ok(_) => continue,
                         Err(_) => return None,
                     }
                 }
@@ -485,4 +637,307 @@ async fn events(
         },
     );
     Ok(Sse::new(backlog.chain(live)).keep_alive(KeepAlive::default()))
+}
+
+/// The largest `POST /api/packs` body: the bundled pack is under 1 MiB.
+const MAX_PACK_BYTES: usize = 8 << 20;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublishBody {
+    files: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RestoreBody {
+    #[serde(default)]
+    note: Option<String>,
+}
+
+fn require_publisher(who: &Who) -> Result<(), ApiError> {
+    if access::may_publish(who.role) {
+        Ok(())
+    } else {
+        Err(forbidden(
+            "forbidden",
+            "只有规则编写和网点负责人可以发布规则包",
+            &format!("a {} may not publish rule packs (author and head may)", who.role),
+        ))
+    }
+}
+
+/// The publish note: why this version, in the audit trail and the version list.
+fn note_of(note: Option<String>) -> Result<String, ApiError> {
+    let note = note.unwrap_or_default().trim().to_owned();
+    let n = note.chars().count();
+    if n == 0 || n > 500 {
+        return Err(err(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "note：请写明发布说明（1 至 500 字）",
+            format!("note: required, 1 to 500 characters after trimming (got {n})"),
+        ));
+    }
+    Ok(note)
+}
+
+fn no_pack(version: &str) -> ApiError {
+    err(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "没有这个规则包版本",
+        format!("no pack version {version}"),
+    )
+}
+
+/// Every published version, newest first, without files.
+async fn list_packs(State(api): State<Api>) -> Result<Response, ApiError> {
+    let versions = api.db.call(|s| s.packs()).await?;
+    let current = versions.first().map(|v| v.version);
+    Ok(axum::Json(json!({"current": current, "versions": versions})).into_response())
+}
+
+/// One version (`current` for the one in force) with its files.
+async fn get_pack(State(api): State<Api>, Path(version): Path<String>) -> Result<Response, ApiError> {
+    let v = version.clone();
+    let found = api
+        .db
+        .call(move |s| {
+            let n = if v == "current" {
+                s.current_pack()?.map(|m| m.version)
+            } else {
+                v.parse::<i64>().ok()
+            };
+            match n {
+                Some(n) => s.pack(n),
+                None => Ok(None),
+            }
+        })
+        .await?;
+    let Some((meta, files)) = found else {
+        return Err(no_pack(&version));
+    };
+    let files: serde_json::Value = serde_json::from_str(&files).unwrap_or_else(|_| json!({}));
+    let mut body = json!(meta);
+    body["files"] = files;
+    Ok(axum::Json(body).into_response())
+}
+
+async fn publish_pack(
+    State(api): State<Api>,
+    Extension(who): Extension<Who>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body_of(body)?;
+    require_publisher(&who)?;
+    let p: PublishBody = parse_json(&body)?;
+    let note = note_of(p.note)?;
+    packs::check_files(&p.files).map_err(bad_request)?;
+    publish(&api, &who, p.files, note, None).await
+}
+
+async fn restore_pack(
+    State(api): State<Api>,
+    Extension(who): Extension<Who>,
+    Path(version): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body_of(body)?;
+    require_publisher(&who)?;
+    let p: RestoreBody = parse_json(&body)?;
+    let note = note_of(p.note)?;
+    let Ok(v) = version.parse::<i64>() else {
+        return Err(no_pack(&version));
+    };
+    let Some((_, files)) = api.db.call(move |s| s.pack(v)).await? else {
+        return Err(no_pack(&version));
+    };
+    let files = serde_json::from_str(&files).map_err(|e| ApiError::from(StoreError::Io(std::io::Error::other(e))))?;
+    publish(&api, &who, files, note, Some(v)).await
+}
+
+/// Publishes files as the next version: unchanged when they are the version in
+/// force; else compiled and their fixtures run (the engine may have changed
+/// since a restored version was first published), refused with 422 on any failure.
+async fn publish(
+    api: &Api,
+    who: &Who,
+    files: std::collections::BTreeMap<String, String>,
+    note: String,
+    restored_from: Option<i64>,
+) -> Result<Response, ApiError> {
+    let (files_json, hash) = packs::canonical(&files);
+    let current = api.db.call(|s| s.current_pack()).await?;
+    if let Some(c) = current.filter(|c| c.hash == hash) {
+        return Ok(unchanged(c));
+    }
+    let checked = tokio::task::spawn_blocking(move || packs::check(&files))
+        .await
+        .map_err(|_| ApiError::from(StoreError::Gone))?;
+    if let Err(refusal) = checked {
+        let (zh, en) = match refusal {
+            packs::Refusal::Compile(_) => ("规则包编译失败，未发布", "the pack does not compile: not published"),
+            packs::Refusal::Fixtures(_) => (
+                "规则包的测试用例未通过（或没有用例），未发布",
+                "the pack's fixtures fail (or it has none): not published",
+            ),
+        };
+        return Err(ApiError {
+            failures: Some(refusal.failures().to_vec()),
+            ..err(StatusCode::UNPROCESSABLE_ENTITY, refusal.code(), zh, en)
+        });
+    }
+    let pack = NewPack {
+        hash,
+        files_json,
+        author: who.name.clone(),
+        note,
+        restored_from,
+    };
+    match api.db.call(move |s| s.publish_pack(&pack)).await? {
+        Publish::Unchanged(c) => Ok(unchanged(c)),
+        Publish::Created(m) => {
+            let mut body = json!({"version": m.version, "hash": m.hash});
+            if let Some(from) = m.restored_from {
+                body["restored_from"] = json!(from);
+            }
+            Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+        }
+    }
+}
+
+fn unchanged(current: super::store::PackMeta) -> Response {
+    let mut body = json!(current);
+    body["unchanged"] = json!(true);
+    (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+#[derive(Deserialize)]
+struct CustomersQuery {
+    #[serde(default)]
+    list: Option<String>,
+    #[serde(default)]
+    owner: Option<String>,
+}
+
+fn bad_field(field: &str, zh: &str, en: impl Into<String>) -> ApiError {
+    let en = en.into();
+    err(
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        &format!("{field}：{zh}"),
+        format!("{field}: {en}"),
+    )
+}
+
+/// Which list a request names, and whose: `(list, owner)`. A cm's book is its
+/// own (the `owner` parameter ignored when reading, refused when it names
+/// another when loading); the head names the manager; the hall has no owner.
+fn list_of(
+    who: &Who,
+    q: Result<Query<CustomersQuery>, axum::extract::rejection::QueryRejection>,
+    loading: bool,
+) -> Result<(access::List, String), ApiError> {
+    let Query(q) = q.map_err(|e| bad_request(e.body_text()))?;
+    let list: access::List = q
+        .list
+        .as_deref()
+        .unwrap_or("")
+        .parse()
+        .map_err(|e: String| bad_field("list", "应为 hall 或 book", e))?;
+    let owner = match (list, who.role) {
+        (access::List::Hall, _) => String::new(),
+        (access::List::Book, Role::Cm) => match q.owner.filter(|o| !o.is_empty()) {
+            Some(o) if loading && o != who.name => {
+                return Err(forbidden(
+                    "forbidden",
+                    "客户经理只能导入自己的客户名单",
+                    "a customer manager loads only its own book",
+                ))
+            }
+            _ => who.name.clone(),
+        },
+        (access::List::Book, Role::Head) => q.owner.filter(|o| !o.is_empty()).ok_or_else(|| {
+            bad_field(
+                "owner",
+                "请指定客户经理",
+                "required for list=book: the customer manager's name",
+            )
+        })?,
+        (access::List::Book, _) => q.owner.unwrap_or_default(),
+    };
+    Ok((list, owner))
+}
+
+fn customers_forbidden(who: &Who) -> ApiError {
+    forbidden(
+        "forbidden",
+        "您的岗位不能查看或导入这份客户名单",
+        &format!("a {} may not read or load this customer list", who.role),
+    )
+}
+
+/// A customer list the session may read: `{"customers": [customer JSON]}`.
+async fn get_customers(
+    State(api): State<Api>,
+    Extension(who): Extension<Who>,
+    q: Result<Query<CustomersQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    require_staff(&who)?;
+    let (list, owner) = list_of(&who, q, false)?;
+    if !access::may_read_customers(who.role, &who.name, list, &owner) {
+        return Err(customers_forbidden(&who));
+    }
+    let bodies = api.db.call(move |s| s.customers(list.as_str(), &owner)).await?;
+    let customers: Vec<serde_json::Value> = bodies.iter().filter_map(|b| serde_json::from_str(b).ok()).collect();
+    Ok(axum::Json(json!({ "customers": customers })).into_response())
+}
+
+/// Loads NDJSON customers into a list: all or nothing, each line held to the
+/// customer contract of the pack in force. `{"loaded": n}`.
+async fn post_customers(
+    State(api): State<Api>,
+    Extension(who): Extension<Who>,
+    q: Result<Query<CustomersQuery>, axum::extract::rejection::QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body_of(body)?;
+    require_staff(&who)?;
+    let (list, owner) = list_of(&who, q, true)?;
+    if !access::may_load_customers(who.role, &who.name, list, &owner) {
+        return Err(customers_forbidden(&who));
+    }
+    if list == access::List::Book {
+        let o = owner.clone();
+        let role = api.db.call(move |s| s.active_role(&o)).await?;
+        if role.as_deref() != Some(Role::Cm.as_str()) {
+            return Err(bad_field(
+                "owner",
+                "没有这位在岗的客户经理",
+                format!("{owner:?} is no active customer manager (cm) account"),
+            ));
+        }
+    }
+    let text = String::from_utf8(body.to_vec()).map_err(|e| {
+        bad_field(
+            "body",
+            "应为 UTF-8 文本",
+            format!("not UTF-8 text (first bad byte at {})", e.utf8_error().valid_up_to()),
+        )
+    })?;
+    let files = api.db.call(|s| s.current_pack_files()).await?;
+    let rows =
+        tokio::task::spawn_blocking(move || customers::parse_ndjson(&text, &customers::extra_fields(files.as_deref())))
+            .await
+            .map_err(|_| ApiError::from(StoreError::Gone))?
+            .map_err(|e| err(StatusCode::BAD_REQUEST, "bad_request", "客户数据有误，未导入", e))?;
+    let by = who.name.clone();
+    let loaded = api
+        .db
+        .call(move |s| s.load_customers(list.as_str(), &owner, &rows, &by))
+        .await?;
+    Ok(axum::Json(json!({ "loaded": loaded })).into_response())
 }

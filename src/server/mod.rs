@@ -1,7 +1,8 @@
 //! `nextbest serve`: the branch server. It serves the page (www/) with a
 //! strict security policy on every response, and the branch's API under `/api`
-//! ([`api`]): sign-in, roles ([`access`]), records with live push, all kept in
-//! one SQLite file ([`store`]).
+//! ([`api`]): sign-in, roles ([`access`]), records with live push, published
+//! rule packs ([`packs`]), the customer lists the branch loads ([`customers`]),
+//! all kept in one SQLite file ([`store`]).
 //!
 //! - [`Config`]: address, www/ folder, data folder, origins allowed to frame the page.
 //! - [`router`]: the axum app (API, files, the headers of [`headers`], gzip).
@@ -12,9 +13,11 @@
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod customers;
 pub mod files;
 pub mod headers;
 pub mod origin;
+pub mod packs;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -156,10 +159,13 @@ pub fn run(config: &Config) -> Result<(), ServeError> {
     let local = listener.local_addr()?;
     let store = store::Store::open(&config.data)?;
     let demo = if config.demo && store.user_count()? == 0 {
-        demo_accounts(&store)?
+        let accounts = demo_accounts(&store)?;
+        demo_customers(&store)?;
+        accounts
     } else {
         Vec::new()
     };
+    let pack = ensure_pack(&store)?;
     let api = api::Api {
         db: store::Db(Arc::new(store)),
         limiter: Arc::default(),
@@ -182,6 +188,12 @@ pub fn run(config: &Config) -> Result<(), ServeError> {
         if !demo.is_empty() {
             print_demo(&demo);
         }
+        say(&format!(
+            "nextbest serve: 规则包第 {v} 版生效 · rule pack version {v} in force ({}; sha256 {})",
+            pack.note,
+            pack.hash.get(..12).unwrap_or(&pack.hash),
+            v = pack.version,
+        ));
         if !config.frame_ancestors.is_empty() {
             let list: Vec<&str> = config.frame_ancestors.iter().map(Origin::as_str).collect();
             say(&format!(
@@ -196,6 +208,37 @@ pub fn run(config: &Config) -> Result<(), ServeError> {
         Ok(())
     })
 }
+
+/// The pack in force; on first start, the bundled pack published as version 1
+/// (the embedded default, with or without demo accounts).
+fn ensure_pack(store: &store::Store) -> Result<store::PackMeta, ServeError> {
+    if let Some(current) = store.current_pack()? {
+        return Ok(current);
+    }
+    let (files_json, hash) = packs::canonical(&crate::PackSource::bundled().files);
+    let pack = store::NewPack {
+        hash,
+        files_json,
+        author: "nextbest".to_owned(),
+        note: "内置规则包 · bundled pack".to_owned(),
+        restored_from: None,
+    };
+    match store.publish_pack(&pack)? {
+        store::Publish::Created(m) | store::Publish::Unchanged(m) => Ok(m),
+    }
+}
+
+/// The demo branch's customers: the bundled samples as the day's hall and as
+/// the demo customer manager's book, so every screen has someone to show.
+fn demo_customers(store: &store::Store) -> Result<(), ServeError> {
+    let rows = customers::bundled_rows().map_err(ServeError::Other)?;
+    store.load_customers(access::List::Hall.as_str(), "", &rows, "demo")?;
+    store.load_customers(access::List::Book.as_str(), DEMO_CM, &rows, "demo")?;
+    Ok(())
+}
+
+/// The demo customer manager's account (`demo-` and the role).
+const DEMO_CM: &str = "demo-cm";
 
 /// One account per role with a random password: a demo branch to try the API with.
 fn demo_accounts(store: &store::Store) -> Result<Vec<(access::Role, String, String)>, ServeError> {

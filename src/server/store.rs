@@ -67,6 +67,18 @@ pub const MIGRATIONS: &[&str] = &[
         note TEXT NOT NULL DEFAULT '',
         files TEXT NOT NULL
     );",
+    // 2: a restored pack names the version it restores; the customer lists the
+    // branch loads (`hall`: the day's visitors, owner ""; `book`: a customer
+    // manager's book, owner that manager), one row per customer, upserted by id.
+    "ALTER TABLE packs ADD COLUMN restored_from INTEGER;
+    CREATE TABLE customers (
+        list TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        loaded TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        PRIMARY KEY (list, owner, id)
+    );",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +143,48 @@ pub struct Record {
     pub body: serde_json::Value,
 }
 
+/// What the store announces to the live streams (`GET /api/events`).
+#[derive(Clone, Debug)]
+pub enum Push {
+    /// A record stored now.
+    Record(Record),
+    /// A pack version now in force.
+    Pack { version: i64, hash: String },
+    /// A customer list (re)loaded.
+    Customers { list: String, owner: String },
+}
+
+/// A published pack version, without its files.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct PackMeta {
+    pub version: i64,
+    pub hash: String,
+    pub author: String,
+    pub created: String,
+    pub note: String,
+    pub restored_from: Option<i64>,
+}
+
+/// A pack to publish: its files as canonical JSON and their hash.
+#[derive(Clone, Debug)]
+pub struct NewPack {
+    pub hash: String,
+    pub files_json: String,
+    pub author: String,
+    pub note: String,
+    /// The version whose files these are, when restoring one.
+    pub restored_from: Option<i64>,
+}
+
+/// What publishing a pack did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Publish {
+    /// The files are those of the version in force: nothing stored.
+    Unchanged(PackMeta),
+    /// Stored as a new version, now in force.
+    Created(PackMeta),
+}
+
 /// What storing a record did.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Insert {
@@ -145,7 +199,7 @@ pub enum Insert {
 /// The store: one connection, and the channel new records are announced on.
 pub struct Store {
     conn: Mutex<Connection>,
-    events: tokio::sync::broadcast::Sender<Arc<Record>>,
+    events: tokio::sync::broadcast::Sender<Arc<Push>>,
     path: PathBuf,
 }
 
@@ -203,9 +257,57 @@ impl Store {
         &self.path
     }
 
-    /// New records as they are stored.
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<Record>> {
+    /// New records, packs and customer lists as they are stored.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<Push>> {
         self.events.subscribe()
+    }
+
+    /// Tells the live streams (no listener is not an error).
+    fn push(&self, p: Push) {
+        let _ = self.events.send(Arc::new(p));
+    }
+
+    /// The role of an enabled account, if there is one by that name.
+    pub fn active_role(&self, name: &str) -> Result<Option<String>, StoreError> {
+        active_role(&lock(&self.conn), name)
+    }
+
+    /// Loads customers into `list` of `owner` (upsert by id: a reload replaces
+    /// a customer's JSON), audited, in one transaction; announces the load.
+    pub fn load_customers(
+        &self,
+        list: &str,
+        owner: &str,
+        rows: &[(String, String)],
+        by: &str,
+    ) -> Result<usize, StoreError> {
+        let n = load_customers(&mut lock(&self.conn), list, owner, rows, by)?;
+        self.push(Push::Customers {
+            list: list.to_owned(),
+            owner: owner.to_owned(),
+        });
+        Ok(n)
+    }
+
+    /// The customers of `list` of `owner`, as loaded (their JSON text), by id.
+    pub fn customers(&self, list: &str, owner: &str) -> Result<Vec<String>, StoreError> {
+        let conn = lock(&self.conn);
+        let mut stmt = conn.prepare("SELECT body FROM customers WHERE list = ?1 AND owner = ?2 ORDER BY id")?;
+        let rows = stmt.query_map(params![list, owner], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The files (canonical JSON) of the pack in force, if any.
+    pub fn current_pack_files(&self) -> Result<Option<String>, StoreError> {
+        current_pack_files(&lock(&self.conn))
+    }
+
+    /// Enabled accounts as (name, role), by name.
+    pub fn active_users(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let conn = lock(&self.conn);
+        let mut stmt = conn.prepare("SELECT name, role FROM users WHERE disabled = 0 ORDER BY name")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     pub fn user_count(&self) -> Result<i64, StoreError> {
@@ -315,8 +417,8 @@ impl Store {
         let stored = record_by_id(&tx, &rec.id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
         tx.commit()?;
         let seq = stored.seq;
-        // No listener is not an error.
-        let _ = self.events.send(Arc::new(stored));
+        // Sent while the lock is held: listeners see records in seq order.
+        self.push(Push::Record(stored));
         Ok(Insert::Created(seq))
     }
 
@@ -347,6 +449,77 @@ impl Store {
         Ok((out, last))
     }
 
+    /// The version in force (the newest), if any pack is stored.
+    pub fn current_pack(&self) -> Result<Option<PackMeta>, StoreError> {
+        current_pack(&lock(&self.conn))
+    }
+
+    /// Every version, newest first.
+    pub fn packs(&self) -> Result<Vec<PackMeta>, StoreError> {
+        let conn = lock(&self.conn);
+        let mut stmt = conn.prepare(&format!("{SELECT_PACK} ORDER BY version DESC"))?;
+        let rows = stmt.query_map([], pack_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// One version with its files (the canonical JSON they were stored as).
+    pub fn pack(&self, version: i64) -> Result<Option<(PackMeta, String)>, StoreError> {
+        let conn = lock(&self.conn);
+        let meta = conn
+            .query_row(&format!("{SELECT_PACK} WHERE version = ?1"), [version], pack_row)
+            .optional()?;
+        let Some(meta) = meta else { return Ok(None) };
+        let files: String = conn.query_row("SELECT files FROM packs WHERE version = ?1", [version], |r| r.get(0))?;
+        Ok(Some((meta, files)))
+    }
+
+    pub fn pack_exists(&self, version: i64) -> Result<bool, StoreError> {
+        Ok(lock(&self.conn).query_row(
+            "SELECT EXISTS(SELECT 1 FROM packs WHERE version = ?1)",
+            [version],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Stores `pack` as the next version and audits it (`pack.publish`, or
+    /// `pack.restore` when it restores one), in one transaction; unless its
+    /// files are the version in force's. Announces a new version.
+    pub fn publish_pack(&self, pack: &NewPack) -> Result<Publish, StoreError> {
+        let mut conn = lock(&self.conn);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current = current_pack(&tx)?;
+        if let Some(c) = current.as_ref().filter(|c| c.hash == pack.hash) {
+            return Ok(Publish::Unchanged(c.clone()));
+        }
+        let version = current.map_or(1, |c| c.version + 1);
+        tx.execute(
+            "INSERT INTO packs (version, hash, author, note, files, restored_from) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                version,
+                pack.hash,
+                pack.author,
+                pack.note,
+                pack.files_json,
+                pack.restored_from
+            ],
+        )?;
+        let (action, detail) = match pack.restored_from {
+            Some(from) => (
+                "pack.restore",
+                format!("version {version} restores {from}: {}", pack.note),
+            ),
+            None => ("pack.publish", format!("version {version}: {}", pack.note)),
+        };
+        audit(&tx, Some(&pack.author), action, &detail)?;
+        let meta = tx.query_row(&format!("{SELECT_PACK} WHERE version = ?1"), [version], pack_row)?;
+        tx.commit()?;
+        self.push(Push::Pack {
+            version,
+            hash: meta.hash.clone(),
+        });
+        Ok(Publish::Created(meta))
+    }
+
     pub fn record_count(&self) -> Result<i64, StoreError> {
         Ok(lock(&self.conn).query_row("SELECT count(*) FROM records", [], |r| r.get(0))?)
     }
@@ -375,6 +548,25 @@ fn record_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
     })
 }
 
+const SELECT_PACK: &str = "SELECT version, hash, author, created, note, restored_from FROM packs";
+
+fn pack_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PackMeta> {
+    Ok(PackMeta {
+        version: r.get(0)?,
+        hash: r.get(1)?,
+        author: r.get(2)?,
+        created: r.get(3)?,
+        note: r.get(4)?,
+        restored_from: r.get(5)?,
+    })
+}
+
+fn current_pack(conn: &Connection) -> Result<Option<PackMeta>, StoreError> {
+    Ok(conn
+        .query_row(&format!("{SELECT_PACK} ORDER BY version DESC LIMIT 1"), [], pack_row)
+        .optional()?)
+}
+
 fn record_by_id(conn: &Connection, id: &str) -> rusqlite::Result<Option<Record>> {
     conn.query_row(&format!("{SELECT_RECORD} WHERE id = ?1"), [id], record_row)
         .optional()
@@ -386,6 +578,53 @@ fn audit(conn: &Connection, user: Option<&str>, action: &str, detail: &str) -> R
         params![user, action, detail],
     )?;
     Ok(())
+}
+
+/// The role of an enabled account on a connection.
+pub fn active_role(conn: &Connection, name: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row("SELECT role FROM users WHERE name = ?1 AND disabled = 0", [name], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// The files (canonical JSON) of the pack in force on a connection, if any.
+pub fn current_pack_files(conn: &Connection) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row("SELECT files FROM packs ORDER BY version DESC LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// Upserts customers `(id, JSON)` into `list` of `owner` and audits the load
+/// (`by`: who, e.g. `cli`), in one transaction. Returns how many rows were sent.
+pub fn load_customers(
+    conn: &mut Connection,
+    list: &str,
+    owner: &str,
+    rows: &[(String, String)],
+    by: &str,
+) -> Result<usize, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    {
+        let mut stmt = tx.prepare(
+            "INSERT INTO customers (list, owner, id, body) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (list, owner, id) DO UPDATE SET body = excluded.body, loaded = excluded.loaded",
+        )?;
+        for (id, body) in rows {
+            stmt.execute(params![list, owner, id, body])?;
+        }
+    }
+    audit(
+        &tx,
+        Some(by),
+        "customers.load",
+        &format!("list={list} owner={owner} count={}", rows.len()),
+    )?;
+    tx.commit()?;
+    Ok(rows.len())
 }
 
 /// Adds an account on a connection and audits it (`by`: who, e.g. `cli`).
@@ -492,6 +731,51 @@ mod tests {
         };
         assert_eq!(s.insert_record(&other).expect("conflict"), Insert::Conflict);
         assert_eq!(s.record_count().expect("count"), 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn migration_2_keeps_a_branch_s_packs_and_adds_customers() {
+        let dir = temp("m2");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        {
+            // A database as the first release left it: migration 1 only, one pack.
+            let conn = Connection::open(dir.join(DB_FILE)).expect("open");
+            conn.execute_batch(MIGRATIONS[0]).expect("m1");
+            conn.pragma_update(None, "user_version", 1).expect("v1");
+            conn.execute(
+                "INSERT INTO packs (version, hash, author, files) VALUES (1, 'h1', 'a', '{}')",
+                [],
+            )
+            .expect("pack");
+        }
+        let s = Store::open(&dir).expect("migrates");
+        let cur = s.current_pack().expect("read").expect("a pack");
+        assert_eq!((cur.version, cur.hash.as_str(), cur.restored_from), (1, "h1", None));
+        let pack = |hash: &str, from: Option<i64>| NewPack {
+            hash: hash.into(),
+            files_json: "{}".into(),
+            author: "t".into(),
+            note: "n".into(),
+            restored_from: from,
+        };
+        assert!(matches!(s.publish_pack(&pack("h1", None)), Ok(Publish::Unchanged(m)) if m.version == 1));
+        assert!(matches!(s.publish_pack(&pack("h2", None)), Ok(Publish::Created(m)) if m.version == 2));
+        assert!(
+            matches!(s.publish_pack(&pack("h1", Some(1))), Ok(Publish::Created(m)) if m.version == 3 && m.restored_from == Some(1))
+        );
+        let versions: Vec<i64> = s.packs().expect("list").iter().map(|p| p.version).collect();
+        assert_eq!(versions, [3, 2, 1]);
+        // Customers upsert by id within a list and owner.
+        let rows = |b: &str| vec![("c1".to_owned(), b.to_owned()), ("c2".to_owned(), "{}".to_owned())];
+        assert_eq!(s.load_customers("hall", "", &rows("{\"v\":1}"), "t").expect("load"), 2);
+        assert_eq!(
+            s.load_customers("hall", "", &rows("{\"v\":2}"), "t").expect("reload"),
+            2
+        );
+        assert_eq!(s.customers("hall", "").expect("read"), ["{\"v\":2}", "{}"]);
+        assert!(s.customers("book", "x").expect("read").is_empty());
+        drop(s);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
