@@ -41,8 +41,17 @@ const TARGET = process.env.CARGO_TARGET_DIR
   : path.join(ROOT, 'target');
 
 function usage(msg) {
-  if (msg) console.error(`branch_latency: ${msg}`);
-  console.error(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 9).join('\n'));
+  const text = fs
+    .readFileSync(fileURLToPath(import.meta.url), 'utf8')
+    .split('\n')
+    .slice(1, 27)
+    .map((l) => l.replace(/^\/\/ ?/, ''))
+    .join('\n');
+  if (!msg) {
+    console.log(text);
+    process.exit(0);
+  }
+  console.error(`branch_latency: ${msg}\n${text.split('\n').slice(5, 7).join('\n')}`);
   process.exit(2);
 }
 
@@ -503,7 +512,7 @@ async function main() {
       `  floor, GET /api/session alone, ms: p50 ${f(fl.p50)}  p95 ${f(fl.p95)}  (delivery p95 = ${report.p95_over_floor_p95}× floor p95)`,
       `  target: p95 < 300 ms: ${report.meets_target ? 'met' : 'NOT MET'}`,
       ...report.notes.map((n) => `  note: ${n}`),
-      `branch_latency: wrote ${path.relative(process.cwd(), opt.out) || opt.out}`,
+      `branch_latency: wrote ${opt.out.startsWith(process.cwd() + path.sep) ? path.relative(process.cwd(), opt.out) : opt.out}`,
     ].join('\n'),
   );
   const failed = missing > 0 || counts.unexpected > 0 || counts.unknown > 0 || counts.writeErrors > 0;
