@@ -211,8 +211,9 @@ function startServer(www, data) {
     });
     child.on('exit', (code, sig) => {
       clearTimeout(timer);
+      // Before the URL: a setup error. After it (while running): every later write fails and says so.
       reject(new SetupError(`the server exited (${code ?? sig}) before it was ready: ${err.trim()}`));
-      server.lastStderr = err;
+      if (running) notes.push(`the server exited (${code ?? sig}) during the run: ${err.trim().slice(-500)}`);
     });
   });
 }
