@@ -7,6 +7,11 @@
 # hand-written ones for every customer; any mismatch fails the run. Prints a
 # table and the targets, writes target/bench/summary.json and table.md, and
 # (unless --no-scaling) target/bench/scaling.json and scaling.svg.
+# Then the branch server's latency (tests/bench/branch_latency.mjs): 50
+# simulated devices on loopback writing records and listening for updates, for
+# 20 s; how long until a record is on every other device entitled to it (the
+# target: p95 < 300 ms); any missing delivery fails the run. It writes
+# target/bench/branch_latency.json and its figures close the summary.
 #
 #   scripts/bench-all.sh [--customers N] [--seed N] [--passes N] [--warmup N] [--txns N]
 #                        [--no-scaling] [--save] [--nextbest-only] [other nextbest-bench flags]
@@ -14,7 +19,8 @@
 # --nextbest-only: nextbest (native, wasm in Chromium and Node) and the
 # hand-written baseline, with the same mismatch check, but no peers: the bench
 # crate is built without zen-engine (~380 crates) and json-rules-engine is not
-# run. The test suite's smoke uses it.
+# run; the branch server's latency runs 5 s instead of 20. The test suite's
+# smoke uses it.
 #
 # Defaults: 1,000 customers from seed 7, 1 warm-up and 10 timed passes per
 # engine, scaling on. --save copies summary.json, scaling.svg and table.md into
@@ -89,11 +95,38 @@ worst=()
 [ "$peers" = 0 ] || worst=(--worst-case)
 bench "${common[@]}" --customers-file "$file" --engines target/bench/engines "$scaling" ${worst[@]+"${worst[@]}"} ${rust[@]+"${rust[@]}"} || rc=$?
 
+# The branch server under load: the release binary built above, on loopback.
+latency=(--devices 50 --seconds 20)
+[ "$peers" = 1 ] || latency=(--devices 50 --seconds 5)
+say "branch server: node tests/bench/branch_latency.mjs ${latency[*]}"
+rm -f target/bench/branch_latency.json
+node tests/bench/branch_latency.mjs "${latency[@]}" --bin "${CARGO_TARGET_DIR:-target}/release/nextbest" \
+  --out target/bench/branch_latency.json || failed+=(branch_latency.mjs)
+
+say "summary"
+echo "engines: the table and targets above (target/bench/table.md, summary.json)"
+if [ -f target/bench/branch_latency.json ]; then
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const d = r.delivery_ms, a = r.write_ack_ms, f = r.floor_get_session_ms;
+    console.log(`branch server: ${r.devices} devices, ${r.writes} writes in ${r.seconds} s; ` +
+      `deliveries ${r.received_deliveries}/${r.expected_deliveries}` +
+      (r.unexpected_deliveries ? `, ${r.unexpected_deliveries} unexpected` : "") +
+      (r.stream_reconnects ? `, ${r.stream_reconnects} stream reconnects` : ""));
+    console.log(`  record on another device, ms: p50 ${d.p50}  p95 ${d.p95}  p99 ${d.p99}  max ${d.max}; ` +
+      `write ack p50 ${a.p50}  p95 ${a.p95}; loopback GET /api/session p50 ${f.p50}  p95 ${f.p95}`);
+    console.log(`  target p95 < ${r.target_p95_ms} ms: ${r.meets_target ? "met" : "NOT MET"}`);
+  ' target/bench/branch_latency.json
+else
+  echo "branch server: no figures (branch_latency.mjs failed before writing them)"
+fi
+
 if [ "$save" = 1 ]; then
   [ "$rc" = 0 ] && [ ${#failed[@]} -eq 0 ] || die "not saving the results of a failed run"
   mkdir -p tests/bench/results
   cp target/bench/summary.json target/bench/table.md tests/bench/results/
   [ "$scaling" = --no-scaling ] || cp target/bench/scaling.svg target/bench/scaling.json tests/bench/results/
+  cp target/bench/branch_latency.json tests/bench/results/
   echo "bench-all: saved tests/bench/results/ ($(ls tests/bench/results | tr '\n' ' '))"
 fi
 
