@@ -93,24 +93,25 @@ const opt = {
 const WRITES = {
   teller: ['outcome', 'handoff', 'unmet_need', 'staff_state'],
   vip_teller: ['outcome', 'handoff', 'unmet_need', 'staff_state'],
-  lobby: ['outcome', 'handoff', 'lead', 'unmet_need', 'staff_state'],
+  lobby: ['outcome', 'handoff', 'lead', 'unmet_need', 'staff_state', 'hall_state'],
   psm: ['outcome', 'handoff', 'lead', 'unmet_need', 'staff_state'],
   cm: ['outcome', 'follow_up', 'staff_state'],
-  head: ['staff_state'],
+  head: ['staff_state', 'hall_state'],
 };
-const ALL_KINDS = ['outcome', 'handoff', 'lead', 'unmet_need', 'follow_up', 'staff_state'];
-// role → kind → 'all' | 'own' (absent: none)
+const ALL_KINDS = ['outcome', 'handoff', 'lead', 'unmet_need', 'follow_up', 'staff_state', 'hall_state'];
+// role → kind → 'all' | 'own' | 'assigned' (a lead to this customer manager or to the day's pool); absent: none.
+// Staff and hall state are the branch context every device evaluates with: all staff read them.
 const READS = {
-  teller: { outcome: 'all', handoff: 'own', unmet_need: 'own', staff_state: 'own' },
-  vip_teller: { outcome: 'all', handoff: 'own', unmet_need: 'own', staff_state: 'own' },
-  lobby: { outcome: 'all', handoff: 'all', lead: 'all', unmet_need: 'all', staff_state: 'all' },
-  psm: { outcome: 'all', handoff: 'all', staff_state: 'all', lead: 'own', unmet_need: 'own' },
-  cm: { outcome: 'all', handoff: 'all', lead: 'all', follow_up: 'all', staff_state: 'own' },
+  teller: { outcome: 'all', handoff: 'own', unmet_need: 'own', staff_state: 'all', hall_state: 'all' },
+  vip_teller: { outcome: 'all', handoff: 'own', unmet_need: 'own', staff_state: 'all', hall_state: 'all' },
+  lobby: { outcome: 'all', handoff: 'all', lead: 'all', unmet_need: 'all', staff_state: 'all', hall_state: 'all' },
+  psm: { outcome: 'all', handoff: 'all', staff_state: 'all', hall_state: 'all', lead: 'own', unmet_need: 'own' },
+  cm: { outcome: 'all', handoff: 'all', lead: 'assigned', follow_up: 'all', staff_state: 'all', hall_state: 'all' },
   head: Object.fromEntries(ALL_KINDS.map((k) => [k, 'all'])),
 };
-const mayRead = (role, reader, kind, author) => {
+const mayRead = (role, reader, kind, author, body) => {
   const s = READS[role][kind];
-  return s === 'all' || (s === 'own' && reader === author);
+  return s === 'all' || (s === 'own' && reader === author) || (s === 'assigned' && (body?.assigned_to ?? '') === '');
 };
 
 // A branch has more tellers than anything else.
@@ -125,7 +126,7 @@ function recordFor(role, n) {
   const kinds = WRITES[role];
   // Mostly outcomes (what every device reads); the rest spread over the role's other kinds.
   const kind = kinds.length === 1 || Math.random() < 0.6 ? kinds[0] : pick(kinds.slice(1));
-  const customer = kind === 'staff_state' ? '' : `C${1 + Math.floor(Math.random() * 500)}`;
+  const customer = kind === 'staff_state' || kind === 'hall_state' ? '' : `C${1 + Math.floor(Math.random() * 500)}`;
   const body = {
     outcome: () => ({ product: pick(PRODUCTS), outcome: pick(OUTCOMES) }),
     handoff: () => ({ to: pick(DESTS), products: [pick(PRODUCTS)] }),
@@ -133,6 +134,7 @@ function recordFor(role, n) {
     unmet_need: () => ({ need: 'overseas_study', note: `bench ${n}` }),
     follow_up: () => ({ channel: 'phone', outcome: pick(OUTCOMES), product: pick(PRODUCTS) }),
     staff_state: () => ({ state: pick(['available', 'busy', 'away']) }),
+    hall_state: () => ({ queues: { teller: Math.floor(Math.random() * 9) }, vip_seats_free: Math.floor(Math.random() * 4) }),
   }[kind]();
   return { id: randomUUID(), kind, customer, body };
 }
@@ -346,7 +348,7 @@ let writes = 0;
 async function write(dev, devices) {
   const rec = recordFor(dev.role, writes);
   const expected = new Set();
-  for (const d of devices) if (mayRead(d.role, d.name, rec.kind, dev.name)) expected.add(d.i);
+  for (const d of devices) if (mayRead(d.role, d.name, rec.kind, dev.name, rec.body)) expected.add(d.i);
   const r = { kind: rec.kind, author: dev.name, writer: dev.i, expected, got: new Set(), sent: 0 };
   records.set(rec.id, r);
   r.sent = performance.now();

@@ -60,6 +60,7 @@ async function pick(page, id) {
 /** The lobby tablet shows the hall's customer `id` (adds it from the hall list when it is not in the queue). */
 async function inHall(page, id) {
   const card = page.locator(`[data-testid=queue-card][data-customer=${id}]`);
+  await page.locator(".lobby .queue").waitFor(); // drawn: the hall's first customers are in the queue
   if (!(await card.count())) {
     await page.getByTestId("add-customer").selectOption(id);
     await page.getByTestId("add-go").click();
@@ -153,7 +154,9 @@ test("a lead saved in the lobby reaches the customer manager's inbox, not the te
 test("the branch head's board counts the whole branch", async () => {
   const head = await device(branch, "head1", "head");
   await head.page.getByTestId("head-referrals").waitFor();
-  await head.page.locator(".head-note", { hasText: /全网点记录 [1-9]/ }).waitFor();
+  await head.page.locator(".head-note", { hasText: /全网点记录 [1-9]/ }).waitFor({ timeout: 5000 }).catch(async (e) => {
+    throw new Error(`${e.message}\nshown: ${await head.page.locator(".head").textContent()}`);
+  });
   await head.page.screenshot({ path: `${SHOTS}/branch-head.png` });
   assert.deepEqual(head.errors, []);
   await head.ctx.close();

@@ -53,6 +53,9 @@ function serve(args) {
   });
 }
 
+const ACCOUNTS = { teller1: "teller", lobby1: "lobby", author1: "author", head1: "head" };
+const AS = { teller: "teller1", lobby: "lobby1", studio: "author1", head: "head1" };
+
 let server, browser;
 // The server's data (SQLite) in a scratch folder, not branch-data/ in the repo.
 const data = mkdtempSync(path.join(os.tmpdir(), "nextbest-e2e-"));
@@ -73,9 +76,6 @@ after(async () => {
   server?.child.kill("SIGTERM");
   rmSync(data, { recursive: true, force: true });
 });
-
-const ACCOUNTS = { teller1: "teller", lobby1: "lobby", author1: "author", head1: "head" };
-const AS = { teller: "teller1", lobby: "lobby1", studio: "author1", head: "head1" };
 
 /** A fresh page, signed in as the account for `hash`'s screen, that records requests, console errors, CSP refusals and the document's headers. */
 async function open(hash, name = AS[hash]) {

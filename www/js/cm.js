@@ -35,8 +35,9 @@ let drawn = 0;
 
 export async function mount(section) {
   root = section;
-  await draw();
+  // Listening before the first draw: records that arrive while it runs draw again.
   store.subscribe(() => !root.hidden && draw());
+  await draw();
   engine.onLiveChange(() => !root.hidden && draw());
 }
 

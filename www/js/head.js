@@ -25,8 +25,9 @@ let drawn = 0;
 
 export async function mount(section) {
   root = section;
-  await draw();
+  // Listening before the first draw: records that arrive while it runs draw again.
   store.subscribe(() => !root.hidden && draw());
+  await draw();
   engine.onLiveChange(() => !root.hidden && draw());
 }
 
@@ -398,7 +399,9 @@ function versions(b) {
     "section",
     { class: "card", "data-testid": "head-versions" },
     bi("规则包版本", "Pack versions", "h2"),
-    h("p", {}, "在用 Live: ", h("strong", {}, `${m.name ?? ""} ${m.version ?? ""}`.trim() || "—"), engine.liveIsCustom() ? h("span", { class: "muted" }, "（草稿 studio draft）") : null),
+    engine.publishedVersion()
+      ? h("p", { "data-testid": "head-version-live" }, "现行 In force: ", h("strong", {}, `第 ${engine.publishedVersion().version} 版 · version ${engine.publishedVersion().version}`), h("span", { class: "muted" }, ` ${`${m.name ?? ""} ${m.version ?? ""}`.trim()}`))
+      : h("p", {}, "在用 Live: ", h("strong", {}, `${m.name ?? ""} ${m.version ?? ""}`.trim() || "—"), engine.liveIsCustom() ? h("span", { class: "muted" }, "（草稿 studio draft）") : null),
     entries.length
       ? h(
           "table",
@@ -407,6 +410,8 @@ function versions(b) {
           entries.map(([v, n]) => h("tr", {}, h("td", {}, v === "—" ? "未标注 not stamped" : v), h("td", {}, n))),
         )
       : null,
-    h("p", { class: "muted" }, bi("本机记录尚未标注规则包版本；网点服务器写入时标注", "Records on this device carry no pack version yet; the branch server stamps them")),
+    sync.link.mode === "signed-in"
+      ? null
+      : h("p", { class: "muted" }, bi("本机记录尚未标注规则包版本；网点服务器写入时标注", "Records on this device carry no pack version yet; the branch server stamps them")),
   );
 }

@@ -36,8 +36,9 @@ export async function mount(section) {
       s.seen = [...s.queue];
     });
   }
-  await draw();
+  // Listening before the first draw: records that arrive while it runs draw again.
   store.subscribe(() => !root.hidden && draw());
+  await draw();
   engine.onLiveChange(() => draw());
 }
 

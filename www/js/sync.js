@@ -247,31 +247,31 @@ let backoff = 1000;
 /** Sends the outbox in order; stops at the first network failure and tries again later. */
 export function flush() {
   if (link.mode !== "signed-in") return Promise.resolve();
-  flushing ??= (async () => {
-    try {
-      for (;;) {
-        const [next] = outbox();
-        if (!next) break;
-        let r;
-        try {
-          r = await postJson("records", next);
-        } catch {
-          return later();
-        }
-        if (r.status === 401) return; // signed out: kept, sent after signing in
-        if (r.status >= 500 || r.status === 429) return later();
-        if (r.status !== 200 && r.status !== 201) setAside(next, r);
-        // Sent (or set aside): off the outbox. Another tab may have sent it too.
-        saveOutbox(outbox().filter((x) => x.id !== next.id));
-        backoff = 1000;
-        changed();
-      }
-      dismiss("outbox");
-    } finally {
-      flushing = null;
-    }
-  })();
+  // Cleared in .finally (a later microtask), never inside the run: a run that ends at
+  // once (an empty outbox) must not leave a settled promise standing in for the next one.
+  flushing ??= sendAll().finally(() => (flushing = null));
   return flushing;
+}
+
+async function sendAll() {
+  for (;;) {
+    const [next] = outbox();
+    if (!next) break;
+    let r;
+    try {
+      r = await postJson("records", next);
+    } catch {
+      return later();
+    }
+    if (r.status === 401) return; // signed out: kept, sent after signing in
+    if (r.status >= 500 || r.status === 429) return later();
+    if (r.status !== 200 && r.status !== 201) setAside(next, r);
+    // Sent (or set aside): off the outbox. Another tab may have sent it too.
+    saveOutbox(outbox().filter((x) => x.id !== next.id));
+    backoff = 1000;
+    changed();
+  }
+  dismiss("outbox");
 }
 
 function later() {
