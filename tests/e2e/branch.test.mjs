@@ -40,13 +40,16 @@ const HALL = [
     consent,
     visit: { purpose: "transfer", at: "2026-11-24T10:00:00+08:00", waiting: true },
   },
+  // High value with a wealth need: the lobby sends them to the customer manager, unless the staff board says the
+  // customer manager is with someone (rules/fixtures/branch.json, first case).
+  { ...cash("B5", "联动戊"), stated_needs: ["wealth_management"] },
 ];
 
 let branch;
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   branch = await startBranch({
-    accounts: { t1: "teller", t2: "teller", lobby1: "lobby", cm1: "cm", cm2: "cm", head1: "head", author1: "author" },
+    accounts: { t1: "teller", t2: "teller", lobby1: "lobby", cm1: "cm", cm2: "cm", psm1: "psm", head1: "head", author1: "author" },
     hall: HALL,
   });
 });
@@ -223,4 +226,34 @@ test("a published pack reaches the teller live; the author's draft never does", 
   await author.page.screenshot({ path: `${SHOTS}/branch-studio.png` });
   await teller.ctx.close();
   await author.ctx.close();
+});
+
+test("the staff board: a customer manager's state reaches the lobby tablet and the route follows it", async () => {
+  const lobby = await device(branch, "lobby1", "lobby");
+  const cm = await device(branch, "cm1", "cm");
+  const psm = await device(branch, "psm1", "lobby");
+  const dest = lobby.page.locator("[data-testid=queue-card][data-customer=B5] [data-testid=card-destination]");
+  await inHall(lobby.page, "B5");
+  // Nothing reported today: nobody is taken to be busy.
+  assert.equal(await dest.getAttribute("data-id"), "relationship_manager");
+  await psm.page.getByTestId("my-state").selectOption("available");
+  await cm.page.getByTestId("my-state").selectOption("busy");
+  await lobby.page.locator("[data-testid=queue-card][data-customer=B5] [data-testid=card-destination][data-id=product_sales]").waitFor({ timeout: 5000 });
+  assert.match(await lobby.page.locator("[data-testid=queue-card][data-customer=B5]").textContent(), /客户经理正在接待，先请产品销售经理在低柜服务/);
+  await lobby.page.getByTestId("lobby-tab-staff").click();
+  await lobby.page.locator("[data-testid=staff-row][data-name=cm1][data-state=busy]").waitFor();
+  // Queues and VIP seats, kept by the lobby, reach the other devices.
+  await lobby.page.getByTestId("hall-teller").fill("6");
+  await lobby.page.getByTestId("hall-vip_seats_free").fill("0");
+  await lobby.page.getByTestId("hall-save").click();
+  await cm.page.waitForFunction(() => JSON.parse(localStorage.getItem("nextbest.v1@cm1") ?? "{}").hall?.vip_seats_free === 0);
+  await lobby.page.screenshot({ path: `${SHOTS}/branch-staff-board.png` });
+  // Free again: back to the customer manager.
+  await cm.page.getByTestId("my-state").selectOption("available");
+  await lobby.page.getByTestId("lobby-tab-hall").click();
+  await lobby.page.locator("[data-testid=queue-card][data-customer=B5] [data-testid=card-destination][data-id=relationship_manager]").waitFor({ timeout: 5000 });
+  for (const d of [lobby, cm, psm]) assert.deepEqual(d.errors, []);
+  await lobby.ctx.close();
+  await cm.ctx.close();
+  await psm.ctx.close();
 });

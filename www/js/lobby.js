@@ -236,7 +236,7 @@ function card({ c, out, error }, s) {
       "p",
       { class: "route-line", "data-testid": "card-route" },
       "→ ",
-      nameEl("destination", shown.destination, { tag: "strong", attrs: { "data-testid": "card-destination" } }),
+      nameEl("destination", shown.destination, { tag: "strong", attrs: { "data-testid": "card-destination", "data-id": shown.destination } }),
       h("br"),
       shown.source === "route"
         ? h("span", { class: "muted" }, r.reason_zh)
