@@ -93,7 +93,7 @@ test("sign-in: the page asks for it, a wrong password is said, each role sees it
   await page.getByTestId("signin-go").click();
   await page.getByTestId("pitch").waitFor();
   assert.match(await page.getByTestId("link-status").textContent(), /t1 · 柜员/);
-  const visible = await page.locator("[data-tab]:not([hidden])").evaluateAll((els) => els.map((e) => e.dataset.tab));
+  const visible = await page.locator("[data-tab]").evaluateAll((els) => els.filter((e) => e.offsetParent !== null).map((e) => e.dataset.tab));
   assert.deepEqual(visible, ["teller"], "a teller sees the counter screen only");
   await page.goto(`${branch.base}#cm`);
   await page.getByTestId("pitch").waitFor();
@@ -188,42 +188,51 @@ test("a device that lost the server keeps working and sends everything once when
   await teller.ctx.close();
 });
 
-test("a published pack reaches the teller live; the author's draft never does", async () => {
+test("a published pack reaches the teller live; the author's draft never does; an earlier version is restored in one step", async () => {
   const teller = await device(branch, "t2", "teller");
   const author = await device(branch, "author1", "studio");
   await pick(teller.page, "B2");
   assert.equal(await teller.page.locator("#pack-status").getAttribute("data-version"), "1");
   const before = await teller.page.getByTestId("pitch-zh").textContent();
 
-  // A draft edited in the studio stays the author's.
-  await author.page.locator(".studio-file").first().waitFor();
-  await author.page.evaluate(() => {
-    const k = "nextbest.v1@author1";
-    const s = JSON.parse(localStorage.getItem(k) ?? "{}");
-    localStorage.setItem(k, JSON.stringify(s));
-  });
-  await teller.page.waitForTimeout(500);
-  assert.equal(await teller.page.locator("#pack-status").getAttribute("data-version"), "1");
-
-  // Published (fixtures pass, a note says why): every device switches to it, live.
+  // The author's draft: the version in force with a shorter wealth pitch, kept in the author's own store.
   const current = await (await author.ctx.request.get(`${branch.base}api/packs/current`)).json();
   const products = JSON.parse(current.files["products.json"]);
   products.find((p) => p.id === "wm.product").pitch_zh = "闲钱放活期收益低，稳健型理财可以了解一下。";
   const files = { ...current.files, "products.json": JSON.stringify(products, null, 2) };
-  const r = await author.ctx.request.post(`${branch.base}api/packs`, {
-    headers: { "X-CSRF-Token": author.csrf },
-    data: { files, note: "理财话术更简短 · shorter wealth pitch" },
-  });
-  assert.equal(r.status(), 201, await r.text());
-  assert.equal((await r.json()).version, 2);
+  await author.page.evaluate((f) => {
+    const k = "nextbest.v1@author1";
+    const s = JSON.parse(localStorage.getItem(k) ?? "{}");
+    localStorage.setItem(k, JSON.stringify({ ...s, draft: { files: f }, draftEdited: true }));
+  }, files);
+  await author.page.reload();
+  await author.page.getByTestId("studio-status").filter({ hasText: "草稿仅您可见" }).waitFor();
+  // It compiles, and still it never reaches the counter.
+  await teller.page.waitForTimeout(1500);
+  assert.equal(await teller.page.locator("#pack-status").getAttribute("data-version"), "1");
+  assert.equal(await teller.page.getByTestId("pitch-zh").textContent(), before);
+
+  // Publishing needs a note; the server runs every fixture; every device switches live.
+  await author.page.getByTestId("publish").locator("summary").click();
+  await author.page.getByTestId("publish-go").click();
+  await author.page.getByTestId("publish-msg").filter({ hasText: "请写明发布原因" }).waitFor();
+  await author.page.getByTestId("publish-note").fill("理财话术更简短 · shorter wealth pitch");
+  await author.page.getByTestId("publish-go").click();
+  await author.page.getByTestId("publish-msg").filter({ hasText: "已发布第 2 版" }).waitFor({ timeout: 30_000 });
   await teller.page.locator("#pack-status[data-version='2']").waitFor({ timeout: 5000 });
   await teller.page.getByTestId("pitch-zh").filter({ hasText: "稳健型理财可以了解一下" }).waitFor();
-  assert.notEqual(before, await teller.page.getByTestId("pitch-zh").textContent());
+  await author.page.screenshot({ path: `${SHOTS}/branch-studio.png` });
 
   // A teller may not publish.
   const t = await teller.ctx.request.post(`${branch.base}api/packs`, { headers: { "X-CSRF-Token": teller.csrf }, data: { files, note: "x" } });
   assert.equal(t.status(), 403);
-  await author.page.screenshot({ path: `${SHOTS}/branch-studio.png` });
+
+  // Restore version 1 in one step: it becomes version 3, and the counter has the old pitch again.
+  await author.page.getByTestId("publish-note").fill("恢复原话术 · back to the old pitch");
+  await author.page.locator("[data-testid=version-row][data-version='1'] [data-testid=restore]").click();
+  await author.page.getByTestId("publish-msg").filter({ hasText: "已将第 1 版恢复为第 3 版" }).waitFor({ timeout: 30_000 });
+  await teller.page.locator("#pack-status[data-version='3']").waitFor({ timeout: 5000 });
+  assert.equal(await teller.page.getByTestId("pitch-zh").textContent(), before);
   await teller.ctx.close();
   await author.ctx.close();
 });

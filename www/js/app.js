@@ -111,7 +111,8 @@ async function joinBranch(engine, link) {
   const shared = await import("./shared.js"); // how server records enter the store
   engine.useBranchContext(() => shared.branchContext());
   allowed = sync.SCREENS[user.role] ?? [];
-  for (const tab of document.querySelectorAll("[data-tab]")) tab.hidden = !allowed.includes(tab.dataset.tab);
+  // Removed, not hidden: the tab bar's styles would show a hidden tab, and a screen that is not the role's has no place here.
+  for (const tab of document.querySelectorAll("[data-tab]")) if (!allowed.includes(tab.dataset.tab)) tab.remove();
   const { presenceSelect } = await import("./staff.js");
   document.querySelector("header.top").append(...[presenceSelect(), sync.statusEl()].filter(Boolean));
   document.querySelector("footer.foot > span:last-child")?.replaceChildren(

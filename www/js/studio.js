@@ -601,7 +601,9 @@ function showPublished({ status, body }) {
     el.publishMsg.replaceChildren(
       body?.unchanged
         ? bi(`与现行第 ${body.version} 版相同，未新建版本`, `Same as version ${body.version} in force: no new version`, "p", { class: "ok" })
-        : bi(`已发布第 ${body.version} 版，各终端即时切换`, `Version ${body.version} published: every device switches now`, "p", { class: "ok" }),
+        : body?.restored_from
+          ? bi(`已将第 ${body.restored_from} 版恢复为第 ${body.version} 版，各终端即时切换`, `Version ${body.restored_from} restored as version ${body.version}: every device switches now`, "p", { class: "ok" })
+          : bi(`已发布第 ${body.version} 版，各终端即时切换`, `Version ${body.version} published: every device switches now`, "p", { class: "ok" }),
     );
     drawVersions();
     return;
