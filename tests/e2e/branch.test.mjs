@@ -232,7 +232,7 @@ test("a published pack reaches the teller live; the author's draft never does; a
   await author.page.locator("[data-testid=version-row][data-version='1'] [data-testid=restore]").click();
   await author.page.getByTestId("publish-msg").filter({ hasText: "已将第 1 版恢复为第 3 版" }).waitFor({ timeout: 30_000 });
   await teller.page.locator("#pack-status[data-version='3']").waitFor({ timeout: 5000 });
-  assert.equal(await teller.page.getByTestId("pitch-zh").textContent(), before);
+  await teller.page.getByTestId("pitch-zh").filter({ hasText: before }).waitFor({ timeout: 5000 });
   await teller.ctx.close();
   await author.ctx.close();
 });
