@@ -394,8 +394,18 @@ async fn post_record(
     }
     // The same typed bodies the reports read (records.rs): a misspelt field
     // from a broken device is refused here, not miscounted on the board.
-    let typed =
-        crate::records::Body::from_json(kind.as_str(), &p.body).map_err(|e| bad_request(format!("body.{e}")))?;
+    let typed = crate::records::Body::from_json(kind.as_str(), &p.body).map_err(|e| {
+        let field = match &e {
+            crate::Error::Input { path, .. } if !path.is_empty() => format!("body.{path}"),
+            _ => "body".to_owned(),
+        };
+        err(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            &format!("{field}：记录内容有误"),
+            format!("body.{e}"),
+        )
+    })?;
     // Stored as the board reads it: a hand-off's name trimmed.
     if let crate::records::Body::Handoff(h) = &typed {
         if let Some(name) = &h.name {
