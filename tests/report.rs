@@ -124,3 +124,10 @@ fn a_retracted_record_counts_as_nothing() {
     assert_eq!(b.pack_versions.get("1"), None);
     assert_eq!(b.pack_versions.get("—"), Some(&1), "h1 alone");
 }
+
+#[test]
+fn a_retraction_of_an_unknown_record_changes_nothing() {
+    let unknown = r#"{"id": "x1", "customer": "c1", "author": "t1", "role": "teller", "at": 125, "kind": "retraction", "body": {"record": "not-in-this-file"}}"#;
+    let with = board(&read_jsonl(&format!("{DAY}\n{unknown}\n")).expect("records"));
+    assert_eq!(with, board(&read_jsonl(DAY).expect("records")));
+}
