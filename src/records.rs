@@ -27,7 +27,8 @@ pub struct Record {
     /// The pack version that produced what it records, when there was one.
     #[serde(default)]
     pub pack_version: Option<u32>,
-    /// outcome, handoff, lead, unmet_need, follow_up, staff_state, hall_state.
+    /// outcome, handoff, lead, unmet_need, follow_up, staff_state, hall_state,
+    /// retraction.
     pub kind: String,
     /// The kind's fields ([`Body`]); checked by [`Record::body`].
     pub body: serde_json::Value,
@@ -59,6 +60,25 @@ pub enum Body {
     /// The hall as the lobby sees it: queue lengths and free VIP seats, the
     /// branch context every device's evaluation reads.
     HallState(HallBody),
+    /// A record its author took back (撤销) after it reached the server: the
+    /// board and pacing treat the retracted record as never made.
+    Retraction(RetractionBody),
+}
+
+/// The kinds a retraction may take back: what staff record about a customer.
+/// Staff and hall state are overwritten by the next one instead, and a
+/// retraction is not itself taken back (the record would simply be made again).
+pub const RETRACTABLE: [&str; 5] = ["outcome", "handoff", "lead", "unmet_need", "follow_up"];
+
+/// How long after a record its author may still take it back: after a day it
+/// is history (the board of that day was read, pacing moved on).
+pub const RETRACT_WINDOW_SECS: i64 = 24 * 60 * 60;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RetractionBody {
+    /// The id of the record taken back.
+    pub record: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -85,7 +105,15 @@ pub struct HandoffBody {
     /// The stated need, in the customer's words or the pack's id.
     #[serde(default)]
     pub need: Option<String>,
+    /// The customer's name, as the sending desk has it: a customer pasted at
+    /// the counter is not in the lobby's hall list, and the lobby tablet must
+    /// not show staff a bare id. Trimmed, 1 to [`MAX_NAME_CHARS`] characters.
+    #[serde(default)]
+    pub name: Option<String>,
 }
+
+/// The longest customer name a hand-off carries, in characters.
+pub const MAX_NAME_CHARS: usize = 64;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -154,13 +182,14 @@ impl Body {
             Body::FollowUp(_) => "follow_up",
             Body::StaffState(_) => "staff_state",
             Body::HallState(_) => "hall_state",
+            Body::Retraction(_) => "retraction",
         }
     }
 
     /// Reads a body of `kind` from JSON, the failing field named.
     pub fn from_json(kind: &str, body: &serde_json::Value) -> Result<Body, Error> {
         let tagged = serde_json::json!({ "kind": kind, "body": body });
-        let body: Body = serde_path_to_error::deserialize(&tagged).map_err(|e| Error::Input {
+        let mut body: Body = serde_path_to_error::deserialize(&tagged).map_err(|e| Error::Input {
             path: e.path().to_string(),
             message: e.inner().to_string(),
         })?;
@@ -171,6 +200,30 @@ impl Body {
                 return Err(Error::Input {
                     path: "state".to_owned(),
                     message: format!("{:?}: one of {}", s.state, STAFF_STATES.join(", ")),
+                });
+            }
+        }
+        // A name shown on another desk's screen: one line, trimmed, short.
+        if let Body::Handoff(h) = &mut body {
+            if let Some(name) = &mut h.name {
+                let trimmed = name.trim();
+                let n = trimmed.chars().count();
+                if n == 0 || n > MAX_NAME_CHARS || trimmed.chars().any(char::is_control) {
+                    return Err(Error::Input {
+                        path: "name".to_owned(),
+                        message: format!(
+                            "1 to {MAX_NAME_CHARS} characters after trimming, no control characters (got {n})"
+                        ),
+                    });
+                }
+                *name = trimmed.to_owned();
+            }
+        }
+        if let Body::Retraction(r) = &body {
+            if r.record.is_empty() {
+                return Err(Error::Input {
+                    path: "record".to_owned(),
+                    message: "the id of the record taken back".to_owned(),
                 });
             }
         }
@@ -228,5 +281,34 @@ mod tests {
         assert!(Body::from_json("hall_state", &hall).is_ok());
         let bad = serde_json::json!({"queues": {"counter": 2}});
         assert!(Body::from_json("hall_state", &bad).is_err());
+    }
+
+    #[test]
+    fn a_handoff_name_is_trimmed_and_short() {
+        let h = |name: &str| Body::from_json("handoff", &serde_json::json!({"to": "psm", "name": name}));
+        match h("  王丽 ") {
+            Ok(Body::Handoff(b)) => assert_eq!(b.name.as_deref(), Some("王丽")),
+            other => panic!("{other:?}"),
+        }
+        assert!(h(&"张".repeat(MAX_NAME_CHARS)).is_ok());
+        for bad in ["", "   ", "王\n丽", &*"张".repeat(MAX_NAME_CHARS + 1)] {
+            assert!(
+                matches!(h(bad), Err(Error::Input { ref path, .. }) if path == "name"),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_retraction_names_one_record() {
+        let ok = Body::from_json("retraction", &serde_json::json!({"record": "r1"}));
+        assert!(matches!(ok, Ok(Body::Retraction(ref r)) if r.record == "r1"), "{ok:?}");
+        for bad in [
+            serde_json::json!({}),
+            serde_json::json!({"record": ""}),
+            serde_json::json!({"record": "r1", "why": "x"}),
+        ] {
+            assert!(Body::from_json("retraction", &bad).is_err(), "{bad}");
+        }
     }
 }

@@ -12,12 +12,18 @@
 //! - The referral chain behind each sale: every hand-off of that customer
 //!   on the sale's branch day, oldest first, for credit split and disputes.
 //! - The pack versions the records came from.
+//!
+//! A record its author took back (a `retraction` in the same input) counts
+//! nowhere, and neither does the retraction: the board shows what happened,
+//! not a teller's slip of the finger. A retraction is honoured as the server
+//! accepts one (its author's own record, of a kind that may be taken back,
+//! within a day); any other, or one naming a record not in the input, is ignored.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::records::{Body, Record};
+use crate::records::{Body, Record, RETRACTABLE, RETRACT_WINDOW_SECS};
 use crate::signals::{branch_day, Outcome};
 
 /// The whole board.
@@ -91,9 +97,29 @@ fn tally(t: &mut Tally, o: Outcome) {
     }
 }
 
+/// The ids of the records in `records` taken back by a retraction there.
+fn retracted(records: &[(Record, Body)]) -> HashSet<&str> {
+    let by_id: HashMap<&str, &Record> = records.iter().map(|(r, _)| (r.id.as_str(), r)).collect();
+    records
+        .iter()
+        .filter_map(|(r, b)| match b {
+            Body::Retraction(x) => Some((r, by_id.get(x.record.as_str())?)),
+            _ => None,
+        })
+        .filter(|(r, t)| {
+            t.author == r.author && RETRACTABLE.contains(&t.kind.as_str()) && r.at - t.at <= RETRACT_WINDOW_SECS
+        })
+        .map(|(_, t)| t.id.as_str())
+        .collect()
+}
+
 /// The board over `records` (any order; each with its typed body).
 pub fn board(records: &[(Record, Body)]) -> Board {
-    let mut sorted: Vec<&(Record, Body)> = records.iter().collect();
+    let gone = retracted(records);
+    let mut sorted: Vec<&(Record, Body)> = records
+        .iter()
+        .filter(|(r, b)| !gone.contains(r.id.as_str()) && !matches!(b, Body::Retraction(_)))
+        .collect();
     sorted.sort_by(|a, b| (a.0.at, &a.0.id).cmp(&(b.0.at, &b.0.id)));
 
     let mut b = Board::default();

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 const ROLES: [&str; 8] = ["teller", "vip_teller", "lobby", "psm", "cm", "head", "author", "admin"];
-const KINDS: [&str; 7] = [
+/// Retraction last: in the matrix each role takes back a record it wrote before it.
+const KINDS: [&str; 8] = [
     "outcome",
     "handoff",
     "lead",
@@ -22,23 +23,33 @@ const KINDS: [&str; 7] = [
     "follow_up",
     "staff_state",
     "hall_state",
+    "retraction",
 ];
 
 /// What each role may write, written out here independently of src/server/access.rs:
 /// loosening a permission there fails the matrix.
 fn expected_write(role: &str) -> &'static [&'static str] {
     match role {
-        "teller" | "vip_teller" => &["outcome", "handoff", "unmet_need", "staff_state"],
-        "lobby" => &["outcome", "handoff", "lead", "unmet_need", "staff_state", "hall_state"],
-        "psm" => &["outcome", "handoff", "lead", "unmet_need", "staff_state"],
-        "cm" => &["outcome", "follow_up", "staff_state"],
+        "teller" | "vip_teller" => &["outcome", "handoff", "unmet_need", "staff_state", "retraction"],
+        "lobby" => &[
+            "outcome",
+            "handoff",
+            "lead",
+            "unmet_need",
+            "staff_state",
+            "hall_state",
+            "retraction",
+        ],
+        "psm" => &["outcome", "handoff", "lead", "unmet_need", "staff_state", "retraction"],
+        "cm" => &["outcome", "follow_up", "staff_state", "retraction"],
         "head" => &["staff_state", "hall_state"],
         _ => &[],
     }
 }
 
-/// What each role reads of each kind (KINDS order): A all, O only its own,
-/// S leads assigned to it or to no one (the pool), - nothing.
+/// What each role reads of each kind (KINDS order, retraction aside): A all,
+/// O only its own, S leads assigned to it or to no one (the pool), - nothing.
+/// A retraction is read as the record it takes back ([`retract_target`]).
 fn expected_read(role: &str) -> &'static str {
     match role {
         //               out hand lead unmet follow staff hall
@@ -48,6 +59,16 @@ fn expected_read(role: &str) -> &'static str {
         "cm" => "AAS-AAA",
         "head" => "AAAAAAA",
         _ => "-------",
+    }
+}
+
+/// The kind of record each role takes back in the matrix: a hand-off (read
+/// by some roles only), or for a cm, which writes none, a follow-up.
+fn retract_target(role: &str) -> &'static str {
+    if expected_write(role).contains(&"handoff") {
+        "handoff"
+    } else {
+        "follow_up"
     }
 }
 
@@ -356,6 +377,9 @@ fn roles_by_endpoints_matrix() {
             let r = if kind == "hall_state" {
                 let b = json!({"id": format!("{role}-{kind}"), "kind": kind, "customer": "", "body": valid_body(kind)});
                 s.send("POST", "/api/records", &b.to_string())
+            } else if kind == "retraction" {
+                let target = format!("{role}-{}", retract_target(role));
+                s.post_record(&format!("{role}-{kind}"), kind, json!({ "record": target }))
             } else {
                 s.post_record(&format!("{role}-{kind}"), kind, valid_body(kind))
             };
@@ -398,6 +422,14 @@ fn roles_by_endpoints_matrix() {
                 if wrote && (scope == 'A' || scope == 'S' || (scope == 'O' && writer == *role)) {
                     want.insert((kind.to_string(), writer.to_owned()));
                 }
+            }
+        }
+        // Each writer's retraction reaches whoever reads the record it took back.
+        for writer in ROLES {
+            let target = retract_target(writer);
+            if want.contains(&(target.to_owned(), writer.to_owned())) && expected_write(writer).contains(&"retraction")
+            {
+                want.insert(("retraction".to_owned(), writer.to_owned()));
             }
         }
         assert_eq!(seen, want, "what {role} reads");
@@ -1422,4 +1454,184 @@ fn an_oversized_body_is_a_json_413() {
         assert!(text.starts_with("HTTP/1.1 413"), "{path}: {text}");
         assert!(text.contains("\"too_large\""), "{path}: {text}");
     }
+}
+
+#[test]
+fn a_teller_takes_back_its_own_record() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    let teller = sign_in(&srv, "teller");
+    let vip = sign_in(&srv, "vip_teller");
+    let lobby = sign_in(&srv, "lobby");
+    let lobby_rx = subscribe(&lobby, None);
+    let retract = |s: &Sess, id: &str, target: &str| s.post_record(id, "retraction", json!({ "record": target }));
+
+    // A decline that reached the server, then 撤销: the lobby hears both.
+    let o = teller.post_record("o1", "outcome", json!({"product": "inv.fund", "outcome": "declined"}));
+    assert_eq!(o.status, 201);
+    let r = retract(&teller, "r1", "o1");
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let seq = r.json()["seq"].as_i64().expect("seq");
+    let heard: Vec<(i64, String)> = (0..2)
+        .map(|_| lobby_rx.recv_timeout(Duration::from_secs(2)).expect("an event"))
+        .collect();
+    assert_eq!(heard[1], (seq, "retraction".to_owned()));
+    let stored = lobby.all_records();
+    let stored = stored.iter().find(|r| r["id"] == "r1").expect("the lobby reads it");
+    assert_eq!(
+        (stored["customer"].clone(), stored["body"].clone()),
+        (json!("C001"), json!({"record": "o1"}))
+    );
+    // A retry is the same record (200); a second retraction of it is harmless.
+    assert_eq!(retract(&teller, "r1", "o1").status, 200);
+    assert_eq!(retract(&teller, "r1b", "o1").status, 201);
+
+    // Someone else's: 403; unknown: 400; staff state: 400; another customer: 400.
+    let r = retract(&vip, "r2", "o1");
+    assert_eq!(r.status, 403, "{}", String::from_utf8_lossy(&r.body));
+    assert!(error_text(&r).contains("body.record"), "{}", error_text(&r));
+    let r = retract(&teller, "r3", "no-such-record");
+    assert_eq!(r.status, 400);
+    assert!(error_text(&r).contains("body.record"), "{}", error_text(&r));
+    let st = json!({"id": "st1", "kind": "staff_state", "customer": "", "body": {"state": "busy"}});
+    assert_eq!(teller.send("POST", "/api/records", &st.to_string()).status, 201);
+    let r = retract(&teller, "r4", "st1");
+    assert_eq!(r.status, 400, "staff state is not taken back");
+    assert!(error_text(&r).contains("body.record"));
+    let r = retract(&teller, "r5", "r1");
+    assert_eq!(r.status, 400, "a retraction is not taken back");
+    let other = json!({"id": "r6", "kind": "retraction", "customer": "C999", "body": {"record": "o1"}});
+    let r = teller.send("POST", "/api/records", &other.to_string());
+    assert_eq!(r.status, 400);
+    assert!(error_text(&r).contains("customer"), "{}", error_text(&r));
+    let r = retract(&teller, "r7", "");
+    assert_eq!(r.status, 400, "an empty id");
+
+    // A retraction reaches exactly who reads the record: the teller's own
+    // hand-off is the lobby's to read, not the other teller's.
+    let vip_rx = subscribe(&vip, None);
+    assert_eq!(
+        teller
+            .post_record("h1", "handoff", json!({"to": "product_sales", "name": "王丽"}))
+            .status,
+        201
+    );
+    assert_eq!(retract(&teller, "r8", "h1").status, 201);
+    let marker = vip.post_record("m1", "outcome", valid_body("outcome"));
+    let got = vip_rx.recv_timeout(Duration::from_secs(2)).expect("its own outcome");
+    assert_eq!(got, (marker.json()["seq"].as_i64().expect("seq"), "outcome".to_owned()));
+    assert!(vip.all_records().iter().all(|r| r["id"] != "r8" && r["id"] != "h1"));
+    assert!(lobby.all_records().iter().any(|r| r["id"] == "r8"));
+
+    // After a day a record is history.
+    let o = teller.post_record("old", "outcome", valid_body("outcome"));
+    assert_eq!(o.status, 201);
+    let conn = rusqlite::Connection::open(dir.join("data").join("nextbest.db")).expect("open the db");
+    conn.busy_timeout(Duration::from_secs(5)).expect("timeout");
+    conn.execute(
+        "UPDATE records SET created = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-25 hours') WHERE id = 'old'",
+        [],
+    )
+    .expect("age it");
+    let r = retract(&teller, "r9", "old");
+    assert_eq!(r.status, 400);
+    assert!(
+        error_text(&r).contains("body.record") && error_text(&r).contains("24"),
+        "{}",
+        error_text(&r)
+    );
+}
+
+#[test]
+fn a_handoff_carries_the_customer_s_name() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    let teller = sign_in(&srv, "teller");
+    let lobby = sign_in(&srv, "lobby");
+    let r = teller.post_record("h1", "handoff", json!({"to": "product_sales", "name": "  王丽 "}));
+    assert_eq!(r.status, 201);
+    let h = lobby.all_records().into_iter().find(|r| r["id"] == "h1").expect("h1");
+    assert_eq!(h["body"]["name"], "王丽", "stored trimmed");
+    for (i, bad) in ["", "  ", "王\n丽", &"张".repeat(65)].into_iter().enumerate() {
+        let r = teller.post_record(
+            &format!("bad{i}"),
+            "handoff",
+            json!({"to": "product_sales", "name": bad}),
+        );
+        assert_eq!(r.status, 400, "{bad:?}");
+        let zh = r.json()["error"]["message_zh"].as_str().unwrap_or("").to_owned();
+        assert!(zh.starts_with("body.name"), "Chinese first, naming the field: {zh}");
+    }
+}
+
+#[test]
+fn a_customer_list_is_replaced_whole() {
+    let dir = scratch();
+    let srv = serve(&dir);
+    let lobby = sign_in(&srv, "lobby");
+    let head = sign_in(&srv, "head");
+    let set = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    let before = customer_ids(&lobby, "list=hall").expect("hall");
+    assert!(before.len() > 2, "the demo hall");
+    let book_before = customer_ids(&head, "list=book&owner=demo-cm").expect("book");
+
+    // Today's visitors: yesterday's (the demo samples) are gone, the book untouched.
+    let today = "{\"id\": \"T1\", \"name\": \"张三\"}\n{\"id\": \"T2\"}\n";
+    let r = lobby.send("POST", "/api/customers?list=hall&replace=true", today);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json(), json!({"loaded": 2, "removed": before.len()}));
+    assert_eq!(customer_ids(&lobby, "list=hall"), Ok(set(&["T1", "T2"])));
+    assert_eq!(customer_ids(&head, "list=book&owner=demo-cm"), Ok(book_before));
+    // Without replace a load adds; replace=false is the same.
+    let r = lobby.send("POST", "/api/customers?list=hall&replace=false", "{\"id\": \"T3\"}\n");
+    assert_eq!(r.json(), json!({"loaded": 1}));
+    assert_eq!(customer_ids(&lobby, "list=hall"), Ok(set(&["T1", "T2", "T3"])));
+    // A bad line, or nothing at all, replaces nothing.
+    let r = lobby.send(
+        "POST",
+        "/api/customers?list=hall&replace=true",
+        "{\"id\": \"T4\"}\n[1]\n",
+    );
+    assert_eq!(r.status, 400);
+    let r = lobby.send("POST", "/api/customers?list=hall&replace=true", "\n");
+    assert_eq!(r.status, 400);
+    assert!(error_text(&r).contains("body"), "{}", error_text(&r));
+    assert_eq!(customer_ids(&lobby, "list=hall"), Ok(set(&["T1", "T2", "T3"])));
+    let r = lobby.send("POST", "/api/customers?list=hall&replace=maybe", "{\"id\": \"T4\"}\n");
+    assert_eq!(r.status, 400);
+    assert!(error_text(&r).contains("replace"), "{}", error_text(&r));
+    // A book too, by the head; permissions are those of loading.
+    let r = head.send(
+        "POST",
+        "/api/customers?list=book&owner=demo-cm&replace=true",
+        "{\"id\": \"B1\"}\n",
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(customer_ids(&head, "list=book&owner=demo-cm"), Ok(set(&["B1"])));
+    let teller = sign_in(&srv, "teller");
+    let r = teller.send("POST", "/api/customers?list=hall&replace=true", "{\"id\": \"X\"}\n");
+    assert_eq!(r.status, 403);
+
+    // nextbest import --replace, beside the running server.
+    let file = dir.join("hall.jsonl");
+    std::fs::write(&file, "{\"id\": \"T9\"}\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_nextbest"))
+        .args(["import", "--replace", "--hall", "--data"])
+        .arg(dir.join("data"))
+        .arg(&file)
+        .output()
+        .expect("import runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("loaded 1") && said.contains("removed 3"), "{said}");
+    assert_eq!(customer_ids(&lobby, "list=hall"), Ok(set(&["T9"])));
+    std::fs::write(&file, "").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_nextbest"))
+        .args(["import", "--replace", "--hall", "--data"])
+        .arg(dir.join("data"))
+        .arg(&file)
+        .output()
+        .expect("import runs");
+    assert_eq!(out.status.code(), Some(2), "an empty file does not empty the hall");
+    assert_eq!(customer_ids(&lobby, "list=hall"), Ok(set(&["T9"])));
 }

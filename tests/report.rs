@@ -92,3 +92,42 @@ fn a_teller_who_records_the_acceptance_before_calling_the_lobby_still_closed_the
     let sale = b.sales.iter().find(|s| s.customer == "c5").expect("c5's sale");
     assert_eq!(sale.chain.len(), 1, "the same day's hand-off is in its chain");
 }
+
+#[test]
+fn a_retracted_record_counts_as_nothing() {
+    // t1 declines for c7, then takes it back (撤销); a retraction of a record
+    // not in the input, and one of someone else's record, change nothing.
+    let day = r#"
+{"id": "d1", "customer": "c7", "author": "t1", "role": "teller", "at": 1763949600, "pack_version": 1, "kind": "outcome", "body": {"product": "inv.fund", "outcome": "declined", "rules": ["xs_salary_fund_plan"]}}
+{"id": "d2", "customer": "c7", "author": "t1", "role": "teller", "at": 1763949610, "kind": "retraction", "body": {"record": "d1"}}
+{"id": "d3", "customer": "c7", "author": "t1", "role": "teller", "at": 1763949620, "kind": "retraction", "body": {"record": "nowhere"}}
+{"id": "h1", "customer": "c8", "author": "t1", "role": "teller", "at": 1763949630, "kind": "handoff", "body": {"to": "product_sales", "products": ["wm.product"], "name": "王丽"}}
+{"id": "h2", "customer": "c8", "author": "t2", "role": "teller", "at": 1763949640, "kind": "retraction", "body": {"record": "h1"}}
+{"id": "u1", "customer": "c9", "author": "p1", "role": "psm", "at": 1763949650, "kind": "unmet_need", "body": {"need": "overseas_property"}}
+{"id": "u2", "customer": "c9", "author": "p1", "role": "psm", "at": 1763949660, "kind": "retraction", "body": {"record": "u1"}}
+{"id": "s1", "customer": "c8", "author": "p1", "role": "psm", "at": 1763949700, "kind": "outcome", "body": {"product": "wm.product", "outcome": "accepted"}}
+{"id": "s2", "customer": "c8", "author": "p1", "role": "psm", "at": 1763949710, "kind": "retraction", "body": {"record": "s1"}}
+"#;
+    let b = board(&read_jsonl(day).expect("records"));
+    assert!(
+        b.products.iter().all(|t| t.key != "inv.fund"),
+        "the retracted decline: {:?}",
+        b.products
+    );
+    assert!(b.rules.is_empty(), "{:?}", b.rules);
+    assert!(b.unmet_needs.is_empty(), "{:?}", b.unmet_needs);
+    assert!(b.sales.is_empty(), "the retracted sale: {:?}", b.sales);
+    // t2 cannot take back t1's hand-off: it still counts, now unclosed.
+    let teller = b.referrals.iter().find(|r| r.role == "teller").expect("teller");
+    assert_eq!((teller.handoffs, teller.closed), (1, 0));
+    // Neither retracted records nor retractions count under a pack version.
+    assert_eq!(b.pack_versions.get("1"), None);
+    assert_eq!(b.pack_versions.get("—"), Some(&1), "h1 alone");
+}
+
+#[test]
+fn a_retraction_of_an_unknown_record_changes_nothing() {
+    let unknown = r#"{"id": "x1", "customer": "c1", "author": "t1", "role": "teller", "at": 125, "kind": "retraction", "body": {"record": "not-in-this-file"}}"#;
+    let with = board(&read_jsonl(&format!("{DAY}\n{unknown}\n")).expect("records"));
+    assert_eq!(with, board(&read_jsonl(DAY).expect("records")));
+}

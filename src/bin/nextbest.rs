@@ -146,6 +146,10 @@ enum Command {
         /// A customer manager's book: the manager's account name.
         #[arg(long, value_name = "CM_NAME")]
         book: Option<String>,
+        /// Replace the whole list: customers not in FILE are removed (the day's
+        /// visitors, not yesterday's), in the same transaction as the load.
+        #[arg(long)]
+        replace: bool,
         /// The customers, one JSON object a line (- for standard input).
         file: String,
     },
@@ -533,27 +537,38 @@ fn run(command: Command) -> Result<ExitCode, Error> {
         #[cfg(feature = "server")]
         Command::Backup { data, out } => backup(&data.data, &out),
         #[cfg(feature = "server")]
-        Command::Import { data, hall, book, file } => import(&data.data, hall, book, &file),
+        Command::Import {
+            data,
+            hall,
+            book,
+            replace,
+            file,
+        } => import(&data.data, hall, book, replace, &file),
     }
 }
 
 #[cfg(feature = "server")]
-fn import(data: &Path, hall: bool, book: Option<String>, file: &str) -> Result<ExitCode, Error> {
+fn import(data: &Path, hall: bool, book: Option<String>, replace: bool, file: &str) -> Result<ExitCode, Error> {
     use nextbest::server::{access::List, customers, store};
     let (list, owner) = match (hall, book) {
         (_, Some(cm)) => (List::Book, cm),
         _ => (List::Hall, String::new()),
     };
     let text = read_input(file)?;
-    match customers::import(data, list, &owner, &text) {
-        Ok(n) => {
+    match customers::import(data, list, &owner, &text, replace) {
+        Ok(store::Loaded { loaded: n, removed }) => {
             let whose = if owner.is_empty() {
                 String::new()
             } else {
                 format!(" of {owner}")
             };
+            let gone = if replace {
+                format!(", removed {removed} not in the file")
+            } else {
+                String::new()
+            };
             println!(
-                "loaded {n} customers into {}{whose} in {}",
+                "loaded {n} customers into {}{whose}{gone} in {}",
                 list.as_str(),
                 data.join(store::DB_FILE).display()
             );

@@ -6,16 +6,23 @@
 //!
 //! | role | writes | reads all | reads own only |
 //! |---|---|---|---|
-//! | teller, vip_teller | outcome, handoff, unmet_need, staff_state | outcome (pacing follows the customer across counters), staff_state, hall_state | handoff, unmet_need |
-//! | lobby | outcome, handoff, lead, unmet_need, staff_state, hall_state | outcome, handoff, lead, unmet_need, staff_state, hall_state | |
-//! | psm | outcome, handoff, lead, unmet_need, staff_state | outcome, handoff, staff_state, hall_state | lead, unmet_need |
-//! | cm | outcome, follow_up, staff_state | outcome, handoff, follow_up, staff_state, hall_state; lead: those assigned to it or to no one (the day's pool) | |
+//! | teller, vip_teller | outcome, handoff, unmet_need, staff_state, retraction | outcome (pacing follows the customer across counters), staff_state, hall_state | handoff, unmet_need |
+//! | lobby | outcome, handoff, lead, unmet_need, staff_state, hall_state, retraction | outcome, handoff, lead, unmet_need, staff_state, hall_state | |
+//! | psm | outcome, handoff, lead, unmet_need, staff_state, retraction | outcome, handoff, staff_state, hall_state | lead, unmet_need |
+//! | cm | outcome, follow_up, staff_state, retraction | outcome, handoff, follow_up, staff_state, hall_state; lead: those assigned to it or to no one (the day's pool) | |
 //! | head | staff_state, hall_state | every kind | |
 //! | author, admin | nothing | nothing | nothing |
 //!
 //! Staff and hall state are about the branch, not customers: every staff
 //! role reads them, since each device's evaluation needs who is free and how
 //! long the queues are.
+//!
+//! A retraction (撤销) takes back one of the writer's own records of a kind
+//! it may write ([`may_retract`]: outcome, handoff, lead, unmet_need,
+//! follow_up). Its readers are the record's readers, not a column of its own:
+//! every device that holds the record must hear it was taken back, and no
+//! other learns of it ([`may_read`] with the retracted record's kind, author
+//! and assignee).
 //!
 //! author edits rule packs and admin manages accounts: neither sees customers.
 
@@ -101,10 +108,11 @@ pub enum Kind {
     FollowUp,
     StaffState,
     HallState,
+    Retraction,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Outcome,
         Kind::Handoff,
         Kind::Lead,
@@ -112,11 +120,21 @@ impl Kind {
         Kind::FollowUp,
         Kind::StaffState,
         Kind::HallState,
+        Kind::Retraction,
     ];
 
     /// Kinds about the branch rather than a customer: their customer is "".
     pub fn about_branch(self) -> bool {
         matches!(self, Kind::StaffState | Kind::HallState)
+    }
+
+    /// Kinds a retraction may take back: what staff record about a customer
+    /// (records.rs `RETRACTABLE`; a test holds the two together).
+    pub fn retractable(self) -> bool {
+        matches!(
+            self,
+            Kind::Outcome | Kind::Handoff | Kind::Lead | Kind::UnmetNeed | Kind::FollowUp
+        )
     }
 
     pub fn as_str(self) -> &'static str {
@@ -128,6 +146,7 @@ impl Kind {
             Kind::FollowUp => "follow_up",
             Kind::StaffState => "staff_state",
             Kind::HallState => "hall_state",
+            Kind::Retraction => "retraction",
         }
     }
 }
@@ -153,9 +172,13 @@ pub enum Scope {
     All,
 }
 
-/// Whether `role` may store a record of `kind`.
+/// Whether `role` may store a record of `kind`. A retraction: when the role
+/// writes some kind it could take back; which record is [`may_retract`]'s question.
 pub fn may_write(role: Role, kind: Kind) -> bool {
     use Kind::*;
+    if kind == Retraction {
+        return Kind::ALL.iter().any(|&k| k.retractable() && may_write(role, k));
+    }
     match role {
         Role::Teller | Role::VipTeller => matches!(kind, Outcome | Handoff | UnmetNeed | StaffState),
         Role::Lobby => matches!(kind, Outcome | Handoff | Lead | UnmetNeed | StaffState | HallState),
@@ -166,7 +189,14 @@ pub fn may_write(role: Role, kind: Kind) -> bool {
     }
 }
 
-/// Which records of `kind` `role` may read.
+/// Whether `role` may take back a record of `target` (its own: the caller
+/// checks the author): one of the kinds it may write, and a retractable one.
+pub fn may_retract(role: Role, target: Kind) -> bool {
+    target.retractable() && may_write(role, target)
+}
+
+/// Which records of `kind` `role` may read. A retraction has no scope of its
+/// own (None, but for the head): it is read as the record it takes back.
 pub fn read_scope(role: Role, kind: Kind) -> Scope {
     use Kind::*;
     match (role, kind) {
@@ -279,6 +309,24 @@ mod tests {
             assert!(!reads_records(r));
             assert!(Kind::ALL.iter().all(|&k| !may_write(r, k)));
         }
+    }
+
+    #[test]
+    fn retractable_kinds_are_the_records_contracts() {
+        for k in Kind::ALL {
+            assert_eq!(
+                k.retractable(),
+                crate::records::RETRACTABLE.contains(&k.as_str()),
+                "{}",
+                k.as_str()
+            );
+        }
+        // Only what one may write; the head writes no customer records.
+        assert!(may_retract(Role::Teller, Kind::Handoff));
+        assert!(!may_retract(Role::Teller, Kind::Lead));
+        assert!(!may_retract(Role::Lobby, Kind::HallState));
+        assert!(!may_write(Role::Head, Kind::Retraction));
+        assert!(may_write(Role::Cm, Kind::Retraction));
     }
 
     #[test]

@@ -372,7 +372,7 @@ async fn post_record(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body_of(body)?;
-    let p: PostRecord = parse_json(&body)?;
+    let mut p: PostRecord = parse_json(&body)?;
     let kind: Kind = p.kind.parse().map_err(bad_request)?;
     // Staff and hall state are about the branch, not a customer: their customer
     // may be "" (hall state's must be: the hall is no customer's).
@@ -394,8 +394,23 @@ async fn post_record(
     }
     // The same typed bodies the reports read (records.rs): a misspelt field
     // from a broken device is refused here, not miscounted on the board.
-    if let Err(e) = crate::records::Body::from_json(kind.as_str(), &p.body) {
-        return Err(bad_request(format!("body.{e}")));
+    let typed = crate::records::Body::from_json(kind.as_str(), &p.body).map_err(|e| {
+        let field = match &e {
+            crate::Error::Input { path, .. } if !path.is_empty() => format!("body.{path}"),
+            _ => "body".to_owned(),
+        };
+        err(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            &format!("{field}：记录内容有误"),
+            format!("body.{e}"),
+        )
+    })?;
+    // Stored as the board reads it: a hand-off's name trimmed.
+    if let crate::records::Body::Handoff(h) = &typed {
+        if let Some(name) = &h.name {
+            p.body["name"] = json!(name);
+        }
     }
     if !access::may_write(who.role, kind) {
         return Err(forbidden(
@@ -403,6 +418,9 @@ async fn post_record(
             "您的岗位不能记录这类信息",
             &format!("a {} may not write {} records", who.role, kind.as_str()),
         ));
+    }
+    if let crate::records::Body::Retraction(r) = &typed {
+        check_retraction(&api, &who, &p.id, &p.customer, &r.record).await?;
     }
     // A lead names the customer manager who reads it: one who can sign in.
     if kind == Kind::Lead {
@@ -452,12 +470,87 @@ async fn post_record(
     }
 }
 
+/// The rules for taking back `target` with the retraction `id` (撤销 after the
+/// record reached the server): it exists (400), is the writer's own (403: one
+/// takes back only one's own), of a kind that may be taken back (400) and that
+/// the role writes (403), at most a day old (400: after that it is history),
+/// about `customer` (400). A retry of a stored retraction skips them and is
+/// answered as any retry (a day later too).
+async fn check_retraction(api: &Api, who: &Who, id: &str, customer: &str, target: &str) -> Result<(), ApiError> {
+    let (own, t) = (id.to_owned(), target.to_owned());
+    let (again, found) = api
+        .db
+        .call(move |s| Ok((s.retractable(&own)?.is_some(), s.retractable(&t)?)))
+        .await?;
+    if again {
+        return Ok(());
+    }
+    let Some(found) = found else {
+        return Err(bad_field(
+            "body.record",
+            "没有这条记录，无法撤销",
+            format!("no stored record {target:?} to take back"),
+        ));
+    };
+    if found.author != who.name {
+        return Err(forbidden(
+            "forbidden",
+            "body.record：只能撤销自己写的记录",
+            "body.record: one takes back only one's own records; this one was written by another account",
+        ));
+    }
+    let Some(kind) = found.kind.parse::<Kind>().ok().filter(|k| k.retractable()) else {
+        return Err(bad_field(
+            "body.record",
+            "这类记录不能撤销（只有结果、转介、商机线索、未满足需求、跟进）",
+            format!(
+                "a {} record cannot be taken back (only {})",
+                found.kind,
+                crate::records::RETRACTABLE.join(", ")
+            ),
+        ));
+    };
+    if !access::may_retract(who.role, kind) {
+        return Err(forbidden(
+            "forbidden",
+            "body.record：您的岗位不能撤销这类记录",
+            &format!("body.record: a {} may not take back {} records", who.role, found.kind),
+        ));
+    }
+    if found.age_secs > crate::records::RETRACT_WINDOW_SECS {
+        return Err(bad_field(
+            "body.record",
+            "这条记录已超过 24 小时，已成为历史，不能撤销",
+            format!(
+                "stored {} h ago: after 24 h a record is history and cannot be taken back",
+                found.age_secs / 3600
+            ),
+        ));
+    }
+    if found.customer != customer {
+        return Err(bad_field(
+            "customer",
+            "应为被撤销记录的客户",
+            format!("must be the customer of the record taken back ({:?})", found.customer),
+        ));
+    }
+    Ok(())
+}
+
 /// A lead's customer manager ("" for the day's pool, and for other kinds).
 fn assigned_to(body: &serde_json::Value) -> &str {
     body.get("assigned_to").and_then(|v| v.as_str()).unwrap_or("")
 }
 
 fn visible(who: &Who, r: &Record) -> bool {
+    // A retraction reaches exactly the devices that may hold the record it takes back.
+    if r.kind == Kind::Retraction.as_str() {
+        return r.target.as_ref().is_some_and(|t| {
+            t.kind
+                .parse::<Kind>()
+                .is_ok_and(|k| access::may_read(who.role, &who.name, k, &t.author, &t.assigned_to))
+        });
+    }
     r.kind.parse::<Kind>().is_ok_and(|k| {
         let to = if k == Kind::Lead { assigned_to(&r.body) } else { "" };
         access::may_read(who.role, &who.name, k, &r.author, to)
@@ -821,6 +914,9 @@ struct CustomersQuery {
     list: Option<String>,
     #[serde(default)]
     owner: Option<String>,
+    /// Loading: replace the whole list (those not in the upload are removed).
+    #[serde(default)]
+    replace: bool,
 }
 
 fn bad_field(field: &str, zh: &str, en: impl Into<String>) -> ApiError {
@@ -833,14 +929,14 @@ fn bad_field(field: &str, zh: &str, en: impl Into<String>) -> ApiError {
     )
 }
 
-/// Which list a request names, and whose: `(list, owner)`. A cm's book is its
+/// Which list a request names, whose, and whether a load replaces it: `(list, owner, replace)`. A cm's book is its
 /// own (the `owner` parameter ignored when reading, refused when it names
 /// another when loading); the head names the manager; the hall has no owner.
 fn list_of(
     who: &Who,
     q: Result<Query<CustomersQuery>, axum::extract::rejection::QueryRejection>,
     loading: bool,
-) -> Result<(access::List, String), ApiError> {
+) -> Result<(access::List, String, bool), ApiError> {
     let Query(q) = q.map_err(|e| bad_request(e.body_text()))?;
     let list: access::List = q
         .list
@@ -869,7 +965,7 @@ fn list_of(
         })?,
         (access::List::Book, _) => q.owner.unwrap_or_default(),
     };
-    Ok((list, owner))
+    Ok((list, owner, q.replace))
 }
 
 fn customers_forbidden(who: &Who) -> ApiError {
@@ -887,7 +983,7 @@ async fn get_customers(
     q: Result<Query<CustomersQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     require_staff(&who)?;
-    let (list, owner) = list_of(&who, q, false)?;
+    let (list, owner, _) = list_of(&who, q, false)?;
     if !access::may_read_customers(who.role, &who.name, list, &owner) {
         return Err(customers_forbidden(&who));
     }
@@ -897,7 +993,8 @@ async fn get_customers(
 }
 
 /// Loads NDJSON customers into a list: all or nothing, each line held to the
-/// customer contract of the pack in force. `{"loaded": n}`.
+/// customer contract of the pack in force. `{"loaded": n}`; with
+/// `replace=true` the list becomes the upload, `{"loaded": n, "removed": m}`.
 async fn post_customers(
     State(api): State<Api>,
     Extension(who): Extension<Who>,
@@ -906,7 +1003,7 @@ async fn post_customers(
 ) -> Result<Response, ApiError> {
     let body = body_of(body)?;
     require_staff(&who)?;
-    let (list, owner) = list_of(&who, q, true)?;
+    let (list, owner, replace) = list_of(&who, q, true)?;
     if !access::may_load_customers(who.role, &who.name, list, &owner) {
         return Err(customers_forbidden(&who));
     }
@@ -934,10 +1031,16 @@ async fn post_customers(
             .await
             .map_err(|_| ApiError::from(StoreError::Gone))?
             .map_err(|e| err(StatusCode::BAD_REQUEST, "bad_request", "客户数据有误，未导入", e))?;
+    customers::check_replace(&rows, replace)
+        .map_err(|e| bad_field("body", "没有客户：整份替换会清空名单，未导入", e))?;
     let by = who.name.clone();
-    let loaded = api
+    let done = api
         .db
-        .call(move |s| s.load_customers(list.as_str(), &owner, &rows, &by))
+        .call(move |s| s.load_customers(list.as_str(), &owner, &rows, &by, replace))
         .await?;
-    Ok(axum::Json(json!({ "loaded": loaded })).into_response())
+    let mut body = json!({ "loaded": done.loaded });
+    if replace {
+        body["removed"] = json!(done.removed);
+    }
+    Ok(axum::Json(body).into_response())
 }

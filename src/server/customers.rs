@@ -70,10 +70,20 @@ pub fn bundled_rows() -> Result<Vec<Row>, String> {
     parse_ndjson(&text.join("\n"), &extra_fields(None))
 }
 
+/// Refuses a replacing load of no customers: an empty or truncated file
+/// would otherwise empty the list, which no branch means to do.
+pub fn check_replace(rows: &[Row], replace: bool) -> Result<(), String> {
+    if replace && rows.is_empty() {
+        return Err("no customers: replacing a list with none would empty it".to_owned());
+    }
+    Ok(())
+}
+
 /// `nextbest import`: validates `text` and loads it into `list` of `owner` in
-/// the data folder `data`, while the server runs or not (WAL: the server's
-/// readers do not block it, the busy timeout waits out its writes). Returns the count.
-pub fn import(data: &Path, list: List, owner: &str, text: &str) -> Result<usize, String> {
+/// the data folder `data` (with `replace`, those not in it are removed), while
+/// the server runs or not (WAL: the server's readers do not block it, the busy
+/// timeout waits out its writes).
+pub fn import(data: &Path, list: List, owner: &str, text: &str, replace: bool) -> Result<store::Loaded, String> {
     let db = data.join(store::DB_FILE);
     if !db.is_file() {
         return Err(format!(
@@ -99,7 +109,8 @@ pub fn import(data: &Path, list: List, owner: &str, text: &str) -> Result<usize,
     }
     let files = store::current_pack_files(&conn).map_err(|e| e.to_string())?;
     let rows = parse_ndjson(text, &extra_fields(files.as_deref()))?;
-    store::load_customers(&mut conn, list.as_str(), owner, &rows, "cli").map_err(|e| e.to_string())
+    check_replace(&rows, replace)?;
+    store::load_customers(&mut conn, list.as_str(), owner, &rows, "cli", replace).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -232,8 +232,8 @@ fn ensure_pack(store: &store::Store) -> Result<store::PackMeta, ServeError> {
 /// the demo customer manager's book, so every screen has someone to show.
 fn demo_customers(store: &store::Store) -> Result<(), ServeError> {
     let rows = customers::bundled_rows().map_err(ServeError::Other)?;
-    store.load_customers(access::List::Hall.as_str(), "", &rows, "demo")?;
-    store.load_customers(access::List::Book.as_str(), DEMO_CM, &rows, "demo")?;
+    store.load_customers(access::List::Hall.as_str(), "", &rows, "demo", false)?;
+    store.load_customers(access::List::Book.as_str(), DEMO_CM, &rows, "demo", false)?;
     Ok(())
 }
 

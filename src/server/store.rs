@@ -141,6 +141,32 @@ pub struct Record {
     pub pack_version: Option<i64>,
     pub created: String,
     pub body: serde_json::Value,
+    /// For a retraction, the record it takes back (looked up on every read:
+    /// records never change, so this is always what was checked on storing).
+    /// Not sent: only the server uses it, to give the retraction the
+    /// record's readers.
+    /// Boxed: most records are no retraction, and the live streams pass records by value.
+    #[serde(skip)]
+    pub target: Option<Box<Target>>,
+}
+
+/// A retracted record, as far as who may read it goes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    pub kind: String,
+    pub author: String,
+    /// A lead's customer manager ("" for the pool and for other kinds).
+    pub assigned_to: String,
+}
+
+/// A stored record a retraction names, as the rules for taking it back need it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Retractable {
+    pub kind: String,
+    pub customer: String,
+    pub author: String,
+    /// Seconds since it was stored, by the database's clock (which stamped it).
+    pub age_secs: i64,
 }
 
 /// What the store announces to the live streams (`GET /api/events`).
@@ -273,15 +299,17 @@ impl Store {
     }
 
     /// Loads customers into `list` of `owner` (upsert by id: a reload replaces
-    /// a customer's JSON), audited, in one transaction; announces the load.
+    /// a customer's JSON; with `replace`, those not in `rows` are removed),
+    /// audited, in one transaction; announces the load.
     pub fn load_customers(
         &self,
         list: &str,
         owner: &str,
         rows: &[(String, String)],
         by: &str,
-    ) -> Result<usize, StoreError> {
-        let n = load_customers(&mut lock(&self.conn), list, owner, rows, by)?;
+        replace: bool,
+    ) -> Result<Loaded, StoreError> {
+        let n = load_customers(&mut lock(&self.conn), list, owner, rows, by, replace)?;
         self.push(Push::Customers {
             list: list.to_owned(),
             owner: owner.to_owned(),
@@ -422,6 +450,26 @@ impl Store {
         Ok(Insert::Created(seq))
     }
 
+    /// The stored record `id`, for a retraction naming it.
+    pub fn retractable(&self, id: &str) -> Result<Option<Retractable>, StoreError> {
+        let conn = lock(&self.conn);
+        Ok(conn
+            .query_row(
+                "SELECT kind, customer, author, CAST((julianday('now') - julianday(created)) * 86400 AS INTEGER)
+                 FROM records WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(Retractable {
+                        kind: r.get(0)?,
+                        customer: r.get(1)?,
+                        author: r.get(2)?,
+                        age_secs: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
     /// Records after `since` in seq order that `keep` lets through: at most
     /// `limit` of them, looking at no more than `scan` rows. Returns them and
     /// the seq of the last row looked at (the cursor to continue from).
@@ -433,7 +481,7 @@ impl Store {
         keep: &dyn Fn(&Record) -> bool,
     ) -> Result<(Vec<Record>, i64), StoreError> {
         let conn = lock(&self.conn);
-        let mut stmt = conn.prepare_cached(&format!("{SELECT_RECORD} WHERE seq > ?1 ORDER BY seq LIMIT ?2"))?;
+        let mut stmt = conn.prepare_cached(&format!("{SELECT_RECORD} WHERE r.seq > ?1 ORDER BY r.seq LIMIT ?2"))?;
         let mut rows = stmt.query(params![since, scan as i64])?;
         let (mut out, mut last) = (Vec::new(), since);
         while let Some(row) = rows.next()? {
@@ -531,10 +579,23 @@ impl Store {
     }
 }
 
-const SELECT_RECORD: &str = "SELECT seq, id, kind, customer, author, role, pack_version, created, body FROM records";
+/// A record, and for a retraction the kind, author and assignee of the record it takes back.
+const SELECT_RECORD: &str =
+    "SELECT r.seq, r.id, r.kind, r.customer, r.author, r.role, r.pack_version, r.created, r.body,
+        t.kind, t.author, json_extract(t.body, '$.assigned_to')
+    FROM records r
+    LEFT JOIN records t ON r.kind = 'retraction' AND t.id = json_extract(r.body, '$.record')";
 
 fn record_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
     let body: String = r.get(8)?;
+    let target = match (r.get::<_, Option<String>>(9)?, r.get::<_, Option<String>>(10)?) {
+        (Some(kind), Some(author)) => Some(Box::new(Target {
+            kind,
+            author,
+            assigned_to: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
+        })),
+        _ => None,
+    };
     Ok(Record {
         seq: r.get(0)?,
         id: r.get(1)?,
@@ -545,6 +606,7 @@ fn record_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
         pack_version: r.get(6)?,
         created: r.get(7)?,
         body: serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
+        target,
     })
 }
 
@@ -568,7 +630,7 @@ fn current_pack(conn: &Connection) -> Result<Option<PackMeta>, StoreError> {
 }
 
 fn record_by_id(conn: &Connection, id: &str) -> rusqlite::Result<Option<Record>> {
-    conn.query_row(&format!("{SELECT_RECORD} WHERE id = ?1"), [id], record_row)
+    conn.query_row(&format!("{SELECT_RECORD} WHERE r.id = ?1"), [id], record_row)
         .optional()
 }
 
@@ -598,16 +660,41 @@ pub fn current_pack_files(conn: &Connection) -> Result<Option<String>, StoreErro
         .optional()?)
 }
 
+/// What loading a customer list did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Loaded {
+    /// Rows sent (each stored or updated).
+    pub loaded: usize,
+    /// Customers removed because a replacing load did not name them.
+    pub removed: usize,
+}
+
 /// Upserts customers `(id, JSON)` into `list` of `owner` and audits the load
-/// (`by`: who, e.g. `cli`), in one transaction. Returns how many rows were sent.
+/// (`by`: who, e.g. `cli`), in one transaction. With `replace`, the customers
+/// of that list not in `rows` are deleted in the same transaction: the day's
+/// visitors replace yesterday's, and no reader ever sees the list half swapped.
 pub fn load_customers(
     conn: &mut Connection,
     list: &str,
     owner: &str,
     rows: &[(String, String)],
     by: &str,
-) -> Result<usize, StoreError> {
+    replace: bool,
+) -> Result<Loaded, StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut removed = 0;
+    if replace {
+        let keep: std::collections::HashSet<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
+        let ids: Vec<String> = {
+            let mut stmt = tx.prepare("SELECT id FROM customers WHERE list = ?1 AND owner = ?2")?;
+            let ids = stmt.query_map(params![list, owner], |r| r.get(0))?;
+            ids.collect::<Result<_, _>>()?
+        };
+        let mut del = tx.prepare("DELETE FROM customers WHERE list = ?1 AND owner = ?2 AND id = ?3")?;
+        for id in ids.iter().filter(|id| !keep.contains(id.as_str())) {
+            removed += del.execute(params![list, owner, id])?;
+        }
+    }
     {
         let mut stmt = tx.prepare(
             "INSERT INTO customers (list, owner, id, body) VALUES (?1, ?2, ?3, ?4)
@@ -617,14 +704,23 @@ pub fn load_customers(
             stmt.execute(params![list, owner, id, body])?;
         }
     }
-    audit(
-        &tx,
-        Some(by),
-        "customers.load",
-        &format!("list={list} owner={owner} count={}", rows.len()),
-    )?;
+    let (action, detail) = if replace {
+        (
+            "customers.replace",
+            format!("list={list} owner={owner} count={} removed={removed}", rows.len()),
+        )
+    } else {
+        (
+            "customers.load",
+            format!("list={list} owner={owner} count={}", rows.len()),
+        )
+    };
+    audit(&tx, Some(by), action, &detail)?;
     tx.commit()?;
-    Ok(rows.len())
+    Ok(Loaded {
+        loaded: rows.len(),
+        removed,
+    })
 }
 
 /// Adds an account on a connection and audits it (`by`: who, e.g. `cli`).
@@ -768,13 +864,31 @@ mod tests {
         assert_eq!(versions, [3, 2, 1]);
         // Customers upsert by id within a list and owner.
         let rows = |b: &str| vec![("c1".to_owned(), b.to_owned()), ("c2".to_owned(), "{}".to_owned())];
-        assert_eq!(s.load_customers("hall", "", &rows("{\"v\":1}"), "t").expect("load"), 2);
+        let n = |loaded, removed| Loaded { loaded, removed };
         assert_eq!(
-            s.load_customers("hall", "", &rows("{\"v\":2}"), "t").expect("reload"),
-            2
+            s.load_customers("hall", "", &rows("{\"v\":1}"), "t", false)
+                .expect("load"),
+            n(2, 0)
+        );
+        assert_eq!(
+            s.load_customers("hall", "", &rows("{\"v\":2}"), "t", false)
+                .expect("reload"),
+            n(2, 0)
         );
         assert_eq!(s.customers("hall", "").expect("read"), ["{\"v\":2}", "{}"]);
         assert!(s.customers("book", "x").expect("read").is_empty());
+        // Replacing keeps only the new rows, and touches no other list.
+        s.load_customers("book", "x", &rows("{}"), "t", false).expect("book");
+        let today = vec![
+            ("c2".to_owned(), "{\"v\":3}".to_owned()),
+            ("c3".to_owned(), "{}".to_owned()),
+        ];
+        assert_eq!(
+            s.load_customers("hall", "", &today, "t", true).expect("replace"),
+            n(2, 1)
+        );
+        assert_eq!(s.customers("hall", "").expect("read"), ["{\"v\":3}", "{}"]);
+        assert_eq!(s.customers("book", "x").expect("read").len(), 2);
         drop(s);
         let _ = std::fs::remove_dir_all(&dir);
     }
