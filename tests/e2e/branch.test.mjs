@@ -120,12 +120,20 @@ test("a teller's hand-off reaches the lobby tablet within a second; a decline th
   await teller.page.getByTestId("record-declined").click();
   await lobby.page.locator('[data-testid=queue-card][data-customer=B1] li[data-product="wm.product"]').waitFor({ state: "detached", timeout: 3000 });
   await lobby.page.screenshot({ path: `${SHOTS}/branch-lobby.png` });
+
+  // Undo at the counter, after the decline reached the server: taken back there too, so the tablet pitches it again.
+  await teller.page.getByTestId("undo").first().click();
+  await lobby.page.locator('[data-testid=queue-card][data-customer=B1] li[data-product="wm.product"]').waitFor({ timeout: 3000 });
+  const taken = (await records(lobby)).filter((r) => r.kind === "retraction" && r.customer === "B1");
+  assert.equal(taken.length, 1, "one retraction at the server");
+  await teller.page.getByTestId("record-declined").click();
+  await lobby.page.locator('[data-testid=queue-card][data-customer=B1] li[data-product="wm.product"]').waitFor({ state: "detached", timeout: 3000 });
   await teller.page.screenshot({ path: `${SHOTS}/branch-teller.png` });
 
   // One record each at the server, by the teller's account, with the pack version.
   const mine = (await records(lobby)).filter((r) => r.customer === "B1" && r.author === "t1");
-  assert.deepEqual(mine.map((r) => r.kind).sort(), ["handoff", "outcome"]);
-  assert.ok(mine.every((r) => r.pack_version === 1), "records carry the pack version in force");
+  assert.deepEqual(mine.map((r) => r.kind).sort(), ["handoff", "outcome", "outcome", "retraction"]);
+  assert.ok(mine.filter((r) => r.kind !== "retraction").every((r) => r.pack_version === 1), "records carry the pack version in force");
   for (const d of [lobby, teller]) {
     assert.deepEqual(d.errors, []);
     assert.deepEqual(foreignRequests(d.requests, branch.base), []);

@@ -73,8 +73,8 @@ export function recordsOf(s) {
   return out.map((r) => JSON.stringify(r)).join("\n");
 }
 
-/** The kinds the board reads (the staff board's own records are not the day's business). */
-const BOARD_KINDS = new Set(["outcome", "handoff", "lead", "unmet_need", "follow_up"]);
+/** The kinds the board reads (the staff board's own records are not the day's business; a retraction takes one back). */
+const BOARD_KINDS = new Set(["outcome", "handoff", "lead", "unmet_need", "follow_up", "retraction"]);
 
 /** The branch's records as the server stored them, as JSON lines for the board. */
 function branchRecords() {

@@ -54,9 +54,24 @@ export function followUp(customerId, entry) {
   sync.send("follow_up", customerId, { channel: entry.via, outcome: entry.outcome, product: entry.product }, rid);
 }
 
-/** A hand-off (the local object as teller.js builds it; its id is the record's). */
+/**
+ * A hand-off (the local object as teller.js builds it; its id is the record's).
+ * The customer's name goes with it: a customer pasted at the counter is not in
+ * the lobby's hall list, and the tablet must never show a bare id.
+ */
 export function handoff(h) {
-  sync.send("handoff", h.customer, { to: h.destination, products: strings(h.products), purpose: h.purpose || null, need: h.need || null }, h.id);
+  const name = typeof h.name === "string" && h.name.trim() && h.name !== h.customer ? h.name.trim().slice(0, 64) : undefined;
+  sync.send("handoff", h.customer, { to: h.destination, products: strings(h.products), purpose: h.purpose || null, need: h.need || null, ...(name ? { name } : {}) }, h.id);
+}
+
+/**
+ * Takes back a record this account made (Undo): still in the outbox, it is
+ * simply not sent; already at the server, a retraction follows it, and every
+ * device that holds the record drops it (pacing included).
+ */
+export function retract(customerId, rid) {
+  if (!rid || sync.unsend(rid)) return;
+  sync.send("retraction", customerId, { record: rid }, recordId());
 }
 
 /** A lead; `products` are product ids. */
@@ -123,7 +138,7 @@ sync.onRecord("handoff", (s, r) => {
     from: BY[r.role] ?? r.role,
     by_name: r.author,
     customer: r.customer,
-    name: nameOf(r.customer),
+    name: r.body.name ?? nameOf(r.customer),
     need: r.body.need ?? "",
     purpose: r.body.purpose ?? null,
     accepted: answers.find((a) => a.outcome === "accepted" && products.includes(a.product))?.product ?? null,
@@ -161,6 +176,21 @@ sync.onRecord("lead", (s, r) => {
 sync.onRecord("unmet_need", (s, r) => {
   if (s.unmet.some((x) => x.rid === r.id)) return;
   s.unmet.push({ at: r.created, customer: r.customer, name: nameOf(r.customer), need: r.body.need, by: BY[r.role] ?? r.role, rid: r.id });
+});
+
+// A record its author took back: gone from every screen and from pacing, as if never made.
+sync.onRecord("retraction", (s, r) => {
+  const id = r.body?.record;
+  if (typeof id !== "string") return;
+  const list = store.own(s.outcomes, r.customer);
+  if (list) {
+    const kept = list.filter((x) => x.rid !== id && x.fid !== id && x.rid !== `${id}:o`);
+    if (kept.length) s.outcomes[r.customer] = kept;
+    else delete s.outcomes[r.customer];
+  }
+  s.handoffs = s.handoffs.filter((x) => x.id !== id);
+  s.leads = s.leads.filter((x) => x.id !== id);
+  s.unmet = s.unmet.filter((x) => x.rid !== id);
 });
 
 sync.onRecord("staff_state", (s, r) => {

@@ -233,6 +233,7 @@ export function send(kind, customer, body, id) {
  * still here. One already stored at the server stays there.
  */
 export function unsend(id) {
+  if (sending === id) return false; // on its way: the server will have it
   const queued = outbox();
   if (!queued.some((x) => x.id === id)) return false;
   saveOutbox(queued.filter((x) => x.id !== id));
@@ -241,6 +242,7 @@ export function unsend(id) {
 }
 
 let flushing = null;
+let sending = null; // the id of the record being posted right now
 let retryTimer = null;
 let backoff = 1000;
 
@@ -258,10 +260,13 @@ async function sendAll() {
     const [next] = outbox();
     if (!next) break;
     let r;
+    sending = next.id;
     try {
       r = await postJson("records", next);
     } catch {
       return later();
+    } finally {
+      sending = null;
     }
     if (r.status === 401) return; // signed out: kept, sent after signing in
     if (r.status >= 500 || r.status === 429) return later();

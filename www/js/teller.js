@@ -11,8 +11,6 @@ import { named, zh, en, both, nameEl, ids, HOLD, label } from "./labels.js";
 import { recordProblem } from "./fields.js";
 import { tellEmbedder } from "./embed.js";
 import * as shared from "./shared.js";
-import * as sync from "./sync.js";
-import { notify } from "./notices.js";
 
 let root;
 let drawn = 0; // bumps per draw: only the latest draw's answer is shown
@@ -393,15 +391,8 @@ function acceptedCard(customer, out, last, channel, purpose) {
 /** Takes back the answer last recorded here: the outcome is removed and the screen is as it was before. */
 function undo(customer, last) {
   flashed = null;
-  if (last.rid && sync.link.mode === "signed-in" && !sync.unsend(last.rid)) {
-    // Already at the branch server: other counters pace by it. Said, not hidden.
-    notify({
-      id: "undo",
-      kind: "warn",
-      zh: "此应答已同步到网点服务器，其他柜台仍按它暂缓推介；如有误请告知大堂经理",
-      en: "This answer had already reached the branch server; other counters still pace by it. Tell the lobby manager if it was a mistake.",
-    });
-  }
+  // Linked: taken back at the branch server too, so no other counter keeps pacing by it.
+  shared.retract(customer.id, last.rid);
   store.update((s) => {
     const list = (store.own(s.outcomes, customer.id) ?? []).filter((r) => !(r.at === last.at && r.product === last.product && r.outcome === last.outcome));
     if (list.length) s.outcomes[customer.id] = list;
