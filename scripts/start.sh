@@ -3,7 +3,8 @@
 # installs the toolchain, builds the CLI, the wasm module and the studio's editor,
 # checks the bundled pack, runs the demo over the sample customers, then serves
 # the page in www/ with `nextbest serve` (loopback, security headers on every response),
-# its data in branch-data/ (the first start there prints one demo account per role).
+# its data in branch-data/ (SQLite). The first start there publishes the bundled pack as version 1,
+# loads the sample customers into the hall, and prints one demo account per role to sign in with.
 #
 #   scripts/start.sh [--no-serve] [--port N] [--data DIR] [--frame-ancestor ORIGIN ...]
 #

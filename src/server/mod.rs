@@ -160,11 +160,12 @@ pub fn run(config: &Config) -> Result<(), ServeError> {
     let store = store::Store::open(&config.data)?;
     let demo = if config.demo && store.user_count()? == 0 {
         let accounts = demo_accounts(&store)?;
-        demo_customers(&store)?;
-        accounts
+        let customers = demo_customers(&store)?;
+        (accounts, customers)
     } else {
-        Vec::new()
+        (Vec::new(), 0)
     };
+    let (demo, demo_count) = demo;
     let pack = ensure_pack(&store)?;
     let api = api::Api {
         db: store::Db(Arc::new(store)),
@@ -187,6 +188,10 @@ pub fn run(config: &Config) -> Result<(), ServeError> {
         ));
         if !demo.is_empty() {
             print_demo(&demo);
+            say(&format!(
+                "nextbest serve: 示例客户 {demo_count} 位已载入大厅和 {DEMO_CM} 的客户名单 · {demo_count} sample customers loaded into the hall and {DEMO_CM}'s book"
+            ));
+            say("nextbest serve: 用上面任一账户登录页面 · sign in to the page with any account above");
         }
         say(&format!(
             "nextbest serve: 规则包第 {v} 版生效 · rule pack version {v} in force ({}; sha256 {})",
@@ -230,11 +235,11 @@ fn ensure_pack(store: &store::Store) -> Result<store::PackMeta, ServeError> {
 
 /// The demo branch's customers: the bundled samples as the day's hall and as
 /// the demo customer manager's book, so every screen has someone to show.
-fn demo_customers(store: &store::Store) -> Result<(), ServeError> {
+fn demo_customers(store: &store::Store) -> Result<usize, ServeError> {
     let rows = customers::bundled_rows().map_err(ServeError::Other)?;
     store.load_customers(access::List::Hall.as_str(), "", &rows, "demo", false)?;
     store.load_customers(access::List::Book.as_str(), DEMO_CM, &rows, "demo", false)?;
-    Ok(())
+    Ok(rows.len())
 }
 
 /// The demo customer manager's account (`demo-` and the role).
