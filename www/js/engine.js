@@ -255,6 +255,11 @@ const TRAPPED = {
   en: "The rule engine failed and was restarted; a newly published pack was replaced by the last good one",
 };
 
+const TRAPPED_PUBLISHED = {
+  zh: "规则引擎出错，已用现行发布版本重新启动",
+  en: "The rule engine failed and was restarted with the published version in force",
+};
+
 /** An answer that is not about the customer's data: {kind, zh, en, message}. */
 function engineError(kind, text) {
   return { kind, zh: text.zh, en: text.en, message: `${text.zh} / ${text.en}` };
@@ -308,6 +313,14 @@ function budgetMs() {
  * simply reloaded.
  */
 function recover(what) {
+  if (published) {
+    // Signed in, only the published version may run here (records carry its number): the
+    // worker restarts with it, and the customer that stopped it is not run again (poisoned).
+    notify({ id: "engine", kind: what === TRAP ? "warn" : "error", ...(what === TRAP ? TRAPPED_PUBLISHED : STOPPED_SAME) });
+    lastGood = null;
+    ready = startLive();
+    return;
+  }
   if (livePack) stoppedPacks.add(liveJson);
   const next = lastGood && lastGood.json !== liveJson ? lastGood : { json: "null", pack: null };
   if (what === TRAP) notify({ id: "engine", kind: "warn", ...TRAPPED });
