@@ -274,3 +274,27 @@ test("the staff board: a customer manager's state reaches the lobby tablet and t
   await cm.ctx.close();
   await psm.ctx.close();
 });
+
+test("the lobby loads the day's visitors: a bad line is named and nothing loads; a good file reaches the counters live", async () => {
+  const lobby = await device(branch, "lobby1", "lobby");
+  const teller = await device(branch, "t1", "teller");
+  await teller.page.getByTestId("pitch").waitFor();
+  await lobby.page.getByTestId("lobby-tab-staff").click();
+  const load = lobby.page.getByTestId("hall-load");
+  const file = (lines) => ({ name: "hall.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from(lines.map((c) => JSON.stringify(c)).join("\n")) });
+  // Replace unticked: keep today's hall, add to it.
+  await lobby.page.getByTestId("hall-load-replace").uncheck();
+  await load.setInputFiles(file([cash("B6", "新到客户"), { id: "B7", visit: { purpos: "cash_withdrawal" } }]));
+  await lobby.page.getByTestId("hall-load-msg").filter({ hasText: /未载入.*line 2/ }).waitFor();
+  assert.equal(await teller.page.locator('[data-testid=customer] option[value="B6"]').count(), 0, "nothing of a refused file is loaded");
+  await load.setInputFiles(file([cash("B6", "新到客户")]));
+  await lobby.page.getByTestId("hall-load-msg").filter({ hasText: "已载入 1 位" }).waitFor({ timeout: 5000 }).catch(async (e) => {
+    throw new Error(`${e.message}\nshown: ${await lobby.page.getByTestId("hall-load-msg").textContent()}`);
+  });
+  await teller.page.locator('[data-testid=customer] option[value="B6"]').waitFor({ state: "attached", timeout: 5000 });
+  // The refused file's 400 is the browser's console line for it; nothing else.
+  assert.deepEqual(lobby.errors.filter((e) => !/status of 400/.test(e)), []);
+  assert.deepEqual(teller.errors, []);
+  await lobby.ctx.close();
+  await teller.ctx.close();
+});

@@ -32,6 +32,7 @@ let root;
 let shown = PAGE; // plan lines shown; "show more" adds a page
 let openFor = null; // the customer whose follow-up form is open, kept through redraws
 let drawn = 0;
+let bookLoader = null; // kept across redraws: its message stays after the plan redraws
 
 export async function mount(section) {
   root = section;
@@ -61,7 +62,18 @@ async function draw() {
   if (seq !== drawn) return;
   if (plan.out) await namePaced(plan.out.slice(0, shown), now);
   if (seq !== drawn) return;
-  clear(root).append(h("div", { class: "cm" }, inbox(store.get()), planCard(plan, store.get())));
+  clear(root).append(
+    h(
+      "div",
+      { class: "cm" },
+      inbox(store.get()),
+      planCard(plan, store.get()),
+      // Linked, a customer manager loads their own book (the server keeps it; others never see it).
+      sync.link.user?.role === "cm"
+        ? h("section", { class: "card" }, (bookLoader ??= sync.customerLoader("list=book", ["载入我的客户名单（JSON Lines）", "Load my book (JSON lines)"], "book-load")))
+        : null,
+    ),
+  );
 }
 
 /**

@@ -25,6 +25,7 @@ const COUNTERS = {
 const STAFF_ROLES = ["teller", "vip_teller", "lobby", "psm", "cm", "head"];
 
 let staff = null; // [{name, role, role_zh}] from the server, once asked
+let hallLoader = null;
 let asking = null;
 
 /** The branch's staff accounts (GET /api/staff), asked once per page; [] until they arrive. */
@@ -133,9 +134,15 @@ export function board(s, redraw) {
       cms.map((x) => h("option", { value: x.name, selected: s.lobby?.assignTo === x.name }, x.name)),
     ),
   );
+  // Made once and kept across redraws: the board redraws on every record, and the load's answer must stay on screen.
+  if (["lobby", "head"].includes(sync.link.user?.role)) {
+    hallLoader ??= h("section", { class: "card" }, sync.customerLoader("list=hall", ["载入今日大厅客户（JSON Lines）", "Load the day's visitors (JSON lines)"], "hall-load"));
+  }
+  const loader = hallLoader;
   return h(
     "div",
     { class: "grid2 staff-board", "data-testid": "staff-board" },
+    loader,
     h(
       "section",
       { class: "card" },

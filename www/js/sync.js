@@ -144,6 +144,59 @@ export async function postJson(path, body) {
 }
 
 let lost = false;
+/** POSTs text (JSON lines); resolves to {status, body}. Network errors reject. */
+export async function postText(path, text) {
+  const r = await fetch(api(path), {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/x-ndjson", ...csrfHeaders() },
+    body: text,
+  });
+  if (r.status === 401) lostSession();
+  return { status: r.status, body: await r.json().catch(() => null) };
+}
+
+/**
+ * A file control that loads customers (JSON lines) into a list on the branch
+ * server: the day's visitors (`list=hall`) or a customer manager's book. The
+ * server checks every line under the customer contract and refuses the whole
+ * file on one bad line, naming it; `replace` drops those not in the file.
+ */
+export function customerLoader(query, [zh, en], testid) {
+  const msg = h("p", { class: "muted", role: "status", "data-testid": `${testid}-msg` });
+  const replace = h("input", { type: "checkbox", checked: true, "data-testid": `${testid}-replace` });
+  const input = h("input", {
+    type: "file",
+    accept: ".jsonl,.ndjson,.json,application/x-ndjson,application/json",
+    "data-testid": testid,
+    onchange: async (e) => {
+      const file = e.target.files?.[0];
+      if (!file) return;
+      msg.className = "muted";
+      msg.textContent = "正在载入… · loading…";
+      let r;
+      try {
+        r = await postText(`customers?${query}${replace.checked ? "&replace=true" : ""}`, await file.text());
+      } catch {
+        r = { status: 0, body: { error: { message_zh: "无法连接网点服务器", message_en: "the branch server cannot be reached" } } };
+      }
+      e.target.value = "";
+      const err = r.body?.error;
+      msg.className = err ? "error" : "ok";
+      msg.textContent = err
+        ? `未载入：${err.message_zh} · Not loaded: ${err.message_en}`
+        : `已载入 ${r.body?.loaded ?? 0} 位${r.body?.removed ? `，移除 ${r.body.removed} 位` : ""} · loaded ${r.body?.loaded ?? 0}${r.body?.removed ? `, removed ${r.body.removed}` : ""}`;
+    },
+  });
+  return h(
+    "div",
+    { class: "loader" },
+    h("label", {}, bi(zh, en), input),
+    h("label", { class: "muted" }, replace, bi(" 替换整个名单（不在文件中的移除）", "replace the whole list (those not in the file are removed)")),
+    msg,
+  );
+}
+
 function lostSession() {
   if (lost) return null;
   lost = true;
