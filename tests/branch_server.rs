@@ -828,6 +828,16 @@ fn events_since_replays_the_backlog() {
         rx.recv_timeout(Duration::from_millis(300)).is_err(),
         "only what came after the header's id"
     );
+    // A position beyond what this database ever had (another data folder, a restored
+    // backup): told to start again, then everything from the beginning.
+    let rx = listen(&teller, "/api/events?since=100000", None);
+    let first = rx.recv_timeout(Duration::from_secs(2)).expect("reset");
+    assert_eq!(first.event, "reset");
+    assert_eq!(first.data["max"], json!(seqs[2]));
+    let got: Vec<i64> = (0..3)
+        .map(|_| rx.recv_timeout(Duration::from_secs(2)).expect("backlog").id)
+        .collect();
+    assert_eq!(got, seqs);
     // A bad since is a JSON 400.
     assert_eq!(teller.get("/api/events?since=x").status, 400);
     // author reads no records: its stream replays none.

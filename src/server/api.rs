@@ -676,8 +676,20 @@ async fn events(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok());
-    let last = header.or(q.since).map(|s| s.max(0));
-    let mut backlog = Vec::new();
+    let mut last = header.or(q.since).map(|s| s.max(0));
+    // A client that saw records this database never had (the server restarted on
+    // another data folder, or a backup was restored) would wait for sequence numbers
+    // that may never come: it starts again from the beginning, told so first with
+    // `event: reset` (it drops what it kept of the old server's records).
+    let mut reset = None;
+    if let Some(since) = last {
+        let max = api.db.call(|s| s.max_seq()).await?;
+        if since > max {
+            last = Some(0);
+            reset = Some(Event::default().event("reset").data(json!({"max": max}).to_string()));
+        }
+    }
+    let mut backlog: Vec<Event> = reset.into_iter().collect();
     let mut after = 0;
     if let Some(mut since) = last {
         // author and admin read no records: no backlog, only pack events.
@@ -688,7 +700,7 @@ async fn events(
                     .db
                     .call(move |s| s.records_since(since, 1000, 20_000, &|r| visible(&w, r)))
                     .await?;
-                backlog.extend(page);
+                backlog.extend(page.iter().map(event));
                 if next == since {
                     break;
                 }
@@ -697,7 +709,7 @@ async fn events(
         }
         after = since;
     }
-    let backlog = stream::iter(backlog.iter().map(event).map(Ok).collect::<Vec<_>>());
+    let backlog = stream::iter(backlog.into_iter().map(Ok).collect::<Vec<_>>());
     // Live announcements; a lagging client's stream ends, and it resumes with
     // Last-Event-ID. Before sending, the session is checked again (at most once a
     // second): signing out or a disabled account ends the stream.

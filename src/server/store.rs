@@ -568,6 +568,11 @@ impl Store {
         Ok(Publish::Created(meta))
     }
 
+    /// The highest record sequence number stored (0 when there is none).
+    pub fn max_seq(&self) -> Result<i64, StoreError> {
+        Ok(lock(&self.conn).query_row("SELECT COALESCE(MAX(seq), 0) FROM records", [], |r| r.get(0))?)
+    }
+
     pub fn record_count(&self) -> Result<i64, StoreError> {
         Ok(lock(&self.conn).query_row("SELECT count(*) FROM records", [], |r| r.get(0))?)
     }

@@ -151,10 +151,17 @@ test("a lead saved in the lobby reaches the customer manager's inbox, not the te
   const lead = cm.page.locator("[data-testid=cm-lead][data-customer=B4]");
   await lead.waitFor({ timeout: 5000 });
   assert.match(await lead.textContent(), /商机丁/);
+  // Saved again: today's lead is replaced, here and at the server (the first one is taken back).
+  await card.getByTestId("lead").click();
+  await lobby.page.waitForTimeout(1000);
+  assert.equal(await lead.count(), 1, "one lead in the customer manager's inbox");
+  const atServer = (await records(lobby)).filter((r) => r.customer === "B4");
+  const retracted = new Set(atServer.filter((r) => r.kind === "retraction").map((r) => r.body.record));
+  assert.equal(atServer.filter((r) => r.kind === "lead" && !retracted.has(r.id)).length, 1, "one lead standing at the server");
   await cm.page.screenshot({ path: `${SHOTS}/branch-cm.png` });
   // The teller's device never received it: not in its records, and it has no inbox.
-  const kinds = await teller.page.evaluate(() => JSON.parse(localStorage.getItem("nextbest.records@t2") ?? "[]").map((r) => r.kind));
-  assert.ok(!kinds.includes("lead"), `a teller's device holds no lead (${kinds})`);
+  const leads = await teller.page.evaluate(() => JSON.parse(localStorage.getItem("nextbest.v1@t2") ?? "{}").leads ?? []);
+  assert.deepEqual(leads, [], "a teller's device holds no lead");
   assert.ok(!(await records(teller)).some((r) => r.kind === "lead"), "the server gives a teller no lead");
   for (const d of [lobby, cm, teller]) assert.deepEqual(d.errors, []);
   await lobby.ctx.close();
@@ -297,4 +304,17 @@ test("the lobby loads the day's visitors: a bad line is named and nothing loads;
   assert.deepEqual(teller.errors, []);
   await lobby.ctx.close();
   await teller.ctx.close();
+});
+
+test("a device whose saved position is beyond the server's (another data folder) reads from the start", async () => {
+  const lobby = await device(branch, "lobby1", "lobby");
+  await inHall(lobby.page, "B1");
+  await lobby.page.evaluate(() => localStorage.setItem("nextbest.cursor@lobby1", "100000"));
+  await lobby.page.evaluate(() => localStorage.setItem("nextbest.v1@lobby1", JSON.stringify({ schema: 2 })));
+  await lobby.page.reload();
+  // Today's hand-offs come back from the start of the server's records.
+  await lobby.page.locator("[data-testid=handoff][data-customer=B1]").waitFor({ timeout: 5000 });
+  const cursor = await lobby.page.evaluate(() => Number(localStorage.getItem("nextbest.cursor@lobby1")));
+  assert.ok(cursor < 100000, `the cursor follows this server (${cursor})`);
+  await lobby.ctx.close();
 });

@@ -320,10 +320,14 @@ function saveLead(c, out, button) {
   }
   // One lead per customer per day: saving again updates it.
   const day = today();
+  // Saving again replaces today's lead: the one it replaces is taken back at the server too, so the
+  // customer manager's inbox and the head's board count one.
+  const replaced = store.get().leads.filter((l) => l.customer === c.id && dayOf(l.at) === day);
   store.update((s) => {
     s.leads = s.leads.filter((l) => !(l.customer === c.id && dayOf(l.at) === day));
     s.leads.push(lead);
   });
+  for (const old of replaced) shared.retract(old.customer, old.id, old.by_name);
   shared.lead(lead, out.suggestions.map((g) => g.product), lead.assigned_to);
 }
 

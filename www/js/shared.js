@@ -69,8 +69,9 @@ export function handoff(h) {
  * simply not sent; already at the server, a retraction follows it, and every
  * device that holds the record drops it (pacing included).
  */
-export function retract(customerId, rid) {
-  if (!rid || sync.unsend(rid)) return;
+export function retract(customerId, rid, author) {
+  // One takes back only one's own records (the server refuses the rest).
+  if (!rid || (author && author !== sync.link.user?.name) || sync.unsend(rid)) return;
   sync.send("retraction", customerId, { record: rid }, recordId());
 }
 
@@ -150,7 +151,9 @@ sync.onRecord("handoff", (s, r) => {
     destination_zh: zh("destination", r.body.to),
     // Unknown customer here: not recorded as consented (the lobby guides, and records nothing).
     consent: c?.consent?.record === true,
-    status: s.confirmed?.[r.customer]?.handoff === r.id ? "done" : "open",
+    // Open only on the day it was made: a device that signs in later (or the next morning) replays
+    // the whole history, and yesterday's hand-offs are not waiting in today's hall.
+    status: s.confirmed?.[r.customer]?.handoff === r.id || new Date(r.created).toLocaleDateString("sv-SE", { timeZone: "Asia/Shanghai" }) !== today ? "done" : "open",
   });
 });
 

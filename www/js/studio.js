@@ -129,6 +129,7 @@ function draft() {
     save((st) => {
       st.draft = copy(bundled);
       st.draftEdited = false;
+      st.draftBase = engine.publishedVersion()?.version ?? null; // the version this draft starts from
     });
   }
   return store.get().draft;
@@ -571,6 +572,11 @@ async function publish() {
   }
   const note = noteText();
   if (!note) return;
+  // A draft made from an older version would undo what was published since: said before, not after.
+  const base = store.get().draftBase;
+  const current = engine.publishedVersion()?.version;
+  if (base && current && base !== current && !confirm(`草稿基于第 ${base} 版，现行已是第 ${current} 版；发布会覆盖其间的修改。仍要发布？
+The draft was made from version ${base}; version ${current} is now in force, and publishing would undo the changes in between. Publish anyway?`)) return;
   el.publishMsg.replaceChildren(bi("正在运行全部用例…", "Running every fixture…", "p", { class: "muted" }));
   let r;
   try {
@@ -579,6 +585,7 @@ async function publish() {
     el.publishMsg.replaceChildren(bi("无法连接网点服务器，未发布", "The branch server cannot be reached: nothing was published", "p", { class: "error" }));
     return;
   }
+  if ((r.status === 201 || r.status === 200) && r.body?.version) save((st) => (st.draftBase = r.body.version)); // the draft is that version now
   showPublished(r);
 }
 
@@ -947,6 +954,7 @@ function resetDraft() {
   save((s) => {
     s.draft = copy(bundled);
     s.draftEdited = false;
+    s.draftBase = engine.publishedVersion()?.version ?? null;
   });
   replaced();
   say("ok", `已重置为${to[0]}`, `Reset to ${to[1]}`);

@@ -288,7 +288,8 @@ export function send(kind, customer, body, id) {
 export function unsend(id) {
   if (sending === id) return false; // on its way: the server will have it
   const queued = outbox();
-  if (!queued.some((x) => x.id === id)) return false;
+  const entry = queued.find((x) => x.id === id);
+  if (!entry || entry.tried) return false; // sent once already (perhaps stored): a retraction follows it
   saveOutbox(queued.filter((x) => x.id !== id));
   changed();
   return true;
@@ -314,14 +315,23 @@ async function sendAll() {
     if (!next) break;
     let r;
     sending = next.id;
+    // Marked before it leaves: the server may store it even when the answer is lost,
+    // so from now on Undo must send a retraction rather than just drop it here.
+    if (!next.tried) saveOutbox(outbox().map((x) => (x.id === next.id ? { ...x, tried: true } : x)));
     try {
-      r = await postJson("records", next);
+      r = await postJson("records", { id: next.id, kind: next.kind, customer: next.customer, body: next.body, ...(next.pack_version ? { pack_version: next.pack_version } : {}) });
     } catch {
       return later();
     } finally {
       sending = null;
     }
     if (r.status === 401) return; // signed out: kept, sent after signing in
+    if (r.status === 403 && (r.body?.error?.code === "csrf" || r.body?.error?.code === "cross_site")) {
+      // This tab's session ended elsewhere (signed out in another tab): kept, not set aside.
+      const l = await probe().catch(() => link);
+      if (l.user?.name !== who()) lostSession();
+      return;
+    }
     if (r.status >= 500 || r.status === 429) return later();
     if (r.status !== 200 && r.status !== 201) setAside(next, r);
     // Sent (or set aside): off the outbox. Another tab may have sent it too.
@@ -359,11 +369,16 @@ function setAside(rec, r) {
 }
 
 window.addEventListener("online", () => flush());
+// This account signed out in another tab (its copy removed): this tab's session is gone too.
+window.addEventListener("storage", (e) => {
+  if (link.mode === "signed-in" && e.key === `nextbest.v1@${who()}` && e.newValue === null) lostSession();
+});
 
 // ---------------------------------------------------------------------------
 // Receiving
 
 let source = null;
+let opened = 0; // stream connections so far: the first needs no catching up
 let arrived = [];
 let applyTimer = null;
 const appliers = new Map(); // kind -> (state, record) => void
@@ -390,7 +405,16 @@ export function listen() {
     backoff = 1000;
     changed();
     flush();
+    // What changed while the stream was down is not replayed as events (only records
+    // are): ask again for the pack in force and the customer lists.
+    if (opened++) for (const name of ["pack", "customers"]) eventHandlers.get(name)?.(null);
   };
+  source.addEventListener("reset", () => {
+    // This server never had the records this device saw (another data folder, a restored
+    // backup): forget its sequence numbers; what was applied stays (each record by its id).
+    localStorage.removeItem(cursorKey());
+    localStorage.removeItem(recordsKey());
+  });
   source.addEventListener("record", (e) => {
     try {
       arrived.push(JSON.parse(e.data));
@@ -428,13 +452,17 @@ function applyArrived() {
   const batch = arrived;
   arrived = [];
   if (!batch.length) return;
-  const known = serverRecords();
+  // Only the head's board reads the records as stored; other roles keep just their effect
+  // in the store (a teller's device holding every record of the day would fill its storage).
+  const keep = link.user?.role === "head";
+  const known = keep ? serverRecords() : [];
   const seen = new Set(known.map((r) => r.id));
   const fresh = batch.filter((r) => r && typeof r.id === "string" && !seen.has(r.id) && seen.add(r.id));
-  const cursor = Math.max(Number(localStorage.getItem(cursorKey())) || 0, ...batch.map((r) => Number(r.seq) || 0));
+  let cursor = Number(localStorage.getItem(cursorKey())) || 0;
+  for (const r of batch) cursor = Math.max(cursor, Number(r.seq) || 0);
+  // The head's board reads these as the store's listeners redraw: written first.
   try {
-    localStorage.setItem(recordsKey(), JSON.stringify([...known, ...fresh]));
-    localStorage.setItem(cursorKey(), String(cursor));
+    if (keep && fresh.length) localStorage.setItem(recordsKey(), JSON.stringify([...known, ...fresh]));
   } catch (e) {
     console.error("nextbest: could not keep the server's records here", e);
   }
@@ -442,12 +470,18 @@ function applyArrived() {
     store.update((s) => {
       for (const r of fresh) {
         try {
-          appliers.get(r.kind)?.(s, r);
+          if (typeof r.customer === "string" && (r.customer === "" || store.safeId(r.customer))) appliers.get(r.kind)?.(s, r);
         } catch (e) {
           console.error("nextbest: a record from the server could not be applied", r, e);
         }
       }
     });
+  }
+  // The cursor moves only once the records are in the store: a reload before that asks again.
+  try {
+    localStorage.setItem(cursorKey(), String(cursor));
+  } catch (e) {
+    console.error("nextbest: could not keep the server's records here", e);
   }
 }
 

@@ -438,7 +438,9 @@ function callLobby(customer, out, channel, purpose, destination = out.route.dest
     status: "open",
   };
   if (destination === out.route.destination && out.route.then_zh) Object.assign(handoff, { then_zh: out.route.then_zh, then_en: out.route.then_en ?? "" });
-  // One open hand-off per customer: a second call updates it.
+  // One open hand-off per customer: a second call updates it (and takes the first back at the server).
+  const replaced = store.get().handoffs.filter((x) => x.status === "open" && x.customer === customer.id);
+  for (const old of replaced) shared.retract(old.customer, old.id, old.by_name);
   store.update((s) => {
     s.handoffs = s.handoffs.filter((x) => !(x.status === "open" && x.customer === customer.id));
     s.handoffs.push(handoff);
