@@ -198,12 +198,13 @@ sync.onRecord("retraction", (s, r) => {
 
 sync.onRecord("staff_state", (s, r) => {
   const prev = s.staff?.[r.author];
-  if (prev && Date.parse(prev.at) > Date.parse(r.created)) return;
+  // Newest wins by the server's clock; this device's own entry (its clock) yields to its echo.
+  if (prev && prev.rid !== r.id && Date.parse(prev.at) > Date.parse(r.created)) return;
   s.staff = { ...(s.staff ?? {}), [r.author]: { role: r.role, state: r.body.state, at: r.created, rid: r.id } };
 });
 
 sync.onRecord("hall_state", (s, r) => {
-  if (s.hall && Date.parse(s.hall.at) > Date.parse(r.created)) return;
+  if (s.hall && s.hall.rid !== r.id && Date.parse(s.hall.at) > Date.parse(r.created)) return;
   s.hall = { queues: r.body.queues ?? {}, vip_seats_free: r.body.vip_seats_free, at: r.created, rid: r.id };
 });
 
