@@ -35,6 +35,7 @@ export function isTrap(e) {
 export function createCore(glue) {
   let live = null;
   let info = null;
+  let bt = null; // the backtest under way: {acc, customers, free()}
 
   function load(pack) {
     let nb = null;
@@ -87,6 +88,39 @@ export function createCore(glue) {
         return nb.evaluate(customer, options);
       } finally {
         nb.free?.();
+      }
+    },
+    // The workbench's backtest, a chunk at a time (engine.js backtest()): both packs
+    // compiled and the customers converted into the module once, in btStart.
+    btStart({ base, draft, sample, options }) {
+      bt?.free();
+      bt = null;
+      const b = new glue.NextBest(base ?? undefined);
+      const d = new glue.NextBest(draft ?? undefined);
+      let customers;
+      if (sample?.generate) customers = glue.generateCustomers(sample.generate.n, sample.generate.seed ?? 7);
+      else if (typeof sample?.jsonl === "string") customers = glue.Customers.fromJsonl(sample.jsonl);
+      else customers = new glue.Customers(sample?.customers ?? []);
+      const acc = new glue.Backtest(b, d, options ?? {});
+      bt = {
+        acc,
+        customers,
+        free() {
+          for (const x of [acc, customers, b, d]) x.free?.();
+        },
+      };
+      return { customers: customers.length() };
+    },
+    btStep({ start, end }) {
+      bt.acc.add(bt.customers, start, end);
+      return end;
+    },
+    btFinish() {
+      try {
+        return bt.acc.finish();
+      } finally {
+        bt.free();
+        bt = null;
       }
     },
     runFixtures({ pack }) {

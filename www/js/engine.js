@@ -617,6 +617,50 @@ function fixtureCount(pack) {
 }
 
 // ---------------------------------------------------------------------------
+// The workbench's backtest: the draft and a base pack over a sample, in a
+// worker of its own (the customers are converted into the module once, the
+// two packs compiled once), a chunk at a time so the page shows progress and
+// Stop ends it at once (the worker is terminated, nothing half-counted shows).
+
+const BACKTEST_CHUNK = 500;
+
+/**
+ * Runs a backtest: {base, draft} packs ({files}; null: the bundled one),
+ * `sample` {customers: [..]} | {jsonl: text} | {generate: {n, seed}}, options
+ * {channel, now}. onProgress(done, total). Returns {promise, stop}; the
+ * promise resolves to {out} (the Backtest), {error} or {stopped: true}.
+ */
+export function backtest({ base, draft, sample, options }, onProgress = () => {}) {
+  const host = new Host("backtest", () => {});
+  let stopped = false;
+  const promise = (async () => {
+    const started = await host.start(false);
+    if (!started.ok) return started.stopped ? { stopped: true } : { error: started.error ?? engineError("trap", TRAPPED) };
+    const ms = Math.max(customerBudget(base?.files?.["pack.json"]), customerBudget(draft?.files?.["pack.json"]));
+    const loaded = await host.call("btStart", { base, draft, sample, options }, { deadline: 60_000 });
+    if (!loaded.ok) return loaded.stopped || stopped ? { stopped: true } : { error: loaded.error ?? engineError("timeout", { zh: "回测准备超时", en: "The backtest did not start in time" }) };
+    const total = loaded.ok.customers;
+    onProgress(0, total);
+    for (let start = 0; start < total; start += BACKTEST_CHUNK) {
+      const end = Math.min(total, start + BACKTEST_CHUNK);
+      const r = await host.call("btStep", { start, end }, { deadline: deadlineFor(ms) + 2 * ms * (end - start) });
+      if (stopped || r.stopped) return { stopped: true };
+      if (!r.ok) return { error: r.error ?? engineError(r.timeout ? "timeout" : "trap", r.timeout ? { zh: "规则运行超时，回测已停止", en: "A rule ran too long; the backtest was stopped" } : TRAPPED) };
+      onProgress(end, total);
+    }
+    const done = await host.call("btFinish", {}, { deadline: 60_000 });
+    return done.ok ? { out: done.ok } : done.stopped || stopped ? { stopped: true } : { error: done.error ?? engineError("trap", TRAPPED) };
+  })().finally(() => host.stop());
+  return {
+    promise,
+    stop() {
+      stopped = true;
+      host.stop();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
 // Test hooks: only with ?test-hooks in the address (tests/e2e).
 
 if (HOOKS) {

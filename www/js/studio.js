@@ -12,6 +12,7 @@ import * as engine from "./engine.js";
 import * as store from "./store.js";
 import { HOLD, label, ids, both } from "./labels.js";
 import * as sync from "./sync.js";
+import * as backtest from "./backtest.js";
 
 const KINDS = {
   signal: ["信号", "Signal"],
@@ -227,7 +228,14 @@ function layout() {
   el.output.append(bi("选择客户和渠道，用草稿运行一次", "Pick a customer and a channel and run the draft on them", "p", { class: "muted" }));
   fillCustomers();
   fillChannels();
-  return h("div", { class: "studio" }, toolbar, files, edit, run);
+  // The backtest compares the draft with what runs now: the published version, or the bundled pack on one device.
+  const bt = backtest.panel({
+    packs: () => {
+      const v = engine.publishedVersion();
+      return { base: engine.publishedPack() ?? null, draft: copy(draft()), baseName: v ? `第 ${v.version} 版 version ${v.version}` : "内置规则包 bundled pack" };
+    },
+  });
+  return h("div", { class: "studio" }, toolbar, files, edit, run, bt);
 }
 
 /** The live pack's channels (policy.max_pitches), by the pack's names; filled again once the pack has loaded. */

@@ -32,6 +32,9 @@ const ops = {
   branchBoard: (args) => core.branchBoard(args),
   runDraft: (args) => (testHook("run"), core.runDraft(args)),
   runFixtures: (args) => (testHook("run"), core.runFixtures(args)),
+  btStart: (args) => core.btStart(args),
+  btStep: (args) => core.btStep(args),
+  btFinish: () => core.btFinish(),
   hook: (args) => (hooks ? ((hooks = { ...args }), true) : false),
 };
 

@@ -1,0 +1,358 @@
+// 回测 The workbench's backtest: the draft against a base pack (the version in
+// force when signed in, else the bundled pack) over a sample of customers —
+// the bundled samples, a generated 10,000, or a JSON-lines file the author
+// loads (read here, never sent anywhere). It runs in a worker of its own with
+// a progress bar and Stop (engine.backtest), then shows what would change
+// before any teller sees it: how many customers change route, top pitch or
+// grade, counts per route and product before and after, the changed
+// customers (open one: both outputs and both traces side by side), each
+// rule's coverage and cost, colliding rules, and groups a change treats
+// markedly differently. The same summary as `nextbest backtest`.
+
+import { h, bi, clear } from "./dom.js";
+import * as engine from "./engine.js";
+import { zh, ids, both } from "./labels.js";
+
+const GENERATED = 10_000;
+const SHOWN = 50; // changed customers listed at first
+
+let last = null; // {out, sample, base, draft}: the latest result, kept across redraws
+let running = null;
+
+/**
+ * The backtest panel. `packs()` gives {base, draft, baseName} at the moment
+ * Run is pressed; `onResult(out)` lets the studio mark rules in the editor.
+ */
+export function panel({ packs, onResult }) {
+  const sampleSel = h(
+    "select",
+    { "aria-label": "样本 Sample", "data-testid": "bt-sample" },
+    h("option", { value: "samples" }, "内置示例客户 · bundled samples"),
+    h("option", { value: "generated" }, `生成 ${GENERATED.toLocaleString()} 位 · generated ${GENERATED.toLocaleString()}`),
+    h("option", { value: "file" }, "载入文件（JSON Lines，不离开浏览器）· a file (JSON lines, stays in this browser)"),
+  );
+  const file = h("input", { type: "file", accept: ".jsonl,.ndjson,.json", hidden: true, "data-testid": "bt-file" });
+  sampleSel.addEventListener("change", () => (file.hidden = sampleSel.value !== "file"));
+  const channel = h(
+    "select",
+    { "aria-label": "渠道 Channel", "data-testid": "bt-channel" },
+    ids("channel").map((id) => h("option", { value: id, selected: id === "lobby" }, both("channel", id))),
+  );
+  const progress = h("progress", { max: 1, value: 0, hidden: true, "data-testid": "bt-progress" });
+  const status = h("p", { class: "muted", role: "status", "data-testid": "bt-status" });
+  const results = h("div", { class: "bt-results", "data-testid": "bt-results" });
+  const run = h("button", { class: "primary", "data-testid": "bt-run" }, bi("运行回测", "Run the backtest"));
+  const stop = h("button", { "data-testid": "bt-stop", disabled: true }, bi("停止", "Stop"));
+
+  run.addEventListener("click", async () => {
+    if (running) return;
+    let sample;
+    try {
+      sample = await readSample(sampleSel.value, file);
+    } catch (e) {
+      status.textContent = e.message;
+      return;
+    }
+    const { base, draft, baseName } = packs();
+    const options = { channel: channel.value, now: fixedNow() };
+    run.disabled = true;
+    stop.disabled = false;
+    progress.hidden = false;
+    progress.value = 0;
+    status.textContent = "正在回测… · running…";
+    const t0 = performance.now();
+    running = engine.backtest({ base, draft, sample, options }, (done, total) => {
+      progress.max = total || 1;
+      progress.value = done;
+      status.textContent = `${done.toLocaleString()} / ${total.toLocaleString()}`;
+    });
+    const r = await running.promise;
+    running = null;
+    run.disabled = false;
+    stop.disabled = true;
+    progress.hidden = true;
+    if (r.stopped) {
+      status.textContent = "已停止，未出结果 · stopped: no result";
+      return;
+    }
+    if (r.error) {
+      status.textContent = `回测失败：${r.error.zh ?? ""} · The backtest failed: ${r.error.en ?? r.error.message ?? ""}`;
+      return;
+    }
+    const ms = Math.round(performance.now() - t0);
+    last = { out: r.out, sample, baseName, options, base, draft, ms };
+    status.textContent = `完成：${r.out.customers.toLocaleString()} 位，用时 ${ms} 毫秒 · done: ${r.out.customers.toLocaleString()} customers in ${ms} ms`;
+    status.dataset.ms = String(ms);
+    draw(results, last);
+    onResult?.(r.out);
+  });
+  stop.addEventListener("click", () => running?.stop());
+  if (last) draw(results, last);
+  return h(
+    "section",
+    { class: "card bt", "aria-label": "回测 Backtest", "data-testid": "backtest" },
+    bi("回测：发布前看清改动", "Backtest: see what a change does before anyone else does", "h2"),
+    h("div", { class: "row" }, sampleSel, channel, file),
+    h("div", { class: "row" }, run, stop, progress),
+    status,
+    results,
+  );
+}
+
+/** One fixed time for both packs and every run: the same sample gives the same answer (and the CLI's, with --now). */
+function fixedNow() {
+  return "2026-11-24T10:00:00+08:00";
+}
+
+async function readSample(kind, input) {
+  if (kind === "generated") return { generate: { n: GENERATED, seed: 7 } };
+  if (kind === "file") {
+    const f = input.files?.[0];
+    if (!f) throw new Error("请先选择文件 · choose a file first");
+    return { jsonl: await f.text() };
+  }
+  return { customers: engine.hallCustomers() };
+}
+
+// ---------------------------------------------------------------------------
+
+const name = (list, id) => (id ? zh(list, id) : "—");
+
+function draw(root, { out, sample, baseName, options, base, draft }) {
+  const changedRows = out.changed_customers ?? [];
+  clear(root).append(
+    h(
+      "div",
+      { class: "bt-summary", "data-testid": "bt-summary" },
+      stat("客户", "customers", out.customers, "customers"),
+      stat("去向改变", "changed route", out.changed_route, "changed-route"),
+      stat("首推改变", "changed top pitch", out.changed_top, "changed-top"),
+      stat("等级改变", "changed grade", out.changed_grade, "changed-grade"),
+    ),
+    h("p", { class: "muted" }, `对比 ${baseName} → 草稿 · ${baseName} → the draft`),
+    h(
+      "div",
+      { class: "grid2" },
+      pairChart("按去向 Per route", (out.routes ?? []).map((r) => ({ label: name("destination", r.destination), before: r.before, after: r.after })), "bt-routes"),
+      pairChart("按产品 Per product", (out.products ?? []).map((p) => ({ label: name("product", p.product), before: p.before, after: p.after })), "bt-products"),
+    ),
+    changedList(changedRows, sample, options, base, draft),
+    ruleTable(out.rules ?? []),
+    conflicts(out.conflicts ?? []),
+    fairness(out.fairness ?? []),
+  );
+}
+
+function stat(zhName, enName, n, id) {
+  return h("div", { class: "bt-stat", "data-testid": `bt-${id}`, "data-n": String(n ?? 0) }, h("strong", {}, String(n ?? 0)), bi(zhName, enName));
+}
+
+/** Before/after bars per row: inline SVG, the figures beside them as text. */
+function pairChart(title, rows, testid) {
+  const shown = rows.filter((r) => r.before || r.after).sort((a, b) => Math.max(b.before, b.after) - Math.max(a.before, a.after));
+  const max = Math.max(1, ...shown.map((r) => Math.max(r.before, r.after)));
+  const ns = "http://www.w3.org/2000/svg";
+  const bar = (w, cls) => {
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("width", "160");
+    svg.setAttribute("height", "8");
+    const rect = document.createElementNS(ns, "rect");
+    rect.setAttribute("width", String(Math.round((160 * w) / max)));
+    rect.setAttribute("height", "8");
+    rect.setAttribute("class", cls);
+    svg.append(rect);
+    return svg;
+  };
+  return h(
+    "section",
+    { class: "bt-chart", "data-testid": testid },
+    h("h3", {}, title),
+    h("p", { class: "muted" }, h("span", { class: "legend before" }, "■ 现行 before "), h("span", { class: "legend after" }, "■ 草稿 after")),
+    h(
+      "table",
+      { class: "figures" },
+      shown.map((r) =>
+        h(
+          "tr",
+          { "data-label": r.label, "data-before": String(r.before), "data-after": String(r.after) },
+          h("td", {}, r.label),
+          h("td", {}, bar(r.before, "before"), h("br"), bar(r.after, "after")),
+          h("td", { class: r.after !== r.before ? "delta" : "" }, `${r.before} → ${r.after}`),
+        ),
+      ),
+    ),
+  );
+}
+
+function changedList(rows, sample, options, base, draft) {
+  const detail = h("div", { class: "bt-detail", "data-testid": "bt-detail" });
+  let shown = SHOWN;
+  const list = h("tbody");
+  const fill = () =>
+    list.replaceChildren(
+      ...rows.slice(0, shown).map((c) =>
+        h(
+          "tr",
+          { "data-testid": "bt-changed", "data-customer": c.customer },
+          h("td", {}, h("button", { class: "link", onclick: () => openCustomer(detail, c, sample, options, base, draft) }, c.name || c.customer)),
+          h("td", {}, name("destination", c.base?.route), " → ", name("destination", c.draft?.route)),
+          h("td", {}, name("product", c.base?.top), " → ", name("product", c.draft?.top)),
+          h("td", {}, `${c.base?.grade || "—"} → ${c.draft?.grade || "—"}`),
+        ),
+      ),
+    );
+  fill();
+  const more = rows.length > SHOWN ? h("button", { onclick: () => ((shown += SHOWN), fill()) }, bi("再显示", "Show more")) : null;
+  return h(
+    "section",
+    { class: "bt-changed-list" },
+    bi(`改变的客户 ${rows.length}`, `Customers that change: ${rows.length}`, "h3"),
+    rows.length
+      ? h("table", { class: "figures" }, h("thead", {}, h("tr", {}, ["客户 Customer", "去向 Route", "首推 Top pitch", "等级 Grade"].map((t) => h("th", {}, t)))), list)
+      : h("p", { class: "muted" }, bi("没有客户因此改变", "No customer changes")),
+    more,
+    detail,
+  );
+}
+
+/** Both outputs and both traces side by side (the customer must be at hand: samples or a file). */
+async function openCustomer(detail, row, sample, options, base, draft) {
+  const customer = findIn(sample, row.customer);
+  if (!customer) {
+    clear(detail).append(bi("生成的客户不在页面中：请用示例客户或文件回测后再打开", "Generated customers are not kept in the page: backtest the samples or a file to open one", "p", { class: "muted" }));
+    return;
+  }
+  clear(detail).append(bi("正在运行…", "Running…", "p", { class: "muted" }));
+  const [a, b] = await Promise.all([
+    engine.runDraft("runDraft", { pack: base ?? engine.publishedPack() ?? null, customer, options }),
+    engine.runDraft("runDraft", { pack: draft, customer, options }),
+  ]);
+  clear(detail).append(
+    h("h3", {}, `${customer.name ?? row.customer}`),
+    h("div", { class: "grid2 bt-side", "data-testid": "bt-side" }, side("现行 Before", a), side("草稿 After", b)),
+  );
+}
+
+function findIn(sample, id) {
+  if (sample.customers) return sample.customers.find((c) => c.id === id);
+  if (sample.jsonl) {
+    for (const line of sample.jsonl.split("\n")) {
+      if (!line.trim()) continue;
+      try {
+        const c = JSON.parse(line);
+        if (c?.id === id) return c;
+      } catch {}
+    }
+  }
+  return null;
+}
+
+function side(title, r) {
+  if (r.error) return h("section", { class: "card error" }, h("h4", {}, title), r.error.zh ?? r.error.message ?? "");
+  const o = r.out;
+  return h(
+    "section",
+    { class: "card" },
+    h("h4", {}, title),
+    h("p", {}, "去向 Route: ", h("strong", {}, name("destination", o.route?.destination)), " · ", o.route?.reason_zh ?? o.route?.zh ?? ""),
+    h("p", {}, "等级 Grade: ", o.grade?.grade ?? "—"),
+    h("ol", {}, (o.suggestions ?? []).map((g) => h("li", {}, h("strong", {}, g.product_zh ?? g.product), " · ", g.pitch_zh ?? ""))),
+    h(
+      "details",
+      {},
+      h("summary", {}, bi("规则轨迹", "Trace")),
+      h(
+        "table",
+        { class: "figures" },
+        (o.trace ?? []).map((t) => h("tr", {}, h("td", {}, t.rule ?? t.id ?? ""), h("td", {}, t.status ?? t.result ?? t.outcome ?? ""), h("td", { class: "muted" }, t.detail ?? t.why ?? ""))),
+      ),
+    ),
+  );
+}
+
+function ruleTable(rules) {
+  if (!rules.length) return null;
+  const flagged = rules.filter((r) => r.never_fired || r.all_suppressed || r.near_budget || r.errors);
+  return h(
+    "section",
+    { class: "bt-rules", "data-testid": "bt-rules" },
+    bi("规则覆盖与开销", "Rule coverage and cost", "h3"),
+    h(
+      "table",
+      { class: "figures" },
+      h("thead", {}, h("tr", {}, ["规则 Rule", "命中 Fired", "触发条件跳过 Skipped", "被拦下 Suppressed", "出错 Errors", "运算 Ops med/max", "耗时 ms med/max", ""].map((t) => h("th", {}, t)))),
+      h(
+        "tbody",
+        {},
+        [...flagged, ...rules.filter((r) => !flagged.includes(r))].map((r) =>
+          h(
+            "tr",
+            { "data-testid": "bt-rule", "data-rule": r.rule ?? r.id, "data-flags": flags(r).join(" ") },
+            h("td", {}, r.rule ?? r.id),
+            h("td", {}, String(r.fired ?? 0)),
+            h("td", {}, String(r.skipped ?? 0)),
+            h("td", {}, String(r.suppressed ?? 0)),
+            h("td", {}, String(r.errors ?? 0)),
+            h("td", {}, `${r.ops_median ?? "—"} / ${r.ops_max ?? "—"}`),
+            h("td", {}, `${r.ms_median ?? "—"} / ${r.ms_max ?? "—"}`),
+            h("td", { class: flags(r).length ? "warn" : "" }, flags(r).map(flagText).join("；")),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function flags(r) {
+  return ["never_fired", "all_suppressed", "near_budget"].filter((f) => r[f]).concat(r.errors ? ["errors"] : []);
+}
+
+const FLAGS = {
+  never_fired: "样本中从未命中 never fired",
+  all_suppressed: "提议全被拦下 every proposal suppressed",
+  near_budget: "接近预算 near its budget",
+  errors: "运行出错 errors",
+};
+const flagText = (f) => FLAGS[f] ?? f;
+
+function conflicts(list) {
+  if (!list.length) return h("section", { "data-testid": "bt-conflicts" }, bi("规则冲突：无", "Rule conflicts: none", "h3"));
+  return h(
+    "section",
+    { class: "bt-conflicts", "data-testid": "bt-conflicts" },
+    bi(`规则冲突 ${list.length}`, `Rule conflicts: ${list.length}`, "h3"),
+    h(
+      "ul",
+      {},
+      list.map((c) =>
+        h(
+          "li",
+          { "data-testid": "bt-conflict", "data-rules": [c.a ?? c.rules?.[0], c.b ?? c.rules?.[1]].join(" ") },
+          `${c.a ?? c.rules?.[0]} × ${c.b ?? c.rules?.[1]} · ${c.kind === "route" ? "去向不同 different routes" : "同优先级推不同产品 competing pitches"} · ${c.count ?? c.customers?.length ?? 0} 位`,
+          c.examples?.length || c.customers?.length ? h("span", { class: "muted" }, ` · ${(c.examples ?? c.customers).slice(0, 5).join("、")}`) : null,
+        ),
+      ),
+    ),
+  );
+}
+
+function fairness(list) {
+  if (!list.length) return null;
+  return h(
+    "section",
+    { class: "bt-fairness", "data-testid": "bt-fairness" },
+    bi("公平性：受影响明显不同的群体", "Fairness: groups the change treats markedly differently", "h3"),
+    h(
+      "ul",
+      {},
+      list.map((f) =>
+        h(
+          "li",
+          { "data-testid": "bt-group", "data-attribute": f.attribute ?? "", "data-group": f.group ?? "" },
+          `${f.attribute} = ${f.group}: ${f.zh ?? ""} ${f.en ?? ""}`.trim(),
+        ),
+      ),
+    ),
+  );
+}
+
