@@ -133,12 +133,14 @@ function draw(root, { out, sample, baseName, options, base, draft }) {
     h(
       "div",
       { class: "grid2" },
-      pairChart("按去向 Per route", (out.routes ?? []).map((r) => ({ label: name("destination", r.destination), before: r.before, after: r.after })), "bt-routes"),
-      pairChart("按产品 Per product", (out.products ?? []).map((p) => ({ label: name("product", p.product), before: p.before, after: p.after })), "bt-products"),
+      pairChart("按去向 Per route", (out.routes ?? []).map((r) => ({ id: r.key, label: name("destination", r.key), before: r.before, after: r.after })), "bt-routes"),
+      pairChart("按产品 Per product（有推介的客户数）", (out.products ?? []).map((p) => ({ id: p.product, label: name("product", p.product), before: p.before, after: p.after })), "bt-products"),
+      pairChart("按等级 Per grade", (out.grades ?? []).map((g) => ({ id: g.key, label: g.key || "—", before: g.before, after: g.after })), "bt-grades"),
     ),
     changedList(changedRows, sample, options, base, draft),
-    ruleTable(out.rules ?? []),
-    conflicts(out.conflicts ?? []),
+    warnings(out),
+    ruleTable(out.rules?.draft ?? []),
+    conflicts(out.conflicts?.draft ?? { routes: [], pitches: [] }),
     fairness(out.fairness ?? []),
   );
 }
@@ -174,7 +176,7 @@ function pairChart(title, rows, testid) {
       shown.map((r) =>
         h(
           "tr",
-          { "data-label": r.label, "data-before": String(r.before), "data-after": String(r.after) },
+          { "data-id": r.id, "data-before": String(r.before), "data-after": String(r.after) },
           h("td", {}, r.label),
           h("td", {}, bar(r.before, "before"), h("br"), bar(r.after, "after")),
           h("td", { class: r.after !== r.before ? "delta" : "" }, `${r.before} → ${r.after}`),
@@ -217,9 +219,9 @@ function changedList(rows, sample, options, base, draft) {
 
 /** Both outputs and both traces side by side (the customer must be at hand: samples or a file). */
 async function openCustomer(detail, row, sample, options, base, draft) {
-  const customer = findIn(sample, row.customer);
+  const customer = await findIn(sample, row.customer);
   if (!customer) {
-    clear(detail).append(bi("生成的客户不在页面中：请用示例客户或文件回测后再打开", "Generated customers are not kept in the page: backtest the samples or a file to open one", "p", { class: "muted" }));
+    clear(detail).append(bi("找不到该客户", "This customer could not be found in the sample", "p", { class: "muted" }));
     return;
   }
   clear(detail).append(bi("正在运行…", "Running…", "p", { class: "muted" }));
@@ -233,10 +235,12 @@ async function openCustomer(detail, row, sample, options, base, draft) {
   );
 }
 
-function findIn(sample, id) {
+async function findIn(sample, id) {
   if (sample.customers) return sample.customers.find((c) => c.id === id);
-  if (sample.jsonl) {
-    for (const line of sample.jsonl.split("\n")) {
+  // The generated sample is made again here (the same generator and seed as the worker's).
+  const text = sample.jsonl ?? (sample.generate ? (await engine.inPage()).generateCustomers(sample.generate.n, sample.generate.seed ?? 7) : "");
+  if (text) {
+    for (const line of text.split("\n")) {
       if (!line.trim()) continue;
       try {
         const c = JSON.parse(line);
@@ -264,19 +268,29 @@ function side(title, r) {
       h(
         "table",
         { class: "figures" },
-        (o.trace ?? []).map((t) => h("tr", {}, h("td", {}, t.rule ?? t.id ?? ""), h("td", {}, t.status ?? t.result ?? t.outcome ?? ""), h("td", { class: "muted" }, t.detail ?? t.why ?? ""))),
+        (o.trace ?? []).map((t) => h("tr", { "data-rule": t.rule, "data-status": t.status }, h("td", {}, t.rule), h("td", {}, t.status), h("td", { class: "muted" }, `${t.operations} ops`))),
       ),
     ),
   );
 }
 
+function warnings(out) {
+  const lines = [];
+  if (out.refused?.base || out.refused?.draft) lines.push(`引擎拒收 现行 ${out.refused.base} 位、草稿 ${out.refused.draft} 位 · refused: ${out.refused.base} before, ${out.refused.draft} after`);
+  if (out.out_of_time?.base || out.out_of_time?.draft) lines.push(`超时停止 现行 ${out.out_of_time.base} 位、草稿 ${out.out_of_time.draft} 位 · stopped by the time budget: ${out.out_of_time.base} before, ${out.out_of_time.draft} after`);
+  for (const p of out.draft_problems ?? []) lines.push(`${p.rule ?? p.id ?? ""}${p.line ? `:${p.line}:${p.column ?? ""}` : ""} ${p.message ?? ""}`);
+  if (out.changed_truncated) lines.push(`改变的客户只列出前 ${(out.changed_customers ?? []).length} 位 · only the first ${(out.changed_customers ?? []).length} changed customers are listed`);
+  return lines.length ? h("ul", { class: "bt-warnings warn", "data-testid": "bt-warnings" }, lines.map((l) => h("li", {}, l))) : null;
+}
+
 function ruleTable(rules) {
   if (!rules.length) return null;
-  const flagged = rules.filter((r) => r.never_fired || r.all_suppressed || r.near_budget || r.errors);
+  const flagged = rules.filter((r) => flags(r).length);
+  const cost = (c, digits = 0) => (c ? `${Number(c.median).toFixed(digits)} / ${Number(c.max).toFixed(digits)}（预算 ${c.budget}）` : "—");
   return h(
     "section",
     { class: "bt-rules", "data-testid": "bt-rules" },
-    bi("规则覆盖与开销", "Rule coverage and cost", "h3"),
+    bi(`草稿的规则：覆盖与开销（${flagged.length} 条需注意）`, `The draft's rules: coverage and cost (${flagged.length} flagged)`, "h3"),
     h(
       "table",
       { class: "figures" },
@@ -287,14 +301,14 @@ function ruleTable(rules) {
         [...flagged, ...rules.filter((r) => !flagged.includes(r))].map((r) =>
           h(
             "tr",
-            { "data-testid": "bt-rule", "data-rule": r.rule ?? r.id, "data-flags": flags(r).join(" ") },
-            h("td", {}, r.rule ?? r.id),
-            h("td", {}, String(r.fired ?? 0)),
-            h("td", {}, String(r.skipped ?? 0)),
-            h("td", {}, String(r.suppressed ?? 0)),
-            h("td", {}, String(r.errors ?? 0)),
-            h("td", {}, `${r.ops_median ?? "—"} / ${r.ops_max ?? "—"}`),
-            h("td", {}, `${r.ms_median ?? "—"} / ${r.ms_max ?? "—"}`),
+            { "data-testid": "bt-rule", "data-rule": r.rule, "data-flags": flags(r).join(" ") },
+            h("td", {}, r.rule),
+            h("td", {}, String(r.fired)),
+            h("td", {}, String(r.skipped)),
+            h("td", { title: Object.entries(r.suppressed_by ?? {}).map(([k, n]) => `${k} ${n}`).join(", ") }, String(r.suppressed)),
+            h("td", {}, String(r.errors)),
+            h("td", {}, cost(r.operations)),
+            h("td", {}, r.ms ? cost(r.ms, 2) : "—"),
             h("td", { class: flags(r).length ? "warn" : "" }, flags(r).map(flagText).join("；")),
           ),
         ),
@@ -303,7 +317,8 @@ function ruleTable(rules) {
   );
 }
 
-function flags(r) {
+/** What a rule author should look at, per rule. */
+export function flags(r) {
   return ["never_fired", "all_suppressed", "near_budget"].filter((f) => r[f]).concat(r.errors ? ["errors"] : []);
 }
 
@@ -313,23 +328,32 @@ const FLAGS = {
   near_budget: "接近预算 near its budget",
   errors: "运行出错 errors",
 };
-const flagText = (f) => FLAGS[f] ?? f;
+export const flagText = (f) => FLAGS[f] ?? f;
 
-function conflicts(list) {
-  if (!list.length) return h("section", { "data-testid": "bt-conflicts" }, bi("规则冲突：无", "Rule conflicts: none", "h3"));
+function conflicts({ routes = [], pitches = [] }) {
+  const n = routes.length + pitches.length;
+  if (!n) return h("section", { "data-testid": "bt-conflicts" }, bi("规则冲突：无", "Rule conflicts: none", "h3"));
   return h(
     "section",
     { class: "bt-conflicts", "data-testid": "bt-conflicts" },
-    bi(`规则冲突 ${list.length}`, `Rule conflicts: ${list.length}`, "h3"),
+    bi(`规则冲突 ${n}`, `Rule conflicts: ${n}`, "h3"),
     h(
       "ul",
       {},
-      list.map((c) =>
+      routes.map((c) =>
         h(
           "li",
-          { "data-testid": "bt-conflict", "data-rules": [c.a ?? c.rules?.[0], c.b ?? c.rules?.[1]].join(" ") },
-          `${c.a ?? c.rules?.[0]} × ${c.b ?? c.rules?.[1]} · ${c.kind === "route" ? "去向不同 different routes" : "同优先级推不同产品 competing pitches"} · ${c.count ?? c.customers?.length ?? 0} 位`,
-          c.examples?.length || c.customers?.length ? h("span", { class: "muted" }, ` · ${(c.examples ?? c.customers).slice(0, 5).join("、")}`) : null,
+          { "data-testid": "bt-conflict", "data-kind": "route", "data-rules": c.rules.join(" ") },
+          `${c.rules[0]} × ${c.rules[1]}：去向不同 send ${c.count} 位 to different destinations · 胜出 won: ${Object.entries(c.won ?? {}).map(([k, v]) => `${k} ${v}`).join("，")}`,
+          h("span", { class: "muted" }, ` · ${(c.examples ?? []).map((e) => `${e.customer}（${name("destination", e.destinations[0])} / ${name("destination", e.destinations[1])} → ${name("destination", e.route)}）`).join("、")}`),
+        ),
+      ),
+      pitches.map((c) =>
+        h(
+          "li",
+          { "data-testid": "bt-conflict", "data-kind": "pitch", "data-rules": c.rules.join(" ") },
+          `${c.rules[0]} × ${c.rules[1]}：同优先级 ${c.priority} 推不同产品 competing pitches at the same priority · ${c.count} 位`,
+          h("span", { class: "muted" }, ` · ${(c.examples ?? []).map((e) => `${e.customer}（${name("product", e.products[0])} / ${name("product", e.products[1])}）`).join("、")}`),
         ),
       ),
     ),
@@ -338,21 +362,30 @@ function conflicts(list) {
 
 function fairness(list) {
   if (!list.length) return null;
+  const pct = (x) => `${Math.round(x * 100)}%`;
+  const flaggedGroups = list.flatMap((f) => f.groups.filter((g) => g.flagged).map((g) => ({ ...g, attribute: f.attribute })));
   return h(
     "section",
     { class: "bt-fairness", "data-testid": "bt-fairness" },
-    bi("公平性：受影响明显不同的群体", "Fairness: groups the change treats markedly differently", "h3"),
+    bi(`公平性：${flaggedGroups.length} 个群体受影响明显不同`, `Fairness: ${flaggedGroups.length} group(s) treated markedly differently`, "h3"),
     h(
-      "ul",
-      {},
-      list.map((f) =>
-        h(
-          "li",
-          { "data-testid": "bt-group", "data-attribute": f.attribute ?? "", "data-group": f.group ?? "" },
-          `${f.attribute} = ${f.group}: ${f.zh ?? ""} ${f.en ?? ""}`.trim(),
+      "table",
+      { class: "figures" },
+      h("tr", {}, ["属性 Attribute", "群体 Group", "客户 Customers", "有推介 Suggested", "转客户经理 To the customer manager", ""].map((t) => h("th", {}, t))),
+      list.flatMap((f) =>
+        f.groups.map((g) =>
+          h(
+            "tr",
+            { "data-testid": "bt-group", "data-attribute": f.attribute, "data-group": g.group, "data-flagged": String(!!g.flagged), class: g.flagged ? "warn" : "" },
+            h("td", {}, f.attribute),
+            h("td", {}, g.group),
+            h("td", {}, String(g.customers)),
+            h("td", {}, `${pct(g.suggested.before)} → ${pct(g.suggested.after)}`),
+            h("td", {}, `${pct(g.to_manager.before)} → ${pct(g.to_manager.after)}`),
+            h("td", {}, g.flagged ? "⚠ 与整体变化相差 ≥10 个百分点 · differs from the whole by ≥10 points" : ""),
+          ),
         ),
       ),
     ),
   );
 }
-

@@ -97,12 +97,16 @@ export function createCore(glue) {
       bt = null;
       const b = new glue.NextBest(base ?? undefined);
       const d = new glue.NextBest(draft ?? undefined);
-      let customers;
-      if (sample?.generate) customers = glue.generateCustomers(sample.generate.n, sample.generate.seed ?? 7);
-      else if (typeof sample?.jsonl === "string") customers = glue.Customers.fromJsonl(sample.jsonl);
-      else customers = new glue.Customers(sample?.customers ?? []);
-      const acc = new glue.Backtest(b, d, options ?? {});
+      // Read once into the module, under the contract both packs accept (a line the
+      // engine refuses is an error naming the line and field, as `nextbest backtest` says it).
+      const customers =
+        sample?.generate || typeof sample?.jsonl === "string"
+          ? b.customersFromJsonl(d, sample.generate ? glue.generateCustomers(sample.generate.n, sample.generate.seed ?? 7) : sample.jsonl)
+          : new glue.Customers(sample?.customers ?? []);
+      const acc = new glue.BacktestAcc(b, d, options ?? {});
       bt = {
+        b,
+        d,
         acc,
         customers,
         free() {
@@ -112,17 +116,18 @@ export function createCore(glue) {
       return { customers: customers.length() };
     },
     btStep({ start, end }) {
-      bt.acc.add(bt.customers, start, end);
-      return end;
+      return bt.acc.add(bt.b, bt.d, bt.customers, start, end);
     },
     btFinish() {
       try {
-        return bt.acc.finish();
+        return bt.acc.finish(bt.b, bt.d);
       } finally {
         bt.free();
         bt = null;
       }
     },
+    /** The generated sample's customers as JSON lines (the same text btStart read). */
+    generated: ({ n, seed }) => glue.generateCustomers(n, seed ?? 7),
     runFixtures({ pack }) {
       const nb = new glue.NextBest(pack);
       try {
