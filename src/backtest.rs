@@ -103,6 +103,10 @@ pub struct Backtest {
     pub refused: Sides<usize>,
     /// The first refusals of each pack, with why.
     pub refusals: Sides<Vec<Refusal>>,
+    /// Customers on whom a wall-clock budget (`rule_ms`, `customer_ms`)
+    /// stopped a rule, by pack: their outputs depend on how busy the machine
+    /// was, so a change on them may not be the draft's doing.
+    pub out_of_time: Sides<usize>,
     /// Per product: customers whose suggestions include it, and whose top
     /// pitch it is, before (base) and after (draft).
     pub products: Vec<ProductCount>,
@@ -347,6 +351,7 @@ struct SideAcc {
     index: HashMap<String, usize>,
     refused: usize,
     refusals: Vec<Refusal>,
+    out_of_time: usize,
     /// product → (suggested, top).
     products: BTreeMap<String, (usize, usize)>,
     routes: BTreeMap<String, usize>,
@@ -425,6 +430,12 @@ impl SideAcc {
                 return None;
             }
         };
+        let timed_out = out.trace.iter().any(|t| t.status == RuleStatus::NotRun)
+            || out
+                .errors
+                .iter()
+                .any(|e| e.message.contains("budgets.rule_ms") || e.message.contains("budgets.customer_ms"));
+        self.out_of_time += usize::from(timed_out);
         for (i, t) in out.trace.iter().enumerate() {
             let Some(&at) = self.index.get(&*t.rule) else { continue };
             let r = &mut self.rules[at];
@@ -633,18 +644,21 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
+/// The age bands of the fairness report, youngest first.
+pub const AGE_BANDS: [&str; 4] = ["<30", "30–44", "45–59", "60+"];
+
 /// The customer's group for a protected attribute.
 pub fn group_of(customer: &Customer, attribute: &str) -> String {
     let unknown = || "unknown".to_owned();
     match attribute {
         "age" => customer.age.map_or_else(unknown, |a| {
-            match a {
-                0..=29 => "<30",
-                30..=44 => "30–44",
-                45..=59 => "45–59",
-                _ => "60+",
-            }
-            .to_owned()
+            let band = match a {
+                0..=29 => 0,
+                30..=44 => 1,
+                45..=59 => 2,
+                _ => 3,
+            };
+            AGE_BANDS[band].to_owned()
         }),
         "segment" => customer.segment.as_str().to_owned(),
         "kind" => customer.kind.as_str().to_owned(),
@@ -836,10 +850,18 @@ impl Accumulator {
             .attributes
             .iter()
             .zip(&self.fairness)
-            .map(|(attribute, groups)| Fairness {
-                attribute: attribute.clone(),
-                groups: groups.iter().map(|(g, n)| group(g, n, Some(&all))).collect(),
-                all: all.clone(),
+            .map(|(attribute, groups)| {
+                let mut groups: Vec<FairnessGroup> = groups.iter().map(|(g, n)| group(g, n, Some(&all))).collect();
+                // Age bands youngest first; `unknown` last.
+                groups.sort_by_key(|g| {
+                    let band = AGE_BANDS.iter().position(|b| *b == g.group).unwrap_or(AGE_BANDS.len());
+                    (g.group == "unknown", band, g.group.clone())
+                });
+                Fairness {
+                    attribute: attribute.clone(),
+                    groups,
+                    all: all.clone(),
+                }
             })
             .collect();
         let clock = if !self.options.timing {
@@ -866,6 +888,10 @@ impl Accumulator {
             refusals: Sides {
                 base: sb.refusals.clone(),
                 draft: sd.refusals.clone(),
+            },
+            out_of_time: Sides {
+                base: sb.out_of_time,
+                draft: sd.out_of_time,
             },
             products: products.into_values().collect(),
             routes: counts(&sb.routes, &sd.routes),

@@ -1018,6 +1018,12 @@ fn print_backtest(
             println!("      {}: {}", r.customer, r.message);
         }
     }
+    if b.out_of_time.base + b.out_of_time.draft > 0 {
+        println!(
+            "  ⚠ {} / {} 位客户超出时间预算 customers ran out of wall-clock budget (base / draft): the machine was busy, their outputs may differ from run to run",
+            b.out_of_time.base, b.out_of_time.draft
+        );
+    }
     for (label, n) in [
         ("有变化 changed (any)", b.changed),
         ("分流变化 changed route", b.changed_route),
