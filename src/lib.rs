@@ -15,6 +15,7 @@
 //! assert_eq!(out.customer, "c1");
 //! ```
 
+pub mod backtest;
 mod branch;
 mod contract;
 mod error;
@@ -27,7 +28,7 @@ pub mod plan;
 mod policy;
 pub mod records;
 pub mod report;
-#[cfg(feature = "cli")]
+#[cfg(any(feature = "cli", target_arch = "wasm32"))]
 pub mod samples;
 #[cfg(all(feature = "server", not(target_arch = "wasm32")))]
 pub mod server;
@@ -37,6 +38,7 @@ pub mod strict_json;
 mod wasm;
 mod wording;
 
+pub use backtest::{backtest, Backtest, BacktestOptions};
 pub use branch::{BranchContext, Presence, Queues, Role, StaffState};
 pub use error::{Error, RuleError, Stage};
 pub use eval::helpers::{self, Helper, HelperKind, HELPERS};
@@ -55,7 +57,10 @@ pub use signals::{
     Transaction, Visit,
 };
 #[cfg(target_arch = "wasm32")]
-pub use wasm::{branch_board, bundled_pack, check_pack, helpers as helper_table, version, Customers, NextBest};
+pub use wasm::{
+    branch_board, bundled_pack, check_pack, generate_customers, helpers as helper_table, version, BacktestAcc,
+    Customers, NextBest,
+};
 
 /// The crate version, for `--version` and the page footer.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -47,6 +47,22 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
                 }
             }
         }
+        // A protected attribute (pack.json protected_attributes) read
+        // without a stated reason: once per rule and attribute, where first read.
+        let justified = metas.get(id).is_some_and(|m| m.justification.is_some());
+        if !justified {
+            for attribute in &engine.manifest().protected_attributes {
+                if let Some((line, col, how)) = protected_read(text, attribute) {
+                    push(
+                        line,
+                        col,
+                        format!(
+                            "reads the protected attribute {attribute} ({how}; pack.json protected_attributes) without a `//! justification:` header line saying why"
+                        ),
+                    );
+                }
+            }
+        }
         for (n, line) in text.lines().enumerate() {
             let code = strip_comment(line);
             for (col, arg) in string_args(code, ".pitch(") {
@@ -478,6 +494,26 @@ fn members<'a>(code: &'a str, var: &str) -> Vec<(usize, &'a str)> {
         skip_to = end;
     }
     out
+}
+
+/// Where a rule first reads `attribute`: through the customer property of
+/// that name in the helper table (`c.age`), or `c.field("gender")` for a
+/// field the contract does not name. (line, column, what was written).
+fn protected_read(text: &str, attribute: &str) -> Option<(usize, usize, String)> {
+    use crate::eval::helpers::{HelperKind as K, HELPERS};
+    let property = HELPERS.iter().any(|h| h.name == attribute && h.kind == K::Property);
+    for (n, line) in text.lines().enumerate() {
+        let code = strip_comment(line);
+        if property {
+            if let Some((col, _)) = members(code, "c").into_iter().find(|(_, m)| *m == attribute) {
+                return Some((n + 1, col, format!("c.{attribute}")));
+            }
+        }
+        if let Some((col, _)) = string_args(code, ".field(").into_iter().find(|(_, a)| *a == attribute) {
+            return Some((n + 1, col, format!("c.field({attribute:?})")));
+        }
+    }
+    None
 }
 
 /// A customer property or method: `b.x` for one of these is a mix-up of `b` and `c`.

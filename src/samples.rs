@@ -1145,6 +1145,17 @@ fn apply_archetype(name: &str, rng: &mut SplitMix64, d: &mut Draft) {
 
 // ------------------------------------------------------------ generation
 
+/// [`generate`] as JSON lines, one customer a line (`nextbest samples
+/// --jsonl`, the page's `generateCustomers`).
+pub fn jsonl(seed: u64, n: usize) -> String {
+    let mut out = String::new();
+    for i in 0..n {
+        out.push_str(&customer(seed, i).to_string());
+        out.push('\n');
+    }
+    out
+}
+
 /// `n` sample customers from `seed`, as JSON values of the customer contract.
 pub fn generate(seed: u64, n: usize) -> Vec<Value> {
     (0..n).map(|i| customer(seed, i)).collect()

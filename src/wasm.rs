@@ -296,3 +296,139 @@ pub fn helpers() -> Result<JsValue, JsValue> {
 pub fn version() -> String {
     crate::VERSION.to_owned()
 }
+
+/// Backtest options from JS: `{channel?: string = "lobby", now?: ISO string
+/// | ms since epoch (absent: each customer's visit.at), timing?: bool = true,
+/// max_changed?: number = 200}`.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct JsBacktestOptions {
+    #[serde(default)]
+    channel: Option<String>,
+    #[serde(default)]
+    now: Option<serde_json::Value>,
+    #[serde(default)]
+    timing: Option<bool>,
+    #[serde(default)]
+    max_changed: Option<usize>,
+}
+
+fn backtest_options(options: JsValue) -> Result<crate::BacktestOptions, JsValue> {
+    let js: JsBacktestOptions = if options.is_undefined() || options.is_null() {
+        JsBacktestOptions::default()
+    } else {
+        let text = json_text(&options, "options")?;
+        serde_json::from_str(&text).map_err(|e| input_error("options", e.to_string()))?
+    };
+    let mut o = crate::BacktestOptions {
+        timing: true,
+        ..crate::BacktestOptions::default()
+    };
+    if let Some(ch) = js.channel {
+        o.channel = ch;
+    }
+    if let Some(t) = js.timing {
+        o.timing = t;
+    }
+    if let Some(m) = js.max_changed {
+        o.max_changed = m;
+    }
+    o.now = match js.now {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(Stamp::parse(&s).map_err(|m| input_error("options.now", m))?.unix),
+        Some(serde_json::Value::Number(n)) => match n.as_f64() {
+            Some(ms) if ms.is_finite() => Some((ms / 1000.0).floor() as i64),
+            _ => return Err(input_error("options.now", "expected an ISO date-time or milliseconds")),
+        },
+        Some(_) => return Err(input_error("options.now", "expected an ISO date-time or milliseconds")),
+    };
+    Ok(o)
+}
+
+#[wasm_bindgen]
+impl NextBest {
+    /// Backtests `draft` against this pack over `customers`, all at once:
+    /// the same JSON as `nextbest backtest --json` (with `{timing: false}`
+    /// and `--no-timing`, byte for byte the same values). Options
+    /// `{channel, now, timing, max_changed}`.
+    pub fn backtest(&self, draft: &NextBest, customers: &Customers, options: JsValue) -> Result<JsValue, JsValue> {
+        let options = backtest_options(options)?;
+        let result =
+            crate::backtest(&self.engine, &draft.engine, &customers.list, &options).map_err(|e| js_error(&e))?;
+        to_js(&result)
+    }
+
+    /// Reads customers as JSON lines, one customer a line, under the contract
+    /// this pack and `draft` accept together, exactly as `nextbest backtest`
+    /// reads its file; an error names the line and field (`line 3: age`).
+    #[wasm_bindgen(js_name = customersFromJsonl)]
+    pub fn customers_from_jsonl(&self, draft: &NextBest, text: &str) -> Result<Customers, JsValue> {
+        let list =
+            crate::backtest::read_customers_jsonl(text, &self.engine, &draft.engine).map_err(|e| js_error(&e))?;
+        Ok(Customers { list })
+    }
+}
+
+/// A backtest run in chunks (a progress bar and Stop): `new BacktestAcc(base,
+/// draft, options)`, then `add(base, draft, customers, start, end)` as often
+/// as wanted, then `finish(base, draft)`, always with the same two packs.
+#[wasm_bindgen]
+pub struct BacktestAcc {
+    acc: crate::backtest::Accumulator,
+}
+
+#[wasm_bindgen]
+impl BacktestAcc {
+    #[wasm_bindgen(constructor)]
+    pub fn new(base: &NextBest, draft: &NextBest, options: JsValue) -> Result<BacktestAcc, JsValue> {
+        let options = backtest_options(options)?;
+        let acc = crate::backtest::Accumulator::new(&base.engine, &draft.engine, options).map_err(|e| js_error(&e))?;
+        Ok(BacktestAcc { acc })
+    }
+
+    /// Evaluates `customers[start..end]` (clamped to the set) with both packs
+    /// and adds them; returns how many customers have been added in all.
+    pub fn add(
+        &mut self,
+        base: &NextBest,
+        draft: &NextBest,
+        customers: &Customers,
+        start: usize,
+        end: usize,
+    ) -> Result<usize, JsValue> {
+        let end = end.min(customers.list.len());
+        let start = start.min(end);
+        self.acc.add(
+            &base.engine,
+            &draft.engine,
+            &customers.list[start..end],
+            &mut |_, _, _| {},
+        );
+        Ok(self.acc.customers())
+    }
+
+    /// Customers added so far.
+    #[wasm_bindgen(getter)]
+    pub fn added(&self) -> usize {
+        self.acc.customers()
+    }
+
+    /// The backtest of everything added so far (it may be called again after more `add`s).
+    pub fn finish(&self, base: &NextBest, draft: &NextBest) -> Result<JsValue, JsValue> {
+        to_js(&self.acc.finish(&base.engine, &draft.engine))
+    }
+}
+
+/// `n` synthetic customers (the generator of `nextbest samples`) as JSON
+/// lines, one customer a line: `nextbest samples --count n --seed seed --jsonl`
+/// prints the same text. At most 100,000.
+#[wasm_bindgen(js_name = generateCustomers)]
+pub fn generate_customers(n: usize, seed: f64) -> Result<String, JsValue> {
+    if n > 100_000 {
+        return Err(input_error("n", "at most 100,000 customers"));
+    }
+    if !(0.0..=9_007_199_254_740_991.0).contains(&seed) {
+        return Err(input_error("seed", "must be a whole number from 0 to 2^53 - 1"));
+    }
+    Ok(crate::samples::jsonl(seed as u64, n))
+}

@@ -6,7 +6,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Object, Reflect};
-use nextbest::{branch_board, bundled_pack, check_pack, version, Customers, NextBest};
+use nextbest::{branch_board, bundled_pack, check_pack, generate_customers, version, BacktestAcc, Customers, NextBest};
 use serde_json::json;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -338,4 +338,58 @@ fn the_contact_plan_and_the_board_cross_as_plain_objects() {
     assert_eq!(json_of(&board)["unmet_needs"][0]["need"], "x");
     let err = branch_board("{\"id\": 1}").expect_err("a bad record");
     assert!(err.is_instance_of::<js_sys::Error>());
+}
+
+#[wasm_bindgen_test]
+fn the_backtest_in_chunks_equals_the_backtest_at_once() {
+    let base = NextBest::new(JsValue::UNDEFINED).expect("bundled");
+    // The draft: the bundled pack with the large-cash threshold lowered.
+    let mut files = json_of(&bundled_pack().expect("bundledPack"));
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(files["files"]["pack.json"].as_str().expect("pack.json")).expect("json");
+    manifest["params"]["large_cash_cny"] = json!(30000);
+    files["files"]["pack.json"] = json!(manifest.to_string());
+    let draft = NextBest::new(js(files)).expect("draft");
+    let text = generate_customers(300, 7.0).expect("customers");
+    assert_eq!(text.lines().count(), 300);
+    let customers = base.customers_from_jsonl(&draft, &text).expect("JSON lines");
+    assert_eq!(customers.length(), 300);
+    let options = js(json!({"now": "2026-11-27T18:00:00+08:00", "timing": false}));
+    let whole = json_of(&base.backtest(&draft, &customers, options.clone()).expect("backtest"));
+    let mut acc = BacktestAcc::new(&base, &draft, options).expect("acc");
+    for start in (0..300).step_by(70) {
+        acc.add(&base, &draft, &customers, start, start + 70).expect("add");
+    }
+    assert_eq!(acc.added(), 300);
+    let chunked = json_of(&acc.finish(&base, &draft).expect("finish"));
+    assert_eq!(whole, chunked);
+    assert_eq!(whole["customers"], json!(300));
+    assert_eq!(whole["clock"], json!("off"));
+    // As natively (tests/backtest.rs, the CLI on the same 300): only C0256 changes.
+    let changed: Vec<&str> = whole["changed_customers"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|c| c["customer"].as_str())
+        .collect();
+    assert_eq!(changed, ["C0256"]);
+
+    // With the clock, per-rule time is there and says where it came from.
+    let timed = json_of(&base.backtest(&draft, &customers, JsValue::UNDEFINED).expect("backtest"));
+    assert_eq!(timed["clock"], json!("browser"));
+    assert!(timed["rules"]["draft"][0]["ms"].is_object());
+
+    // Errors cross as JS Errors naming the field.
+    let bad = base
+        .backtest(&draft, &customers, js(json!({"channel": "nobody"})))
+        .expect_err("channel");
+    assert!(bad.is_instance_of::<js_sys::Error>());
+    assert_eq!(get(&bad, "path"), JsValue::from_str("channel"));
+    let bad = base
+        .customers_from_jsonl(&draft, "{\"id\": \"a\"}\n{\"id\": 5}\n")
+        .err()
+        .expect("bad line");
+    assert!(get(&bad, "path").as_string().expect("path").starts_with("line 2: id"));
+    assert!(generate_customers(100_001, 1.0).is_err());
+    assert!(generate_customers(1, f64::NAN).is_err());
 }

@@ -98,12 +98,49 @@ enum Command {
         #[arg(long)]
         unmet_csv: bool,
     },
+    /// Backtest a draft pack against the pack in force over a sample of customers:
+    /// what changes (route, top pitch, grade), per-rule cost and coverage, conflicts
+    /// between rules, and fairness by protected attribute.
+    Backtest {
+        /// The pack in force; the bundled pack when absent.
+        #[arg(long, value_name = "DIR")]
+        base: Option<PathBuf>,
+        /// The draft pack.
+        #[arg(long, value_name = "DIR")]
+        draft: PathBuf,
+        /// Customers, one JSON object a line (- for standard input).
+        customers: String,
+        /// Who is serving: teller, vip_teller, lobby, psm, cm.
+        #[arg(long, default_value = nextbest::backtest::DEFAULT_CHANNEL)]
+        channel: String,
+        /// One evaluation time for every customer (2026-11-27T18:00:00+08:00);
+        /// default each customer's own visit.at.
+        #[arg(long)]
+        now: Option<String>,
+        /// Write every changed customer here as JSON lines, with both whole outputs
+        /// ({customer, name, base, draft, base_output, draft_output}); none written when absent.
+        #[arg(long, value_name = "CHANGED.jsonl")]
+        out: Option<PathBuf>,
+        /// Print the whole backtest as JSON instead of the summary.
+        #[arg(long)]
+        json: bool,
+        /// Do not time each rule: the output then depends only on the input
+        /// (compare it with the page's).
+        #[arg(long)]
+        no_timing: bool,
+        /// How many changed customers the backtest lists (all are counted and written to --out).
+        #[arg(long, default_value_t = nextbest::backtest::DEFAULT_MAX_CHANGED)]
+        max_changed: usize,
+    },
     /// Print deterministic synthetic customers as a JSON array.
     Samples {
         #[arg(long, default_value_t = 200)]
         count: usize,
         #[arg(long, default_value_t = 20261124)]
         seed: u64,
+        /// JSON lines, one customer a line (`nextbest backtest`'s input), instead of an array.
+        #[arg(long)]
+        jsonl: bool,
     },
     /// Print the JSON Schema of the customer contract (--branch: of the branch context).
     Schema {
@@ -483,7 +520,101 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             let engine = Engine::new(&source)?;
             demo(&engine, &dir, show)
         }
-        Command::Samples { count, seed } => {
+        Command::Backtest {
+            base,
+            draft,
+            customers,
+            channel,
+            now,
+            out,
+            json,
+            no_timing,
+            max_changed,
+        } => {
+            let (base_source, base_dir) = load_pack(&PackArg { rules: base })?;
+            let base = Engine::new(&base_source)?;
+            let draft_dir = draft.display().to_string();
+            let draft = Engine::new(&PackSource::from_dir(&draft)?)?;
+            let text = read_input(&customers)?;
+            let list = nextbest::backtest::read_customers_jsonl(&text, &base, &draft).map_err(|e| match e {
+                Error::Input { path, message } => Error::Input {
+                    path: format!("{customers}: {path}"),
+                    message,
+                },
+                e => e,
+            })?;
+            let now = match now {
+                Some(t) => Some(
+                    Stamp::parse(&t)
+                        .map_err(|message| Error::Input {
+                            path: "--now".into(),
+                            message,
+                        })?
+                        .unix,
+                ),
+                None => None,
+            };
+            let options = nextbest::BacktestOptions {
+                channel,
+                now,
+                timing: !no_timing,
+                max_changed,
+            };
+            let mut acc = nextbest::backtest::Accumulator::new(&base, &draft, options)?;
+            let mut file = match &out {
+                Some(path) => Some(std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| {
+                    Error::Input {
+                        path: path.display().to_string(),
+                        message: format!("cannot write: {e}"),
+                    }
+                })?)),
+                None => None,
+            };
+            let mut write_error = None;
+            acc.add(&base, &draft, &list, &mut |c, before, after| {
+                use std::io::Write;
+                let Some(f) = file.as_mut() else { return };
+                let line = serde_json::json!({
+                    "customer": c.customer, "name": c.name, "base": c.base, "draft": c.draft,
+                    "base_output": before, "draft_output": after,
+                });
+                if let Err(e) = writeln!(f, "{line}") {
+                    write_error.get_or_insert(e);
+                }
+            });
+            if let Some(f) = file.as_mut() {
+                use std::io::Write;
+                if let Err(e) = f.flush() {
+                    write_error.get_or_insert(e);
+                }
+            }
+            if let (Some(e), Some(path)) = (write_error, &out) {
+                return Err(Error::Input {
+                    path: path.display().to_string(),
+                    message: format!("cannot write: {e}"),
+                });
+            }
+            let result = acc.finish(&base, &draft);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&result).unwrap_or_default());
+            } else {
+                print_backtest(&result, &base_dir, &draft_dir, &base, &draft, out.as_deref());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Samples {
+            count,
+            seed,
+            jsonl: true,
+        } => {
+            print!("{}", nextbest::samples::jsonl(seed, count));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Samples {
+            count,
+            seed,
+            jsonl: false,
+        } => {
             let customers = nextbest::samples::generate(seed, count);
             println!("{}", serde_json::to_string_pretty(&customers).unwrap_or_default());
             Ok(ExitCode::SUCCESS)
@@ -850,4 +981,224 @@ fn bench(source: &PackSource, customers: &str, seconds: f64) -> Result<ExitCode,
     });
     println!("{summary}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The backtest as a bilingual summary for the rule author.
+fn print_backtest(
+    b: &nextbest::Backtest,
+    base_dir: &str,
+    draft_dir: &str,
+    base: &Engine,
+    draft: &Engine,
+    out: Option<&Path>,
+) {
+    let when = b.now.map_or_else(
+        || "每位客户的到访时间 each customer's visit.at".to_owned(),
+        nextbest::samples::branch_time,
+    );
+    println!("回测 Backtest · {base_dir} → {draft_dir}");
+    println!("渠道 channel {} · 时间 time {when}\n", b.channel);
+    let pct = |n: usize| {
+        if b.compared == 0 {
+            0.0
+        } else {
+            n as f64 * 100.0 / b.compared as f64
+        }
+    };
+    println!("  {} {:>6}", pad("客户 customers", 36), b.customers);
+    println!("  {} {:>6}", pad("两版均可评估 compared", 36), b.compared);
+    if b.refused.base + b.refused.draft > 0 {
+        println!(
+            "  {} {:>6} → {}",
+            pad("拒收 refused (base → draft)", 36),
+            b.refused.base,
+            b.refused.draft
+        );
+        for r in b.refusals.base.iter().chain(&b.refusals.draft) {
+            println!("      {}: {}", r.customer, r.message);
+        }
+    }
+    if b.out_of_time.base + b.out_of_time.draft > 0 {
+        println!(
+            "  ⚠ {} / {} 位客户超出时间预算 customers ran out of wall-clock budget (base / draft): the machine was busy, their outputs may differ from run to run",
+            b.out_of_time.base, b.out_of_time.draft
+        );
+    }
+    for (label, n) in [
+        ("有变化 changed (any)", b.changed),
+        ("分流变化 changed route", b.changed_route),
+        ("首推变化 changed top pitch", b.changed_top),
+        ("等级变化 changed grade", b.changed_grade),
+    ] {
+        println!("  {} {n:>6}  {:>5.1}%", pad(label, 36), pct(n));
+    }
+    let arrow = |before: usize, after: usize| {
+        let d = after as i64 - before as i64;
+        let mark = if d == 0 { String::new() } else { format!("  ({d:+})") };
+        format!("{before:>6} → {after:<6}{mark}")
+    };
+    println!("\n推介产品 Products (suggested · top pitch, before → after)");
+    for p in &b.products {
+        let name = draft
+            .catalogue()
+            .get(&p.product)
+            .or_else(|| base.catalogue().get(&p.product))
+            .map_or(p.product.clone(), |x| format!("{} {}", x.zh, p.product));
+        println!(
+            "  {} {} · top {}",
+            pad(&name, 40),
+            arrow(p.before, p.after),
+            arrow(p.top_before, p.top_after)
+        );
+    }
+    println!("\n分流去向 Routes (before → after)");
+    for r in &b.routes {
+        let name = draft
+            .manifest()
+            .destinations
+            .get(&r.key)
+            .map_or(r.key.clone(), |d| format!("{} {}", d.zh, r.key));
+        println!("  {} {}", pad(&name, 40), arrow(r.before, r.after));
+    }
+    println!("\n客户等级 Grades (before → after)");
+    for g in &b.grades {
+        let name = if g.key.is_empty() {
+            "未分级 ungraded".to_owned()
+        } else {
+            g.key.clone()
+        };
+        println!("  {} {}", pad(&name, 40), arrow(g.before, g.after));
+    }
+    println!("\n规则 Rules of the draft (over {} customers)", b.customers);
+    let mut flagged = 0;
+    for r in &b.rules.draft {
+        let mut flags = Vec::new();
+        if !r.compiled {
+            flags.push("不能编译 does not compile".to_owned());
+        } else if r.never_fired {
+            flags.push("从未触发 never fired".to_owned());
+        }
+        if r.all_suppressed {
+            let why: Vec<String> = r.suppressed_by.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            flags.push(format!("全部被拦 every proposal suppressed ({})", why.join(", ")));
+        }
+        if r.errors > 0 {
+            flags.push(format!("出错 errors on {} customers", r.errors));
+        }
+        if r.near_budget {
+            let ms =
+                r.ms.as_ref()
+                    .map_or(String::new(), |m| format!(", {} ms of {} ms", m.max, m.budget));
+            flags.push(format!(
+                "接近预算 near budget (max {} of {} operations{ms})",
+                r.operations.max, r.operations.budget
+            ));
+        }
+        if flags.is_empty() {
+            continue;
+        }
+        flagged += 1;
+        println!("  [{}] {}", r.rule, flags.join("; "));
+    }
+    if flagged == 0 {
+        println!("  无异常 nothing to flag");
+    }
+    let busiest = b.rules.draft.iter().max_by_key(|r| r.operations.max);
+    if let Some(r) = busiest {
+        let ms = r.ms.as_ref().map_or_else(
+            || " (未计时 not timed)".to_owned(),
+            |m| format!(", {} ms median, {} ms max", m.median, m.max),
+        );
+        println!(
+            "  最耗运算 most operations: [{}] median {}, max {} of {}{ms}",
+            r.rule, r.operations.median, r.operations.max, r.operations.budget
+        );
+    }
+    println!("\n冲突 Conflicts of the draft");
+    let c = &b.conflicts.draft;
+    if c.routes.is_empty() && c.pitches.is_empty() {
+        println!("  无 none");
+    }
+    for r in &c.routes {
+        let won: Vec<String> = r
+            .won
+            .iter()
+            .map(|(k, v)| format!("{} {v}", if k.is_empty() { "(neither)" } else { k }))
+            .collect();
+        let ex: Vec<String> = r
+            .examples
+            .iter()
+            .map(|e| format!("{} {}≠{}→{}", e.customer, e.destinations[0], e.destinations[1], e.route))
+            .collect();
+        println!(
+            "  分流 route [{}] × [{}]: {} customers; won 胜出: {}; e.g. {}",
+            r.rules[0],
+            r.rules[1],
+            r.count,
+            won.join(", "),
+            ex.join("; ")
+        );
+    }
+    for p in &c.pitches {
+        let ex: Vec<String> = p
+            .examples
+            .iter()
+            .map(|e| format!("{} {}/{}", e.customer, e.products[0], e.products[1]))
+            .collect();
+        println!(
+            "  同优先级推介 same-priority pitches [{}] × [{}] at {}: {} customers; e.g. {}",
+            p.rules[0],
+            p.rules[1],
+            p.priority,
+            p.count,
+            ex.join("; ")
+        );
+    }
+    println!("\n公平性 Fairness (share with a suggestion · routed to the customer manager, before → after)");
+    if b.fairness.is_empty() {
+        println!("  pack.json 未列受保护属性 lists no protected_attributes");
+    }
+    for f in &b.fairness {
+        println!(
+            "  {} (all: suggested {:+.1} pts, to manager {:+.1} pts)",
+            f.attribute, f.all.suggested.change, f.all.to_manager.change
+        );
+        for g in &f.groups {
+            println!(
+                "    {} {:>5}  suggested {:>5.1}% → {:>5.1}%  manager {:>5.1}% → {:>5.1}%{}",
+                pad(&g.group, 14),
+                g.customers,
+                g.suggested.before,
+                g.suggested.after,
+                g.to_manager.before,
+                g.to_manager.after,
+                if g.flagged {
+                    "  ⚠ 变化明显偏离整体 moves ≥10 pts more than the whole sample"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    let reads: Vec<_> = b.unjustified_reads().collect();
+    if !reads.is_empty() {
+        println!("\n受保护属性 Protected attributes read without a justification");
+        for p in reads {
+            println!("  {draft_dir}/{p}");
+        }
+    }
+    if b.changed_truncated {
+        println!(
+            "\n(列出前 {} 位变化客户 the first {} changed customers are listed in --json)",
+            b.changed_customers.len(),
+            b.changed_customers.len()
+        );
+    }
+    match out {
+        Some(path) => println!("\n变化客户 changed customers with both outputs: {}", path.display()),
+        None if b.changed > 0 => {
+            println!("\n--out CHANGED.jsonl 写出变化客户及两版完整结果 writes the changed customers with both outputs")
+        }
+        None => {}
+    }
 }

@@ -38,6 +38,19 @@ use crate::pack::{self, Budgets, Manifest, PackSource, Product, RuleKind, RuleMe
 use crate::policy::{self, Proposed};
 use crate::signals::{branch_day, Customer};
 
+/// What [`Engine::evaluate_probed`] records beside the output (backtest.rs).
+#[derive(Debug, Default)]
+pub(crate) struct Probe {
+    /// Whether to read the clock around each rule.
+    pub timing: bool,
+    /// Milliseconds per trace entry (0 for a rule that did not run, or without `timing`).
+    pub times: Vec<f64>,
+    /// (rule, destination) of every route proposed, in rule order.
+    pub routes: Vec<(String, String)>,
+    /// (rule, product, priority) of every product proposed, before policy.
+    pub proposals: Vec<(String, String, i64)>,
+}
+
 /// How to evaluate: when, and for whom.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -88,6 +101,8 @@ pub struct Engine {
     budget: Rc<Budget>,
     /// Forbidden phrases and product names, folded once (wording.rs).
     wording: crate::wording::Wording,
+    /// The pack it was compiled from (the backtest lints the draft).
+    source: PackSource,
 }
 
 /// Names rules may use without declaring them.
@@ -211,7 +226,23 @@ impl Engine {
             params,
             budget,
             wording,
+            source: source.clone(),
         })
+    }
+
+    /// The pack this engine was compiled from.
+    pub(crate) fn source(&self) -> &PackSource {
+        &self.source
+    }
+
+    /// The ids of the rules that compiled, in the order they run.
+    pub(crate) fn compiled_ids(&self) -> impl Iterator<Item = &str> {
+        self.rules.iter().map(|r| r.meta.id.as_str())
+    }
+
+    /// Operations one rule may use on one customer (the limits in force).
+    pub(crate) fn operations_budget(&self) -> u64 {
+        self.budget.max_operations()
     }
 
     /// Rules that did not compile, with their positions.
@@ -261,15 +292,36 @@ impl Engine {
     /// Runs the rules over one customer, then policy. Never panics; a failing
     /// rule is reported in `errors` and the others still run.
     pub fn evaluate(&self, customer: Customer, options: &Options) -> Result<Evaluation, Error> {
-        self.run(Cow::Owned(customer), options)
+        self.run(Cow::Owned(customer), options, None)
     }
 
     /// [`Engine::evaluate`] of a customer the caller keeps.
     pub fn evaluate_ref(&self, customer: &Customer, options: &Options) -> Result<Evaluation, Error> {
-        self.run(Cow::Owned(customer.clone()), options)
+        self.run(Cow::Owned(customer.clone()), options, None)
     }
 
-    fn run(&self, mut customer: Cow<'static, Customer>, options: &Options) -> Result<Evaluation, Error> {
+    /// [`Engine::evaluate_ref`] that also records, for the backtest, what
+    /// the output does not keep: each rule's wall time (parallel to the
+    /// trace, when `probe.timing`), every route a rule proposed and every
+    /// product proposal before policy. Without a probe nothing is measured.
+    pub(crate) fn evaluate_probed(
+        &self,
+        customer: &Customer,
+        options: &Options,
+        probe: &mut Probe,
+    ) -> Result<Evaluation, Error> {
+        probe.times.clear();
+        probe.routes.clear();
+        probe.proposals.clear();
+        self.run(Cow::Owned(customer.clone()), options, Some(probe))
+    }
+
+    fn run(
+        &self,
+        mut customer: Cow<'static, Customer>,
+        options: &Options,
+        mut probe: Option<&mut Probe>,
+    ) -> Result<Evaluation, Error> {
         crate::contract::check_vocabulary(&mut customer, &self.manifest)?;
         let now = evaluation_time(&customer, options)?;
         let channel = crate::contract::fold(&options.channel).into_owned();
@@ -314,6 +366,9 @@ impl Engine {
                     status: RuleStatus::Skipped,
                     operations: 0,
                 });
+                if let Some(p) = probe.as_deref_mut() {
+                    p.times.push(0.0);
+                }
                 continue;
             }
             if out_of_time || !self.budget.customer_time_left() {
@@ -337,13 +392,24 @@ impl Engine {
                     status: RuleStatus::NotRun,
                     operations: 0,
                 });
+                if let Some(p) = probe.as_deref_mut() {
+                    p.times.push(0.0);
+                }
                 continue;
             }
             self.ctx.current_kind.set(rule.meta.kind);
+            let started = match probe.as_deref() {
+                Some(p) if p.timing => budget::now_ms(),
+                _ => 0.0,
+            };
             self.budget.start_rule();
             let base = scope.len();
             let result = self.rhai.eval_ast_with_scope::<Dynamic>(&mut scope, &rule.ast);
             scope.rewind(base);
+            if let Some(p) = probe.as_deref_mut() {
+                p.times.push(if p.timing { budget::now_ms() - started } else { 0.0 });
+            }
+            let (routes_before, proposals_before) = (out.routes.len(), out.proposals.len());
             let stopped = self.budget.stopped();
             out_of_time |= stopped == Some(Stop::CustomerTime);
             // A rule that broke a budget failed, even if a native function
@@ -366,6 +432,15 @@ impl Engine {
                     RuleStatus::Error
                 }
             };
+            if let Some(p) = probe.as_deref_mut() {
+                for (_, r, route) in &out.routes[routes_before..] {
+                    p.routes.push((r.clone(), route.destination.clone()));
+                }
+                for x in &out.proposals[proposals_before..] {
+                    p.proposals
+                        .push((x.rule.clone(), x.proposal.product.clone(), x.priority));
+                }
+            }
             trace.push(TraceEntry {
                 rule: rule.id.clone(),
                 status,

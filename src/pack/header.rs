@@ -92,6 +92,10 @@ pub struct RuleMeta {
     /// `account:TYPE`, `holding:FAMILY`, `kind:corporate`, `history`); the
     /// rule is skipped when none is present. Empty: always runs.
     pub triggers: Vec<String>,
+    /// Why the rule may read a protected attribute (pack.json
+    /// `protected_attributes`), from `//! justification:`; absent when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
 }
 
 /// Priorities stay small enough that scores and sorting never overflow.
@@ -121,6 +125,7 @@ pub fn parse_header(id: &str, file: &str, source: &str) -> Result<RuleMeta, Rule
         ));
     }
     let (mut kind, mut priority, mut zh, mut en, mut triggers) = (None, None, None, None, Vec::new());
+    let mut justification = None;
     let mut seen: Vec<&str> = Vec::new();
     // Windows editors write a byte-order mark; it is not part of the header.
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
@@ -137,7 +142,7 @@ pub fn parse_header(id: &str, file: &str, source: &str) -> Result<RuleMeta, Rule
         };
         let (key, value) = (key.trim(), value.trim());
         let col = line.find(key).map_or(1, |i| line[..i].chars().count() + 1);
-        if matches!(key, "kind" | "priority" | "zh" | "en" | "triggers") {
+        if matches!(key, "kind" | "priority" | "zh" | "en" | "triggers" | "justification") {
             if seen.contains(&key) {
                 return Err(err(
                     line_no,
@@ -171,6 +176,16 @@ pub fn parse_header(id: &str, file: &str, source: &str) -> Result<RuleMeta, Rule
                 })?)
             }
             "zh" => zh = Some(value.to_owned()),
+            "justification" => {
+                if value.is_empty() {
+                    return Err(err(
+                        line_no,
+                        col,
+                        "justification is empty: say why the rule reads a protected attribute".to_owned(),
+                    ));
+                }
+                justification = Some(value.to_owned())
+            }
             "en" => en = Some(value.to_owned()),
             "triggers" => {
                 for t in value.split(',').map(str::trim).filter(|t| !t.is_empty()) {
@@ -201,5 +216,6 @@ pub fn parse_header(id: &str, file: &str, source: &str) -> Result<RuleMeta, Rule
         zh: zh.ok_or_else(|| missing("zh"))?,
         en: en.ok_or_else(|| missing("en"))?,
         triggers,
+        justification,
     })
 }

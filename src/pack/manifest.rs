@@ -52,7 +52,35 @@ pub struct Manifest {
     /// How the customer manager's contact plan ranks the book (plan.rs).
     #[serde(default)]
     pub plan: PlanWeights,
+    /// Customer attributes no suggestion may turn on without a stated reason
+    /// (`age`, `gender`…): a rule that reads one needs a `//! justification:`
+    /// header line (`nextbest check`), and the backtest compares each group
+    /// of them before and after a change (backtest.rs). A contract field
+    /// (`age`, `segment`, `kind`, `occupation`, `address_area`,
+    /// `risk_rating`) or a field the contract does not name (`gender`, read
+    /// from the customer's extra fields).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub protected_attributes: Vec<String>,
 }
+
+/// Contract fields that cannot be a protected attribute: lists, and what
+/// identifies a customer rather than describing them.
+const NOT_ATTRIBUTES: &[&str] = &[
+    "id",
+    "name",
+    "contact",
+    "accounts",
+    "holdings",
+    "transactions",
+    "applications",
+    "stated_needs",
+    "visit",
+    "consent",
+    "contact_history",
+    "aum",
+    "avg_daily_balance",
+    "registered_capital",
+];
 
 /// The contact plan's ranking: a customer's score is the weight of their
 /// grade, plus the best suggestion's score, plus a bonus when high value.
@@ -361,6 +389,26 @@ impl Manifest {
         }
         if !(1..=5).contains(&m.policy.unrated_max_risk) {
             return err("policy.unrated_max_risk: must be 1 to 5".into());
+        }
+        for (i, a) in m.protected_attributes.iter().enumerate() {
+            let ident = !a.is_empty()
+                && a.len() <= 64
+                && a.starts_with(|c: char| c.is_ascii_lowercase())
+                && a.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !ident {
+                return err(format!(
+                    "protected_attributes[{i}]: {a:?} must be a field name (lowercase letters, digits and _)"
+                ));
+            }
+            if NOT_ATTRIBUTES.contains(&a.as_str()) {
+                return err(format!(
+                    "protected_attributes[{i}]: {a:?} is not an attribute of the customer that groups them (use e.g. age, gender, segment)"
+                ));
+            }
+            if m.protected_attributes[..i].contains(a) {
+                return err(format!("protected_attributes[{i}]: {a:?} is listed twice"));
+            }
         }
         for (cur, rate) in &m.fx_rates {
             if !rate.is_finite() || *rate <= 0.0 {
