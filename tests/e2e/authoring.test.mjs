@@ -263,6 +263,23 @@ test("the helper reference lists the table by kind, filters, and a click inserts
   assert.equal(await page.getByTestId("run").isVisible(), true);
 });
 
+test("the table's functions are highlighted as built-ins, a rule's own function is not", async () => {
+  const late = helpers.filter((x) => x.kind === "function").at(-1);
+  await freshLine();
+  await page.keyboard.type(`let w = ${late.name}(1); let v = own_fn(1);`);
+  await page.keyboard.press("Escape");
+  const weight = (word) =>
+    page.evaluate((word) => {
+      const span = [...document.querySelectorAll(".cm-activeLine span")].find((s) => s.textContent === word);
+      return span ? getComputedStyle(span).fontWeight : null;
+    }, word);
+  assert.equal(await weight(late.name), "600");
+  assert.notEqual(await weight("own_fn"), "600");
+  await page.keyboard.press("Home");
+  await page.keyboard.press("Shift+End");
+  await page.keyboard.press("Delete");
+});
+
 test("no console errors", () => {
   assert.deepEqual(errors, []);
 });

@@ -21,15 +21,14 @@ const KEYWORDS = new Set([
   "switch", "do", "until", "throw", "try", "catch", "private", "this",
 ]);
 const ATOMS = new Set(["true", "false"]);
-// The helpers a rule calls (rules/README.md); shown like built-ins so a typo stands out.
-const HELPERS = new Set(["suggest", "route", "high_value", "note", "cny", "yuan", "product_simple", "product_risk"]);
-
 /**
  * rhai as a stream mode. State: a stack of open contexts, so a backtick
  * template can hold `${ … }` code that itself holds braces or strings, and a
- * template or block comment may run over several lines.
+ * template or block comment may run over several lines. `builtins`: the
+ * helpers a rule calls by name, from the engine's helper table (the page
+ * passes them); shown like built-ins so a typo stands out.
  */
-const rhai = StreamLanguage.define({
+const rhaiLanguage = (builtins) => StreamLanguage.define({
   name: "rhai",
   startState: () => ({ stack: [] }), // "tpl" | "interp" (depth counted by "brace") | "block"
   copyState: (s) => ({ stack: s.stack.slice() }),
@@ -112,7 +111,7 @@ const rhai = StreamLanguage.define({
       const word = stream.current();
       if (KEYWORDS.has(word)) return "keyword";
       if (ATOMS.has(word)) return "atom";
-      if (HELPERS.has(word) && stream.match(/^\s*\(/, false)) return "builtin";
+      if (builtins.has(word) && stream.match(/^\s*\(/, false)) return "builtin";
       if (stream.match(/^\s*\(/, false)) return "function";
       return "variable";
     }
@@ -143,7 +142,6 @@ const style = HighlightStyle.define([
   { tag: t.invalid, color: "#b3261e" },
 ]);
 
-const languages = { rhai: () => rhai, json: () => json() };
 
 /** 1-based line and character column → UTF-16 offset in `doc`, clamped to the document. */
 export function offsetOf(doc, line, column) {
@@ -228,15 +226,18 @@ function hoverSource(hover) {
 }
 
 /**
- * createEditor({parent, doc, language, onChange(text), lint(text), complete, hover})
+ * createEditor({parent, doc, language, onChange(text), lint(text), complete, hover, builtins})
  * where lint returns [{line, column, message, severity, fix?}] for the text
  * shown (fix: {find, replace, name}: a quick fix action on the marker), and
- * complete and hover are as completionSource and hoverSource say (rhai only).
+ * complete and hover are as completionSource and hoverSource say (rhai only);
+ * builtins: the names of the helpers rules call bare, highlighted as such.
  * Returns {view, setDoc(text, language), getDoc(), goto(line, column),
  * relint(), insert(text), charBefore(), complete()}.
  */
-export function createEditor({ parent, doc = "", language = "rhai", onChange, lint, complete, hover, delay = 150 }) {
+export function createEditor({ parent, doc = "", language = "rhai", onChange, lint, complete, hover, builtins = [], delay = 150 }) {
   const lang = new Compartment();
+  const rhai = rhaiLanguage(new Set(builtins));
+  const languages = { rhai: () => rhai, json: () => json() };
   const completeData = complete ? [{ autocomplete: completionSource(complete) }] : null;
   const lintSource = (view) => {
     if (!lint) return [];

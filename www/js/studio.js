@@ -315,6 +315,7 @@ async function loadEditor(parent) {
       lint: () => guard(markersForOpen) ?? [],
       complete: (before, explicit) => guard(() => completionsAt(before, explicit, authoringContext())) ?? null,
       hover: (line, at) => guard(() => hoverAt(line, at, authoringContext())) ?? null,
+      builtins: helperTable.filter((x) => x.kind === "function").map((x) => x.name),
       delay: CHECK_DELAY,
     });
   } catch (e) {
