@@ -197,7 +197,7 @@ test("hovering suggest shows its signature, return type and both descriptions; p
   await page.mouse.move(1, 1);
 });
 
-test("a misspelt helper shows the did-you-mean diagnostic, and its quick fix puts the right name", async () => {
+test("a misspelt helper, parameter or product shows the did-you-mean diagnostic, and its quick fix puts the right name", async () => {
   await freshLine();
   await page.keyboard.type('let m = c.txn_summ("cash_deposit", 30);');
   const problems = page.getByTestId("problems");
@@ -220,6 +220,22 @@ test("a misspelt helper shows the did-you-mean diagnostic, and its quick fix put
   await page.locator(".cm-tooltip-lint .cm-diagnosticAction", { hasText: "yuan" }).first().click();
   assert.equal(await cursorLine(), "let y = yuan(1);");
   await page.waitForFunction(() => !document.querySelector('[data-testid="problems"]').textContent.includes("yaun"));
+
+  // A parameter and a product id, named from the draft's pack.json and products.json.
+  await freshLine();
+  await page.keyboard.type("let k = p.large_cash_cnv;");
+  await problems.filter({ hasText: "did you mean p.large_cash_cny?" }).waitFor();
+  await hoverWord("large_cash_cnv");
+  await page.locator(".cm-tooltip-lint .cm-diagnosticAction", { hasText: "large_cash_cny" }).first().click();
+  assert.equal(await cursorLine(), "let k = p.large_cash_cny;");
+  const product = PRODUCTS.find((x) => x.id === "dep.deposit");
+  await freshLine();
+  await page.keyboard.type('if false { suggest("dep.depost", "a", "b"); }');
+  await problems.filter({ hasText: 'did you mean "dep.deposit"?' }).waitFor();
+  await hoverWord("dep.depost");
+  await page.locator(".cm-tooltip-lint .cm-diagnosticAction", { hasText: product.id }).first().click();
+  assert.equal(await cursorLine(), 'if false { suggest("dep.deposit", "a", "b"); }');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="problems"]').textContent.includes("did you mean"));
 });
 
 test("the helper reference lists the table by kind, filters, and a click inserts at the cursor", async () => {

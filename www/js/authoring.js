@@ -213,7 +213,7 @@ export function completionsAt(before, explicit, { helpers, files }) {
     }
     return { start, options: helpers.filter((hp) => MEMBERS[member[2]].includes(hp.kind)).map((hp) => helperOption(hp)) };
   }
-  const chained = /(\)|\w+)\s*\.(\w*)$/.exec(before);
+  const chained = /(\)|[A-Za-z_]\w*)\s*\.(\w*)$/.exec(before); // not `3.`: a number being typed
   if (chained) {
     // suggest(…).pitch, route(…).then; on any other value, the standard library's methods.
     const kinds = chained[1] === ")" ? ["suggestion", "std"] : ["std"];
@@ -222,6 +222,8 @@ export function completionsAt(before, explicit, { helpers, files }) {
   }
   const word = /(^|[^\w.])(\w*)$/.exec(before);
   if (!word || (!word[2] && !explicit) || /^\d/.test(word[2])) return null;
+  // A name being declared (`let total`, `fn score`, `for x`) is the author's own: nothing to offer.
+  if (/(?:^|[^\w.])(?:let|const|fn|for)\s+\w*$/.test(before)) return null;
   // At a statement or in an expression: the result builders and free functions.
   const list = helpers.filter((hp) => (hp.kind === "function" || hp.kind === "std") && isFree(hp));
   return { start: before.length - word[2].length, options: list.map((hp) => helperOption(hp)) };
@@ -290,13 +292,26 @@ export function hoverAt(line, at, { helpers, files }) {
 // Did you mean
 
 /**
- * The quick fix a problem's message carries (src/lint.rs, src/eval/mod.rs:
- * "unknown … c.txn_summ: did you mean c.txn_sum?", "unknown function
- * yaun(): did you mean yuan()?"): {find, replace}, or null.
+ * The quick fix a problem's message carries: {find, replace}, or null. The
+ * engine words it (src/lint.rs, src/eval/mod.rs), from the same table and
+ * the pack: "unknown … c.txn_summ: did you mean c.txn_sum?", "unknown
+ * function yaun(): did you mean yuan()?", "unknown parameter p.x: … did you
+ * mean p.y?", "unknown product \"a\": … did you mean \"b\"?", a trigger's
+ * or a product's need likewise.
  */
 export function fixOf(message) {
-  const near = /did you mean (?:[cb]\.)?(\w+)(?:\(\))?\?/.exec(message ?? "");
-  if (!near) return null;
-  const wrong = /unknown (?:customer property or method c|branch context property or method b)\.(\w+)/.exec(message) ?? /unknown function \.?(\w+)\(\)/.exec(message);
-  return wrong && wrong[1] !== near[1] ? { find: wrong[1], replace: near[1] } : null;
+  const m = String(message ?? "");
+  const forms = [
+    [/unknown (?:customer property or method c|branch context property or method b|parameter p)\.(\w+)/, /did you mean [cbp]\.(\w+)\?/],
+    [/unknown function \.?(\w+)\(\)/, /did you mean (\w+)\(\)\?/],
+    [/unknown (?:product|destination) "([^"\\]+)"/, /did you mean "([^"\\]+)"\?/],
+    [/trigger "[^"]*": "([^"\\]+)" is not in/, /did you mean "([^"\\]+)"\?/],
+    [/serves "([^"\\]+)": not a need/, /did you mean "([^"\\]+)"\?/],
+  ];
+  for (const [wrong, near] of forms) {
+    const w = wrong.exec(m);
+    const n = near.exec(m);
+    if (w && n && w[1] !== n[1]) return { find: w[1], replace: n[1] };
+  }
+  return null;
 }
