@@ -192,6 +192,13 @@ test("hovering suggest shows its signature, return type and both descriptions; p
   assert.ok(ptext.includes(PACK.basis.large_cd_cny.slice(0, 20)), ptext);
   await page.screenshot({ path: `${SHOTS}/authoring-hover-param.png` });
 
+  // A product id in suggest("…"): its names in the draft's products.json.
+  const deposit = PRODUCTS.find((x) => x.id === "dep.deposit");
+  await hoverWord("dep.deposit");
+  const idTip = page.locator(".cm-tooltip-hover", { hasText: deposit.zh });
+  await idTip.waitFor();
+  assert.ok((await idTip.innerText()).includes(deposit.en));
+
   await hoverWord("txn_max");
   await page.locator(".cm-tooltip-hover", { hasText: helper("txn_max", "method").signature }).waitFor();
   await page.mouse.move(1, 1);

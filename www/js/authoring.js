@@ -265,7 +265,8 @@ export function paramDoc(p) {
 
 /**
  * The docs for the name at `at` in `line`: {start, end, dom} or null. A
- * helper shows the table's entry; `p.name` its value and basis.
+ * helper shows the table's entry; `p.name` its value and basis; an id in a
+ * string argument (`suggest("dep.deposit"`) its names in the draft.
  */
 export function hoverAt(line, at, { helpers, files }) {
   const comment = commentAt(line);
@@ -274,7 +275,9 @@ export function hoverAt(line, at, { helpers, files }) {
   let end = at;
   while (start > 0 && /\w/.test(line[start - 1])) start--;
   while (end < line.length && /\w/.test(line[end])) end++;
-  if (start === end || openString(line.slice(0, start)) >= 0) return null;
+  const str = openString(line.slice(0, at));
+  if (str >= 0) return idHover(line, str, { helpers, files });
+  if (start === end) return null;
   const name = line.slice(start, end);
   const dot = /(\w+|\))\s*\.\s*$/.exec(line.slice(0, start));
   const receiver = dot ? dot[1] : "";
@@ -286,6 +289,28 @@ export function hoverAt(line, at, { helpers, files }) {
   if (!receiver && !/^\s*\(/.test(line.slice(end))) return null;
   const hp = lookup(helpers, name, receiver);
   return hp ? { start: dot && MEMBERS[receiver] ? dot.index : start, end, dom: helperDoc(hp) } : null;
+}
+
+/** Inside a string argument that takes ids (a product, a destination…): that id's names from the draft. */
+function idHover(line, str, { helpers, files }) {
+  const close = line.indexOf('"', str);
+  const id = line.slice(str, close < 0 ? line.length : close);
+  const call = callAround(line, str - 1);
+  const hp = call && lookup(helpers, call.name, call.receiver);
+  const x = hp && idsFor(hp, paramsOf(hp)[call.index], files)?.find((y) => y.id === id);
+  if (!x) return null;
+  return {
+    start: str,
+    end: str + id.length,
+    dom: h(
+      "div",
+      { class: "helper-doc", "data-testid": "id-doc" },
+      h("code", { class: "helper-sig" }, x.id),
+      x.zh ? h("div", { class: "helper-zh" }, x.zh) : null,
+      x.en ? h("div", { class: "helper-en en" }, x.en) : null,
+      h("div", { class: "muted" }, `${hp.signature} · ${paramsOf(hp)[call.index]}`),
+    ),
+  };
 }
 
 // ---------------------------------------------------------------------------
