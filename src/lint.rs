@@ -104,28 +104,40 @@ pub fn lint(engine: &Engine, source: &PackSource) -> Vec<RuleError> {
                     );
                 }
             }
+            // A near name is suggested in the message's own words ("did you mean …?"):
+            // the studio offers it as a quick fix (www/js/authoring.js fixOf).
             for (col, arg) in string_args(code, "suggest(") {
                 if !catalogue.contains_key(arg) {
-                    push(n + 1, col, format!("unknown product {arg:?}: not in products.json"));
+                    let hint = nearest(arg, catalogue.keys().map(String::as_str))
+                        .map_or(String::new(), |near| format!(": did you mean {near:?}?"));
+                    push(
+                        n + 1,
+                        col,
+                        format!("unknown product {arg:?}: not in products.json{hint}"),
+                    );
                 }
             }
             for call in ["route(", ".to("] {
                 for (col, arg) in string_args(code, call) {
                     if !destinations.contains_key(arg) {
+                        let hint = nearest(arg, destinations.keys().map(String::as_str))
+                            .map_or(String::new(), |near| format!(": did you mean {near:?}?"));
                         push(
                             n + 1,
                             col,
-                            format!("unknown destination {arg:?}: not in pack.json destinations"),
+                            format!("unknown destination {arg:?}: not in pack.json destinations{hint}"),
                         );
                     }
                 }
             }
             for (col, name) in members(code, "p") {
                 if !params.contains(name) {
+                    let hint = nearest(name, params.iter().copied())
+                        .map_or(String::new(), |near| format!(": did you mean p.{near}?"));
                     push(
                         n + 1,
                         col,
-                        format!("unknown parameter p.{name}: not in pack.json params"),
+                        format!("unknown parameter p.{name}: not in pack.json params{hint}"),
                     );
                 }
             }

@@ -67,6 +67,36 @@ fn a_misspelt_helper_is_refused_at_load_with_its_position_and_a_did_you_mean() {
 }
 
 #[test]
+fn a_misspelt_parameter_product_or_destination_names_the_nearest_of_the_pack() {
+    // The studio offers the named one as a quick fix (www/js/authoring.js): the
+    // hint is only ever a name the pack has.
+    let src = rule(
+        "referral",
+        "if c.aum > p.large_cash_cnv && c.aum > p.launch_missiles {\n    suggest(\"dep.depost\", \"a\", \"b\").to(\"vip_aera\")\n}",
+    );
+    let problems = check(&[("zz_near.rhai", &src)], "zz_near");
+    let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+    let has = |want: &str| messages.iter().any(|m| m.contains(want));
+    assert!(
+        has("unknown parameter p.large_cash_cnv: not in pack.json params: did you mean p.large_cash_cny?"),
+        "{messages:#?}"
+    );
+    assert!(
+        has("unknown product \"dep.depost\": not in products.json: did you mean \"dep.deposit\"?"),
+        "{messages:#?}"
+    );
+    assert!(
+        has("unknown destination \"vip_aera\": not in pack.json destinations: did you mean \"vip_area\"?"),
+        "{messages:#?}"
+    );
+    let far = messages
+        .iter()
+        .find(|m| m.contains("p.launch_missiles"))
+        .expect("reported");
+    assert!(!far.contains("did you mean"), "{far}");
+}
+
+#[test]
 fn a_result_the_rule_kind_may_not_return_is_flagged_where_it_is_called() {
     let cases = [
         (

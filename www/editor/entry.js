@@ -8,11 +8,12 @@
 
 import { EditorView, basicSetup } from "codemirror";
 import { EditorState, Compartment } from "@codemirror/state";
-import { keymap } from "@codemirror/view";
+import { keymap, hoverTooltip } from "@codemirror/view";
 import { indentWithTab } from "@codemirror/commands";
 import { StreamLanguage, HighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { json } from "@codemirror/lang-json";
 import { linter, lintGutter, forceLinting } from "@codemirror/lint";
+import { startCompletion } from "@codemirror/autocomplete";
 import { tags as t } from "@lezer/highlight";
 
 const KEYWORDS = new Set([
@@ -20,15 +21,14 @@ const KEYWORDS = new Set([
   "switch", "do", "until", "throw", "try", "catch", "private", "this",
 ]);
 const ATOMS = new Set(["true", "false"]);
-// The helpers a rule calls (rules/README.md); shown like built-ins so a typo stands out.
-const HELPERS = new Set(["suggest", "route", "high_value", "note", "cny", "yuan", "product_simple", "product_risk"]);
-
 /**
  * rhai as a stream mode. State: a stack of open contexts, so a backtick
  * template can hold `${ … }` code that itself holds braces or strings, and a
- * template or block comment may run over several lines.
+ * template or block comment may run over several lines. `builtins`: the
+ * helpers a rule calls by name, from the engine's helper table (the page
+ * passes them); shown like built-ins so a typo stands out.
  */
-const rhai = StreamLanguage.define({
+const rhaiLanguage = (builtins) => StreamLanguage.define({
   name: "rhai",
   startState: () => ({ stack: [] }), // "tpl" | "interp" (depth counted by "brace") | "block"
   copyState: (s) => ({ stack: s.stack.slice() }),
@@ -111,7 +111,7 @@ const rhai = StreamLanguage.define({
       const word = stream.current();
       if (KEYWORDS.has(word)) return "keyword";
       if (ATOMS.has(word)) return "atom";
-      if (HELPERS.has(word) && stream.match(/^\s*\(/, false)) return "builtin";
+      if (builtins.has(word) && stream.match(/^\s*\(/, false)) return "builtin";
       if (stream.match(/^\s*\(/, false)) return "function";
       return "variable";
     }
@@ -142,7 +142,6 @@ const style = HighlightStyle.define([
   { tag: t.invalid, color: "#b3261e" },
 ]);
 
-const languages = { rhai: () => rhai, json: () => json() };
 
 /** 1-based line and character column → UTF-16 offset in `doc`, clamped to the document. */
 export function offsetOf(doc, line, column) {
@@ -170,18 +169,82 @@ function rangeAt(doc, from) {
 }
 
 /**
- * createEditor({parent, doc, language, onChange(text), lint(text)}) where
- * lint returns [{line, column, message, severity}] for the text shown.
- * Returns {view, setDoc(text, language), getDoc(), goto(line, column), relint()}.
+ * The quick fix of a problem that says "did you mean": replaces `find` (a
+ * whole word) nearest the marker on its line with `replace`. Found again when
+ * applied, so an edit made since the check moves nothing else.
  */
-export function createEditor({ parent, doc = "", language = "rhai", onChange, lint, delay = 150 }) {
+function fixAction({ find, replace, name }) {
+  return {
+    name,
+    apply(view, from) {
+      const line = view.state.doc.lineAt(Math.min(from, view.state.doc.length));
+      const re = new RegExp(`(?<![\\w$])${find.replace(/[^\w]/g, "\\$&")}(?![\\w$])`, "g");
+      let best = null;
+      for (const m of line.text.matchAll(re)) {
+        const at = line.from + m.index;
+        if (!best || Math.abs(at - from) < Math.abs(best - from)) best = at;
+      }
+      if (best == null) return;
+      view.dispatch({ changes: { from: best, to: best + find.length, insert: replace }, selection: { anchor: best + replace.length } });
+      view.focus();
+    },
+  };
+}
+
+/**
+ * The page's completion source, in the page's terms: complete(before,
+ * explicit) with the line up to the cursor answers {start, options} where
+ * start is the offset in that line the typed word starts at; an option's
+ * `apply` may be {insert, cursor} (cursor: offset within insert).
+ */
+function completionSource(complete) {
+  return (context) => {
+    const line = context.state.doc.lineAt(context.pos);
+    const r = complete(line.text.slice(0, context.pos - line.from), context.explicit);
+    if (!r || !r.options?.length) return null;
+    const options = r.options.map((o) =>
+      o.apply && typeof o.apply === "object"
+        ? {
+            ...o,
+            apply: (view, _c, from, to) =>
+              view.dispatch({ changes: { from, to, insert: o.apply.insert }, selection: { anchor: from + o.apply.cursor }, userEvent: "input.complete" }),
+          }
+        : o,
+    );
+    return { from: line.from + r.start, options, validFor: /^[\w.]*$/ };
+  };
+}
+
+/** The page's hover docs: hover(lineText, offsetInLine) answers {start, end, dom}. */
+function hoverSource(hover) {
+  return hoverTooltip((view, pos, side) => {
+    const line = view.state.doc.lineAt(pos);
+    const r = hover(line.text, pos - line.from, side);
+    if (!r) return null;
+    return { pos: line.from + r.start, end: line.from + r.end, above: true, create: () => ({ dom: r.dom }) };
+  });
+}
+
+/**
+ * createEditor({parent, doc, language, onChange(text), lint(text), complete, hover, builtins})
+ * where lint returns [{line, column, message, severity, fix?}] for the text
+ * shown (fix: {find, replace, name}: a quick fix action on the marker), and
+ * complete and hover are as completionSource and hoverSource say (rhai only);
+ * builtins: the names of the helpers rules call bare, highlighted as such.
+ * Returns {view, setDoc(text, language), getDoc(), goto(line, column),
+ * relint(), insert(text), charBefore(), complete()}.
+ */
+export function createEditor({ parent, doc = "", language = "rhai", onChange, lint, complete, hover, builtins = [], delay = 150 }) {
   const lang = new Compartment();
+  const rhai = rhaiLanguage(new Set(builtins));
+  const languages = { rhai: () => rhai, json: () => json() };
+  const completeData = complete ? [{ autocomplete: completionSource(complete) }] : null;
   const lintSource = (view) => {
     if (!lint) return [];
     const d = view.state.doc;
     return (lint(d.toString()) || []).map((p) => {
       const r = rangeAt(d, offsetOf(d, p.line, p.column));
-      return { ...r, severity: p.severity || "error", message: p.message, source: p.source };
+      return { ...r, severity: p.severity || "error", message: p.message, source: p.source, actions: p.fix ? [fixAction(p.fix)] : undefined };
     });
   };
   const extensions = (language) => [
@@ -191,6 +254,10 @@ export function createEditor({ parent, doc = "", language = "rhai", onChange, li
     syntaxHighlighting(style),
     lintGutter(),
     linter(lintSource, { delay }),
+    // Completion and hover docs from the page (the helper table, the draft), for rules only.
+    // One source object for the editor's life: CodeMirror tells a running query's results apart by it.
+    language === "rhai" && completeData ? EditorState.languageData.of(() => completeData) : [],
+    language === "rhai" && hover ? hoverSource(hover) : [],
     EditorView.updateListener.of((u) => {
       if (u.docChanged && onChange) onChange(u.state.doc.toString());
     }),
@@ -198,6 +265,9 @@ export function createEditor({ parent, doc = "", language = "rhai", onChange, li
       "&": { height: "100%", fontSize: "14px", backgroundColor: "#fff" },
       ".cm-scroller": { fontFamily: '"DejaVu Sans Mono", "Noto Sans Mono CJK SC", ui-monospace, monospace', overflow: "auto" },
       ".cm-gutters": { backgroundColor: "#f7f8fa" },
+      ".cm-completionDetail": { fontStyle: "normal", color: "#5b6475", marginLeft: "1em" },
+      ".cm-tooltip-autocomplete ul li[aria-selected] .cm-completionDetail": { color: "#fff" },
+      ".cm-tooltip.cm-tooltip-hover, .cm-completionInfo": { maxWidth: "32em", padding: ".4rem .6rem", fontFamily: "system-ui, \"Noto Sans CJK SC\", sans-serif" },
     }),
   ];
   const view = new EditorView({ parent, state: EditorState.create({ doc, extensions: extensions(language) }) });
@@ -216,5 +286,18 @@ export function createEditor({ parent, doc = "", language = "rhai", onChange, li
     },
     /** Runs the lint source now (after a change made outside the editor). */
     relint: () => forceLinting(view),
+    /** Puts `text` in place of the selection (the helper reference's click) and focuses the editor. */
+    insert(text) {
+      const { from, to } = view.state.selection.main;
+      view.dispatch({ changes: { from, to, insert: text }, selection: { anchor: from + text.length }, userEvent: "input", scrollIntoView: true });
+      view.focus();
+    },
+    /** The character before the cursor ("" at the start of the file). */
+    charBefore() {
+      const at = view.state.selection.main.from;
+      return view.state.doc.sliceString(Math.max(at - 1, 0), at);
+    },
+    /** Opens the completion list at the cursor (as Ctrl-Space does). */
+    complete: () => startCompletion(view),
   };
 }

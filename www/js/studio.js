@@ -13,6 +13,8 @@ import * as store from "./store.js";
 import { HOLD, label, ids, both } from "./labels.js";
 import * as sync from "./sync.js";
 import * as backtest from "./backtest.js";
+import { completionsAt, hoverAt, fixOf } from "./authoring.js";
+import { helperReference } from "./helperref.js";
 
 const KINDS = {
   signal: ["信号", "Signal"],
@@ -58,6 +60,7 @@ let checkMs = []; // how long the last three checks took (the first, on cold cod
 let checks = 0;
 let promoting = 0;
 let saving = false; // our own store writes, which fromStore() need not reload
+let helperTable = []; // wasm helpers(): the one list of what rules may call (completion, docs, reference)
 
 export async function mount(section) {
   try {
@@ -67,6 +70,8 @@ export async function mount(section) {
     // Signed in to the branch server, a draft starts from the version in force, not from the
     // bundled pack: publishing a draft made from older rules would silently undo later versions.
     bundled = engine.publishedPack() ?? wasm.bundledPack();
+    // A module built before helpers() existed still edits and checks, without authoring help.
+    helperTable = guard(() => (typeof wasm.helpers === "function" ? wasm.helpers() : [])) ?? [];
     draft(); // a first visit starts from the bundled (or published) pack
     clear(section).append(layout());
     ed = await loadEditor(el.editor);
@@ -212,10 +217,9 @@ function layout() {
   el.customer = h("select", { "aria-label": "客户 Customer", "data-testid": "run-customer", onchange: (e) => setUi({ customer: e.target.value }) });
   el.channel = h("select", { "aria-label": "渠道 Channel", "data-testid": "run-channel", onchange: (e) => setUi({ channel: e.target.value }) });
   el.output = h("div", { class: "studio-output", "data-testid": "run-output", "aria-live": "polite" });
-  const run = h(
-    "section",
-    { class: "card studio-run", "aria-label": "运行 Run" },
-    h("h2", {}, bi("试运行", "Try the draft")),
+  const tryPanel = h(
+    "div",
+    { class: "studio-tabpanel", id: "studio-try", role: "tabpanel", "aria-labelledby": "studio-tab-try" },
     h("div", { class: "row" }, el.customer, el.channel),
     h(
       "div",
@@ -225,6 +229,28 @@ function layout() {
     ),
     el.output,
   );
+  const refPanel = h(
+    "div",
+    { class: "studio-tabpanel", id: "studio-ref", role: "tabpanel", "aria-labelledby": "studio-tab-ref" },
+    helperReference({ helpers: helperTable, onPick: (x) => guard(() => insertHelper(x)) }),
+  );
+  const panels = { try: tryPanel, ref: refPanel };
+  const tab = (id, zh, en) =>
+    h(
+      "button",
+      { role: "tab", id: `studio-tab-${id}`, "aria-controls": `studio-${id}`, class: "studio-tab", "data-testid": `studio-tab-${id}`, onclick: () => showTab(id) },
+      bi(zh, en),
+    );
+  const tabs = [tab("try", "试运行", "Try the draft"), tab("ref", "函数参考", "Helpers")];
+  function showTab(id) {
+    for (const [k, panel] of Object.entries(panels)) panel.hidden = k !== id;
+    for (const t of tabs) t.setAttribute("aria-selected", String(t.id === `studio-tab-${id}`));
+    setUi({ tab: id });
+  }
+  const run = h("section", { class: "card studio-run", "aria-label": "运行 Run" }, h("div", { class: "studio-tabs", role: "tablist" }, tabs), tryPanel, refPanel);
+  const want = store.get().studio?.tab;
+  for (const [k, panel] of Object.entries(panels)) panel.hidden = k !== (want in panels ? want : "try");
+  for (const t of tabs) t.setAttribute("aria-selected", String(!panels[t.id.slice("studio-tab-".length)].hidden));
   el.output.append(bi("选择客户和渠道，用草稿运行一次", "Pick a customer and a channel and run the draft on them", "p", { class: "muted" }));
   fillCustomers();
   fillChannels();
@@ -246,6 +272,17 @@ function fillChannels() {
   if (!list.includes(want)) list.unshift(want);
   el.channel.replaceChildren(...list.map((id) => h("option", { value: id, selected: id === want }, both("channel", id))));
   el.channel.value = want;
+}
+
+/**
+ * The reference's click: the helper as it is written at the cursor, with
+ * its receiver (`c.`, `b.`, `.`) unless the author has typed that already.
+ */
+function insertHelper(x) {
+  if (!ed.insert) return say("error", "纯文本框不能插入，请手动输入", `The plain text box cannot insert: type ${x.name}`);
+  const dotted = ed.charBefore() === ".";
+  const receiver = { property: "c.", method: "c.", branch_property: "b.", branch_method: "b.", suggestion: "." }[x.kind] ?? (x.signature.startsWith(`${x.name}(`) ? "" : ".");
+  ed.insert(dotted ? x.name : `${receiver}${x.name}`);
 }
 
 function setUi(patch) {
@@ -285,6 +322,9 @@ async function loadEditor(parent) {
       language: "rhai",
       onChange: (text) => guard(() => edited(text)),
       lint: () => guard(markersForOpen) ?? [],
+      complete: (before, explicit) => guard(() => completionsAt(before, explicit, authoringContext())) ?? null,
+      hover: (line, at) => guard(() => hoverAt(line, at, authoringContext())) ?? null,
+      builtins: helperTable.filter((x) => x.kind === "function").map((x) => x.name),
       delay: CHECK_DELAY,
     });
   } catch (e) {
@@ -294,6 +334,11 @@ async function loadEditor(parent) {
     say("error", "编辑器未构建，使用纯文本框", "Editor bundle missing (run scripts/build-web.sh); using a plain text box");
     return plainEditor(parent, (text) => guard(() => edited(text)));
   }
+}
+
+/** What completion and hover docs read: the helper table and the draft as it stands (its params, its products). */
+function authoringContext() {
+  return { helpers: helperTable, files: draft().files };
 }
 
 function plainEditor(parent, onChange) {
@@ -507,7 +552,17 @@ function markersForOpen() {
   if (version !== checked) check();
   return problems
     .filter((p) => p.file === open)
-    .map((p) => ({ line: p.line, column: p.column, message: `${p.message}${p.rule ? ` [${p.rule}]` : ""}`, severity: "error" }));
+    .map((p) => {
+      // "did you mean …?": the marker offers the replacement as a quick fix.
+      const fix = fixOf(p.message);
+      return {
+        line: p.line,
+        column: p.column,
+        message: `${p.message}${p.rule ? ` [${p.rule}]` : ""}`,
+        severity: "error",
+        fix: fix && { ...fix, name: `改为 ${fix.replace} · Change to ${fix.replace}` },
+      };
+    });
 }
 
 /**
