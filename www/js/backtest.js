@@ -33,11 +33,17 @@ export function panel({ packs, onResult }) {
   );
   const file = h("input", { type: "file", accept: ".jsonl,.ndjson,.json", hidden: true, "data-testid": "bt-file" });
   sampleSel.addEventListener("change", () => (file.hidden = sampleSel.value !== "file"));
-  const channel = h(
-    "select",
-    { "aria-label": "渠道 Channel", "data-testid": "bt-channel" },
-    ids("channel").map((id) => h("option", { value: id, selected: id === "lobby" }, both("channel", id))),
-  );
+  const channel = h("select", { "aria-label": "渠道 Channel", "data-testid": "bt-channel" });
+  // The pack's channels by its names; filled again when the pack's names arrive after the panel was drawn.
+  const fillChannels = () => {
+    const want = channel.value || "lobby";
+    const list = ids("channel");
+    if (!list.includes(want)) list.unshift(want);
+    channel.replaceChildren(...list.map((id) => h("option", { value: id, selected: id === want }, both("channel", id))));
+  };
+  fillChannels();
+  engine.ready.then(fillChannels);
+  channel.addEventListener("focus", fillChannels);
   const progress = h("progress", { max: 1, value: 0, hidden: true, "data-testid": "bt-progress" });
   const status = h("p", { class: "muted", role: "status", "data-testid": "bt-status" });
   const results = h("div", { class: "bt-results", "data-testid": "bt-results" });
@@ -54,7 +60,9 @@ export function panel({ packs, onResult }) {
       return;
     }
     const { base, draft, baseName } = packs();
-    const options = { channel: channel.value, now: fixedNow() };
+    // No common "now": each customer is evaluated at their own visit time, as the CLI does without --now
+    // (a fixed time before a customer's own dates would make the engine refuse them).
+    const options = { channel: channel.value || "lobby", ...(window.__btTiming === false ? { timing: false } : {}) };
     run.disabled = true;
     stop.disabled = false;
     progress.hidden = false;
@@ -97,11 +105,6 @@ export function panel({ packs, onResult }) {
     status,
     results,
   );
-}
-
-/** One fixed time for both packs and every run: the same sample gives the same answer (and the CLI's, with --now). */
-function fixedNow() {
-  return "2026-11-24T10:00:00+08:00";
 }
 
 async function readSample(kind, input) {

@@ -113,7 +113,7 @@ export function createCore(glue) {
           for (const x of [acc, customers, b, d]) x.free?.();
         },
       };
-      return { customers: customers.length() };
+      return { customers: typeof customers.length === "function" ? customers.length() : customers.length };
     },
     btStep({ start, end }) {
       return bt.acc.add(bt.b, bt.d, bt.customers, start, end);
