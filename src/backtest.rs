@@ -111,9 +111,9 @@ pub struct Backtest {
     /// pitch it is, before (base) and after (draft).
     pub products: Vec<ProductCount>,
     /// Per destination: customers routed there, before and after.
-    pub routes: Vec<Count>,
+    pub routes: Vec<RouteCount>,
     /// Per grade letter (`""`: ungraded): customers, before and after.
-    pub grades: Vec<Count>,
+    pub grades: Vec<GradeCount>,
     /// The first `max_changed` changed customers, in sample order.
     pub changed_customers: Vec<ChangedCustomer>,
     /// Whether more customers changed than are listed.
@@ -146,10 +146,18 @@ pub struct ProductCount {
     pub top_after: usize,
 }
 
-/// A destination's or grade's counts before and after.
+/// A destination's customers before and after.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Count {
-    pub key: String,
+pub struct RouteCount {
+    pub destination: String,
+    pub before: usize,
+    pub after: usize,
+}
+
+/// A grade's customers before and after (`""`: ungraded).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GradeCount {
+    pub grade: String,
     pub before: usize,
     pub after: usize,
 }
@@ -814,10 +822,12 @@ impl Accumulator {
             keys.sort_by_key(|k| (k.is_empty(), k.as_str()));
             keys.dedup();
             keys.into_iter()
-                .map(|k| Count {
-                    key: k.clone(),
-                    before: b.get(k).copied().unwrap_or(0),
-                    after: d.get(k).copied().unwrap_or(0),
+                .map(|k| {
+                    (
+                        k.clone(),
+                        b.get(k).copied().unwrap_or(0),
+                        d.get(k).copied().unwrap_or(0),
+                    )
                 })
                 .collect::<Vec<_>>()
         };
@@ -894,8 +904,18 @@ impl Accumulator {
                 draft: sd.out_of_time,
             },
             products: products.into_values().collect(),
-            routes: counts(&sb.routes, &sd.routes),
-            grades: counts(&sb.grades, &sd.grades),
+            routes: counts(&sb.routes, &sd.routes)
+                .into_iter()
+                .map(|(destination, before, after)| RouteCount {
+                    destination,
+                    before,
+                    after,
+                })
+                .collect(),
+            grades: counts(&sb.grades, &sd.grades)
+                .into_iter()
+                .map(|(grade, before, after)| GradeCount { grade, before, after })
+                .collect(),
             changed_truncated: self.changed > self.changed_customers.len(),
             changed_customers: self.changed_customers.clone(),
             rules: Sides {

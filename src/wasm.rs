@@ -358,6 +358,38 @@ impl NextBest {
         to_js(&result)
     }
 
+    /// Both whole evaluations of the customer at `index` (a changed customer
+    /// the author clicks on): `{customer, base_output, draft_output}`, each
+    /// an evaluation as `evaluate` returns it, with the backtest's options.
+    #[wasm_bindgen(js_name = backtestOne)]
+    pub fn backtest_one(
+        &self,
+        draft: &NextBest,
+        customers: &Customers,
+        index: usize,
+        options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let o = backtest_options(options)?;
+        let customer = customers.list.get(index).ok_or_else(|| {
+            input_error(
+                "index",
+                format!("{index} is past the {} loaded customers", customers.list.len()),
+            )
+        })?;
+        let opts = Options {
+            now: o.now,
+            channel: o.channel,
+            branch: None,
+        };
+        let base_output = self.engine.evaluate_ref(customer, &opts).map_err(|e| js_error(&e))?;
+        let draft_output = draft.engine.evaluate_ref(customer, &opts).map_err(|e| js_error(&e))?;
+        to_js(&serde_json::json!({
+            "customer": customer.id,
+            "base_output": base_output,
+            "draft_output": draft_output,
+        }))
+    }
+
     /// Reads customers as JSON lines, one customer a line, under the contract
     /// this pack and `draft` accept together, exactly as `nextbest backtest`
     /// reads its file; an error names the line and field (`line 3: age`).

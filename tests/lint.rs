@@ -271,3 +271,45 @@ fn a_misspelt_label_id_or_list_fails_the_pack() {
         assert!(err.contains(expect), "{err}");
     }
 }
+
+#[test]
+fn a_protected_attribute_read_without_a_justification_is_flagged_where_first_read() {
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&PackSource::bundled().files["pack.json"]).expect("pack.json");
+    manifest["protected_attributes"] = serde_json::json!(["age", "gender"]);
+    let manifest = manifest.to_string();
+    let by_gender = rule(
+        "cross_sell",
+        "let g = c.field(\"gender\");\nif g == \"f\" { suggest(\"wm.product\", \"a\", \"b\") }",
+    );
+    let justified = format!(
+        "//! justification: 测试 a test\n{}",
+        rule(
+            "cross_sell",
+            "if c.field(\"gender\") == \"f\" { suggest(\"wm.product\", \"a\", \"b\") }"
+        )
+    );
+    let extra = [
+        ("pack.json", manifest.as_str()),
+        ("zz_gender.rhai", by_gender.as_str()),
+        ("zz_justified.rhai", justified.as_str()),
+    ];
+    let p = check(&extra, "zz_gender");
+    assert_eq!(p.len(), 1, "{p:#?}");
+    assert_eq!((p[0].line, p[0].column, p[0].stage), (5, 18, Stage::Lint), "{p:?}");
+    assert!(p[0].message.contains("protected attribute gender"), "{p:?}");
+    assert!(check(&extra, "zz_justified").is_empty());
+    // The bundled rules that read c.age are named too once age is protected.
+    let flagged: Vec<String> = check(&extra, "xs_elderly_treasury")
+        .into_iter()
+        .map(|p| p.message)
+        .collect();
+    assert!(flagged.iter().any(|m| m.contains("c.age")), "{flagged:?}");
+    // Without protected_attributes nothing is flagged.
+    assert!(check(&[("zz_gender.rhai", by_gender.as_str())], "zz_gender").is_empty());
+
+    // An empty justification is a header error.
+    let empty = format!("//! justification:\n{}", rule("cross_sell", "()"));
+    let p = check(&[("zz_empty.rhai", empty.as_str())], "zz_empty");
+    assert!(p.iter().any(|p| p.message.contains("justification is empty")), "{p:#?}");
+}

@@ -356,7 +356,7 @@ fn the_backtest_in_chunks_equals_the_backtest_at_once() {
     assert_eq!(customers.length(), 300);
     let options = js(json!({"now": "2026-11-27T18:00:00+08:00", "timing": false}));
     let whole = json_of(&base.backtest(&draft, &customers, options.clone()).expect("backtest"));
-    let mut acc = BacktestAcc::new(&base, &draft, options).expect("acc");
+    let mut acc = BacktestAcc::new(&base, &draft, options.clone()).expect("acc");
     for start in (0..300).step_by(70) {
         acc.add(&base, &draft, &customers, start, start + 70).expect("add");
     }
@@ -373,6 +373,19 @@ fn the_backtest_in_chunks_equals_the_backtest_at_once() {
         .filter_map(|c| c["customer"].as_str())
         .collect();
     assert_eq!(changed, ["C0256"]);
+
+    // The whole outputs of a changed customer, on click.
+    let one = json_of(
+        &base
+            .backtest_one(&draft, &customers, 255, options.clone())
+            .expect("one"),
+    );
+    assert_eq!(one["customer"], json!("C0256"));
+    assert_ne!(
+        one["base_output"]["route"]["destination"],
+        one["draft_output"]["route"]["destination"]
+    );
+    assert!(base.backtest_one(&draft, &customers, 300, options.clone()).is_err());
 
     // With the clock, per-rule time is there and says where it came from.
     let timed = json_of(&base.backtest(&draft, &customers, JsValue::UNDEFINED).expect("backtest"));

@@ -1056,16 +1056,16 @@ fn print_backtest(
         let name = draft
             .manifest()
             .destinations
-            .get(&r.key)
-            .map_or(r.key.clone(), |d| format!("{} {}", d.zh, r.key));
+            .get(&r.destination)
+            .map_or(r.destination.clone(), |d| format!("{} {}", d.zh, r.destination));
         println!("  {} {}", pad(&name, 40), arrow(r.before, r.after));
     }
     println!("\n客户等级 Grades (before → after)");
     for g in &b.grades {
-        let name = if g.key.is_empty() {
+        let name = if g.grade.is_empty() {
             "未分级 ungraded".to_owned()
         } else {
-            g.key.clone()
+            g.grade.clone()
         };
         println!("  {} {}", pad(&name, 40), arrow(g.before, g.after));
     }
