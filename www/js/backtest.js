@@ -44,6 +44,8 @@ export function panel({ packs, onResult }) {
   fillChannels();
   engine.ready.then(fillChannels);
   channel.addEventListener("focus", fillChannels);
+  // Per-rule wall time costs a clock read per rule; without it the result depends only on the input (as `--no-timing`).
+  const timing = h("input", { type: "checkbox", checked: true, "data-testid": "bt-timing" });
   const progress = h("progress", { max: 1, value: 0, hidden: true, "data-testid": "bt-progress" });
   const status = h("p", { class: "muted", role: "status", "data-testid": "bt-status" });
   const results = h("div", { class: "bt-results", "data-testid": "bt-results" });
@@ -62,7 +64,7 @@ export function panel({ packs, onResult }) {
     const { base, draft, baseName } = packs();
     // No common "now": each customer is evaluated at their own visit time, as the CLI does without --now
     // (a fixed time before a customer's own dates would make the engine refuse them).
-    const options = { channel: channel.value || "lobby", ...(window.__btTiming === false ? { timing: false } : {}) };
+    const options = { channel: channel.value || "lobby", timing: timing.checked };
     run.disabled = true;
     stop.disabled = false;
     progress.hidden = false;
@@ -100,7 +102,7 @@ export function panel({ packs, onResult }) {
     "section",
     { class: "card bt", "aria-label": "回测 Backtest", "data-testid": "backtest" },
     bi("回测：发布前看清改动", "Backtest: see what a change does before anyone else does", "h2"),
-    h("div", { class: "row" }, sampleSel, channel, file),
+    h("div", { class: "row" }, sampleSel, channel, file, h("label", { class: "muted" }, timing, bi(" 计时每条规则", "time each rule"))),
     h("div", { class: "row" }, run, stop, progress),
     status,
     results,
@@ -136,9 +138,9 @@ function draw(root, { out, sample, baseName, options, base, draft }) {
     h(
       "div",
       { class: "grid2" },
-      pairChart("按去向 Per route", (out.routes ?? []).map((r) => ({ id: r.key, label: name("destination", r.key), before: r.before, after: r.after })), "bt-routes"),
+      pairChart("按去向 Per route", (out.routes ?? []).map((r) => ({ id: r.destination, label: name("destination", r.destination), before: r.before, after: r.after })), "bt-routes"),
       pairChart("按产品 Per product（有推介的客户数）", (out.products ?? []).map((p) => ({ id: p.product, label: name("product", p.product), before: p.before, after: p.after })), "bt-products"),
-      pairChart("按等级 Per grade", (out.grades ?? []).map((g) => ({ id: g.key, label: g.key || "—", before: g.before, after: g.after })), "bt-grades"),
+      pairChart("按等级 Per grade", (out.grades ?? []).map((g) => ({ id: g.grade, label: g.grade || "未分级 ungraded", before: g.before, after: g.after })), "bt-grades"),
     ),
     changedList(changedRows, sample, options, base, draft),
     warnings(out),
