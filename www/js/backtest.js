@@ -125,7 +125,11 @@ const name = (list, id) => (id ? zh(list, id) : "—");
 
 function draw(root, { out, sample, baseName, options, base, draft }) {
   const changedRows = out.changed_customers ?? [];
+  // h() as the container: it skips the sections that have nothing to say (null), where append() would print "null".
   clear(root).append(
+    h(
+      "div",
+      { class: "bt-body" },
     h(
       "div",
       { class: "bt-summary", "data-testid": "bt-summary" },
@@ -147,6 +151,7 @@ function draw(root, { out, sample, baseName, options, base, draft }) {
     ruleTable(out.rules?.draft ?? []),
     conflicts(out.conflicts?.draft ?? { routes: [], pitches: [] }),
     fairness(out.fairness ?? []),
+    ),
   );
 }
 
@@ -367,7 +372,7 @@ function conflicts({ routes = [], pitches = [] }) {
 
 function fairness(list) {
   if (!list.length) return null;
-  const pct = (x) => `${Math.round(x * 100)}%`;
+  const pct = (x) => `${Math.round(x)}%`; // the shares come as percentages
   const flaggedGroups = list.flatMap((f) => f.groups.filter((g) => g.flagged).map((g) => ({ ...g, attribute: f.attribute })));
   return h(
     "section",
