@@ -227,13 +227,17 @@ test("a published pack reaches the teller live; the author's draft never does; a
   assert.equal(await teller.page.locator("#pack-status").getAttribute("data-version"), "1");
   assert.equal(await teller.page.getByTestId("pitch-zh").textContent(), before);
 
-  // Publishing needs a note; the server runs every fixture; every device switches live.
+  // Publishing needs a note, shows what the draft changes on the branch's customers and asks; the
+  // server runs every fixture; every device switches live.
+  const asked = [];
+  author.page.on("dialog", (d) => (asked.push(d.message()), d.accept()));
   await author.page.getByTestId("publish").locator("summary").click();
   await author.page.getByTestId("publish-go").click();
   await author.page.getByTestId("publish-msg").filter({ hasText: "请写明发布原因" }).waitFor();
   await author.page.getByTestId("publish-note").fill("理财话术更简短 · shorter wealth pitch");
   await author.page.getByTestId("publish-go").click();
   await author.page.getByTestId("publish-msg").filter({ hasText: "已发布第 2 版" }).waitFor({ timeout: 30_000 });
+  assert.match(asked.join("\n"), /对比现行第 1 版，在 \d+ 位客户上：去向改变 0 位，首推改变 \d+ 位/, "the backtest diff was shown and confirmed");
   await teller.page.locator("#pack-status[data-version='2']").waitFor({ timeout: 5000 });
   await teller.page.getByTestId("pitch-zh").filter({ hasText: "稳健型理财可以了解一下" }).waitFor();
   await author.page.screenshot({ path: `${SHOTS}/branch-studio.png` });

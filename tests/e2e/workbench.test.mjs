@@ -171,5 +171,12 @@ test("a draft seeded with problems shows them: never fires, always held back, co
   assert.match(await page.getByTestId("bt-warnings").textContent(), /zz_age/, "the protected attribute read without a justification");
   assert.ok((await page.locator("[data-testid=bt-group][data-attribute=age]").count()) > 1, "groups by age band");
   await page.getByTestId("backtest").screenshot({ path: `${SHOTS}/workbench-findings.png` });
+  // In the editor: the rule that never fired carries a warning in the gutter.
+  await page.locator('.studio-file[data-file="zz_never.rhai"]').click();
+  await page.locator(".cm-content", { hasText: "1.0e15" }).waitFor();
+  await page.locator(".cm-lint-marker-warning").first().waitFor();
+  await page.locator('.studio-file[data-file="zz_pitch_a.rhai"]').click();
+  await page.locator(".cm-content", { hasText: "card.gold" }).waitFor();
+  assert.equal(await page.locator(".cm-lint-marker-warning").count(), 0, "a rule that fired and was shown has no warning");
   await ctx.close();
 });

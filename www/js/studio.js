@@ -260,6 +260,7 @@ function layout() {
       const v = engine.publishedVersion();
       return { base: engine.publishedPack() ?? null, draft: copy(draft()), baseName: v ? `第 ${v.version} 版 version ${v.version}` : "内置规则包 bundled pack" };
     },
+    onResult: (out) => guard(() => takeFindings(out)),
   });
   return h("div", { class: "studio" }, toolbar, files, edit, run, bt);
 }
@@ -547,10 +548,33 @@ function unclosed(text, opener) {
   return last ? { line: last.line, column: last.column } : null;
 }
 
+// What the last backtest found about each rule of the draft (never fired, every proposal held
+// back, near a budget, errors): warnings in the editor's gutter, on the rule's first line.
+let findings = new Map(); // rule id -> [text]
+
+/** Takes a backtest's per-rule findings (engine JSON); the open rule's gutter shows them. */
+function takeFindings(out) {
+  findings = new Map();
+  for (const r of out?.rules?.draft ?? []) {
+    const list = backtest.flags(r).map((f) => {
+      if (f === "near_budget") {
+        const ops = r.operations;
+        const ms = r.ms;
+        return `回测：接近预算 near its budget — 运算 ops ${ops.max}/${ops.budget}${ms ? `，耗时 ${Number(ms.max).toFixed(1)}/${ms.budget} ms` : ""}`;
+      }
+      return `回测：${backtest.flagText(f)}（样本 ${out.customers} 位 · over ${out.customers} customers）`;
+    });
+    if (list.length) findings.set(r.rule, list);
+  }
+  ed?.relint();
+}
+
 /** The lint source for CodeMirror: the open file's problems. */
 function markersForOpen() {
   if (version !== checked) check();
-  return problems
+  const rule = open?.endsWith(".rhai") ? open.slice(0, -5) : null;
+  const warnings = (findings.get(rule) ?? []).map((message) => ({ line: 1, column: 1, message, severity: "warning", source: "backtest" }));
+  return warnings.concat(problems
     .filter((p) => p.file === open)
     .map((p) => {
       // "did you mean …?": the marker offers the replacement as a quick fix.
@@ -562,7 +586,7 @@ function markersForOpen() {
         severity: "error",
         fix: fix && { ...fix, name: `改为 ${fix.replace} · Change to ${fix.replace}` },
       };
-    });
+    }));
 }
 
 /**
@@ -640,6 +664,25 @@ async function publish() {
   const current = engine.publishedVersion()?.version;
   if (base && current && base !== current && !confirm(`草稿基于第 ${base} 版，现行已是第 ${current} 版；发布会覆盖其间的修改。仍要发布？
 The draft was made from version ${base}; version ${current} is now in force, and publishing would undo the changes in between. Publish anyway?`)) return;
+  // What it would change, on the branch's own customers, before anyone else sees it: asked, not assumed.
+  el.publishMsg.replaceChildren(bi("正在回测：草稿对比现行版本…", "Backtesting the draft against the version in force…", "p", { class: "muted" }));
+  const bt = await engine.backtest({
+    base: engine.publishedPack() ?? null,
+    draft: copy(draft()),
+    sample: { customers: engine.hallCustomers() },
+    options: { channel: "lobby", timing: false },
+  }).promise;
+  if (bt.out) {
+    const o = bt.out;
+    const zhText = `对比现行第 ${current ?? "—"} 版，在 ${o.customers} 位客户上：去向改变 ${o.changed_route} 位，首推改变 ${o.changed_top} 位，等级改变 ${o.changed_grade} 位。`;
+    const enText = `Against version ${current ?? "—"} in force, over ${o.customers} customers: ${o.changed_route} change route, ${o.changed_top} change top pitch, ${o.changed_grade} change grade.`;
+    if (!confirm(`${zhText}\n${enText}\n\n确认发布？ Publish?`)) {
+      el.publishMsg.replaceChildren(bi(`未发布。${zhText}`, `Not published. ${enText}`, "p", { class: "muted" }));
+      return;
+    }
+  } else if (!confirm("回测未能完成，仍要发布？\nThe backtest could not finish. Publish anyway?")) {
+    return;
+  }
   el.publishMsg.replaceChildren(bi("正在运行全部用例…", "Running every fixture…", "p", { class: "muted" }));
   let r;
   try {
