@@ -242,6 +242,16 @@ test("a published pack reaches the teller live; the author's draft never does; a
   await teller.page.getByTestId("pitch-zh").filter({ hasText: "稳健型理财可以了解一下" }).waitFor();
   await author.page.screenshot({ path: `${SHOTS}/branch-studio.png` });
 
+  // Compare version 1 with version 2: the file that differs, side by side, and what it does to the branch's customers.
+  await author.page.getByTestId("compare-a").selectOption("1");
+  await author.page.getByTestId("compare-b").selectOption("2");
+  await author.page.getByTestId("compare-go").click();
+  await author.page.locator("[data-testid=compare-file][data-file='products.json'][data-status=changed]").waitFor();
+  assert.equal(await author.page.getByTestId("compare-file").count(), 1, "only products.json differs");
+  await author.page.locator("[data-testid=compare-view] .cm-mergeView").waitFor();
+  await author.page.getByTestId("compare-effect").filter({ hasText: /去向改变 0 位/ }).waitFor({ timeout: 30_000 });
+  await author.page.getByTestId("publish").screenshot({ path: `${SHOTS}/branch-compare.png` });
+
   // A teller may not publish.
   const t = await teller.ctx.request.post(`${branch.base}api/packs`, { headers: { "X-CSRF-Token": teller.csrf }, data: { files, note: "x" } });
   assert.equal(t.status(), 403);

@@ -301,3 +301,28 @@ export function createEditor({ parent, doc = "", language = "rhai", onChange, li
     complete: () => startCompletion(view),
   };
 }
+
+// ---------------------------------------------------------------------------
+// Comparing two versions of a pack file (the studio's 版本比较): @codemirror/merge,
+// side by side, read-only, unchanged stretches folded away.
+
+import { MergeView, diff } from "@codemirror/merge";
+
+/** How many lines a change from `a` to `b` removes and adds (0/0 when they are the same). */
+export function diffStats(a = "", b = "") {
+  let removed = 0;
+  let added = 0;
+  for (const c of diff(a, b)) {
+    if (c.toA > c.fromA) removed += a.slice(c.fromA, c.toA).split("\n").length;
+    if (c.toB > c.fromB) added += b.slice(c.fromB, c.toB).split("\n").length;
+  }
+  return { removed, added };
+}
+
+/** Two texts side by side, the differences marked; returns {destroy()}. */
+export function createMergeView({ parent, a = "", b = "", language = "rhai", builtins = [] }) {
+  const lang = language === "json" ? json() : rhaiLanguage(new Set(builtins));
+  const ext = [EditorView.editable.of(false), EditorState.readOnly.of(true), lang, syntaxHighlighting(style), EditorView.lineWrapping];
+  const view = new MergeView({ parent, a: { doc: a, extensions: ext }, b: { doc: b, extensions: ext }, collapseUnchanged: { margin: 3, minSize: 6 }, gutter: true });
+  return { destroy: () => view.destroy() };
+}

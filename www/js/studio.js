@@ -728,6 +728,83 @@ function showPublished({ status, body }) {
   );
 }
 
+// ---------------------------------------------------------------------------
+// 版本比较 Compare two published versions, or the draft against one: the text
+// of every file that differs, side by side, beside what the change does to the
+// branch's customers (the backtest's counts).
+
+let compareView = null; // the merge view shown, destroyed before the next
+
+async function packOf(which) {
+  if (which === "draft") return copy(draft());
+  const p = await sync.getJson(`packs/${which}`);
+  return { files: p.files };
+}
+
+async function compare(a, b, out) {
+  compareView?.destroy();
+  compareView = null;
+  out.replaceChildren(bi("正在比较…", "Comparing…", "p", { class: "muted" }));
+  let pa, pb, editor;
+  try {
+    [pa, pb, editor] = await Promise.all([packOf(a), packOf(b), import("../dist/editor.js")]);
+  } catch (e) {
+    out.replaceChildren(bi("无法取得版本", `A version could not be fetched (${e?.message ?? e})`, "p", { class: "error" }));
+    return;
+  }
+  const label = (w) => (w === "draft" ? "草稿 draft" : `第 ${w} 版`);
+  const names = [...new Set([...Object.keys(pa.files), ...Object.keys(pb.files)])].sort();
+  const rows = names
+    .map((n) => {
+      const x = pa.files[n];
+      const y = pb.files[n];
+      if (x === y) return null;
+      const st = x === undefined ? "added" : y === undefined ? "removed" : "changed";
+      return { name: n, st, ...editor.diffStats(x ?? "", y ?? "") };
+    })
+    .filter(Boolean);
+  const view = h("div", { class: "merge", "data-testid": "compare-view" });
+  const show = (r) => {
+    compareView?.destroy();
+    view.replaceChildren(h("h4", {}, `${r.name}：${label(a)} ← → ${label(b)}`));
+    const host = h("div");
+    view.append(host);
+    compareView = editor.createMergeView({ parent: host, a: pa.files[r.name] ?? "", b: pb.files[r.name] ?? "", language: r.name.endsWith(".rhai") ? "rhai" : "json", builtins: helperTable.filter((x) => x.kind === "function").map((x) => x.name) });
+  };
+  const ST = { added: "新增 added", removed: "删除 removed", changed: "修改 changed" };
+  const effect = h("p", { class: "muted", "data-testid": "compare-effect" }, bi("正在回测…", "Backtesting…"));
+  out.replaceChildren(
+    h("p", {}, `${label(a)} → ${label(b)}：${rows.length} 个文件不同 · ${rows.length} file(s) differ`),
+    rows.length
+      ? h(
+          "table",
+          { class: "figures", "data-testid": "compare-files" },
+          rows.map((r) =>
+            h(
+              "tr",
+              { "data-testid": "compare-file", "data-file": r.name, "data-status": r.st },
+              h("td", {}, h("button", { class: "link", onclick: () => guard(() => show(r)) }, r.name)),
+              h("td", {}, ST[r.st]),
+              h("td", {}, `−${r.removed} +${r.added}`),
+            ),
+          ),
+        )
+      : null,
+    effect,
+    view,
+  );
+  if (rows[0]) show(rows[0]);
+  const bt = await engine.backtest({ base: pa, draft: pb, sample: { customers: engine.hallCustomers() }, options: { channel: "lobby", timing: false } }).promise;
+  effect.replaceChildren(
+    bt.out
+      ? bi(
+          `对网点客户（${bt.out.customers} 位）：去向改变 ${bt.out.changed_route} 位，首推改变 ${bt.out.changed_top} 位，等级改变 ${bt.out.changed_grade} 位`,
+          `On the branch's ${bt.out.customers} customers: ${bt.out.changed_route} change route, ${bt.out.changed_top} change top pitch, ${bt.out.changed_grade} change grade`,
+        )
+      : bi("回测未能完成", "The backtest could not finish"),
+  );
+}
+
 async function drawVersions() {
   let list;
   try {
@@ -736,7 +813,26 @@ async function drawVersions() {
     return;
   }
   if (!list || !el.versions) return;
+  const opts = (withDraft) => [
+    ...(withDraft ? [h("option", { value: "draft" }, "草稿 draft")] : []),
+    ...(list.versions ?? []).map((v) => h("option", { value: String(v.version) }, `第 ${v.version} 版${v.version === list.current ? "（现行）" : ""}`)),
+  ];
+  const selA = h("select", { "aria-label": "比较自 From", "data-testid": "compare-a" }, opts(false));
+  const selB = h("select", { "aria-label": "比较到 To", "data-testid": "compare-b" }, opts(true));
+  const out = h("div", { class: "compare-out" });
   el.versions.replaceChildren(
+    h(
+      "div",
+      { class: "row compare", "data-testid": "compare" },
+      bi("版本比较", "Compare"),
+      selA,
+      "→",
+      selB,
+      h("button", { "data-testid": "compare-go", onclick: () => guard(() => compare(selA.value, selB.value, out)) }, bi("比较", "Compare")),
+    ),
+    out,
+  );
+  el.versions.append(
     h(
       "table",
       {},
