@@ -103,6 +103,12 @@ rm -f target/bench/branch_latency.json
 node tests/bench/branch_latency.mjs "${latency[@]}" --bin "${CARGO_TARGET_DIR:-target}/release/nextbest" \
   --out target/bench/branch_latency.json || failed+=(branch_latency.mjs)
 
+# The workbench's backtest in Chromium (10,000 customers × 2 packs): the benchmark command's, not the test suite's smoke.
+if [ "$peers" = 1 ]; then
+  say "workbench backtest in Chromium: node tests/bench/backtest_browser.mjs"
+  node tests/bench/backtest_browser.mjs --runs 3 || failed+=(backtest_browser.mjs)
+fi
+
 say "summary"
 echo "engines: the table and targets above (target/bench/table.md, summary.json)"
 if [ -f target/bench/branch_latency.json ]; then
