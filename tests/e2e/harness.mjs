@@ -104,7 +104,8 @@ export async function scrollsSideways(page) {
 export const BIN = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, "target"), "release", "nextbest");
 export const PASSWORD = "correct horse battery staple 11";
 
-function run(args, input) {
+/** Runs a nextbest command to its end (set-up: accounts, the hall); resolves with its output. */
+export function run(args, input) {
   return new Promise((resolve, reject) => {
     const child = spawn(BIN, args, { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
     let out = "";
@@ -115,13 +116,10 @@ function run(args, input) {
   });
 }
 
-/** Starts `nextbest serve` on `port` over `data`; resolves {base, child} once it prints its URL. */
-export function serveBranch(data, port) {
+/** Starts `nextbest serve ARGS`; resolves {base, child} once it prints its URL. */
+export function serveWith(args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(BIN, ["serve", "--addr", `127.0.0.1:${port}`, "--www", "www", "--data", data, "--no-demo"], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(BIN, ["serve", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     const timer = setTimeout(() => reject(new Error(`nextbest serve printed no URL in 20 s: ${out}`)), 20_000);
     child.stdout.on("data", (d) => {
@@ -139,6 +137,9 @@ export function serveBranch(data, port) {
     });
   });
 }
+
+/** The branch server on `port` over `data`, loopback, no demo accounts. */
+export const serveBranch = (data, port) => serveWith(["--addr", `127.0.0.1:${port}`, "--www", "www", "--data", data, "--no-demo"]);
 
 /**
  * A branch: accounts {name: role} (password PASSWORD), the hall loaded with

@@ -7,51 +7,15 @@
 // scripts/build-web.sh first (scripts/test.sh runs them).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { ARGS, freePort, foreignRequests, PASSWORD } from "./harness.mjs";
+import { ARGS, BIN, freePort, foreignRequests, PASSWORD, run, serveWith } from "./harness.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const BIN = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, "target"), "release", "nextbest");
-
-/** Runs a nextbest command to its end (set-up: accounts, the hall). */
-function run(args, input = "") {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`nextbest ${args.join(" ")}: exit ${code}: ${out}`))));
-    child.stdin.end(input);
-  });
-}
-
-/** Starts `nextbest serve`; resolves with its URL once it prints it. */
-function serve(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, ["serve", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    const timer = setTimeout(() => reject(new Error(`nextbest serve printed no URL in 10 s: ${out}${err}`)), 10_000);
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ base: m[0], child });
-      }
-    });
-    child.stderr.on("data", (d) => (err += d));
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`nextbest serve exited with ${code}: ${out}${err}`));
-    });
-  });
-}
+const serve = serveWith;
 
 const ACCOUNTS = { teller1: "teller", lobby1: "lobby", author1: "author", head1: "head" };
 const AS = { teller: "teller1", lobby: "lobby1", studio: "author1", head: "head1" };
