@@ -306,15 +306,22 @@ export function createEditor({ parent, doc = "", language = "rhai", onChange, li
 // Comparing two versions of a pack file (the studio's 版本比较): @codemirror/merge,
 // side by side, read-only, unchanged stretches folded away.
 
-import { MergeView, diff } from "@codemirror/merge";
+import { MergeView, Chunk } from "@codemirror/merge";
+import { Text } from "@codemirror/state";
 
-/** How many lines a change from `a` to `b` removes and adds (0/0 when they are the same). */
+/**
+ * How many lines a change from `a` to `b` removes and adds (0/0 when they are
+ * the same), counted over the merge view's own line chunks: a line edited in
+ * place is one removed and one added.
+ */
 export function diffStats(a = "", b = "") {
+  const A = Text.of(a.split("\n"));
+  const B = Text.of(b.split("\n"));
   let removed = 0;
   let added = 0;
-  for (const c of diff(a, b)) {
-    if (c.toA > c.fromA) removed += a.slice(c.fromA, c.toA).split("\n").length;
-    if (c.toB > c.fromB) added += b.slice(c.fromB, c.toB).split("\n").length;
+  for (const c of Chunk.build(A, B)) {
+    if (c.toA > c.fromA) removed += A.lineAt(c.endA).number - A.lineAt(c.fromA).number + 1;
+    if (c.toB > c.fromB) added += B.lineAt(c.endB).number - B.lineAt(c.fromB).number + 1;
   }
   return { removed, added };
 }

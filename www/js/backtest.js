@@ -19,6 +19,15 @@ const SHOWN = 50; // changed customers listed at first
 let last = null; // {out, sample, base, draft}: the latest result, kept across redraws
 let running = null;
 
+let statusEl = null;
+/** The draft changed after the result shown: said beside it (the numbers are the earlier draft's). */
+export function markStale() {
+  if (last && statusEl && !statusEl.dataset.stale) {
+    statusEl.dataset.stale = "1";
+    statusEl.append(h("span", { class: "warn" }, " · 结果针对修改前的草稿 this result is for an earlier draft"));
+  }
+}
+
 /**
  * The backtest panel. `packs()` gives {base, draft, baseName} at the moment
  * Run is pressed; `onResult(out)` lets the studio mark rules in the editor.
@@ -47,18 +56,20 @@ export function panel({ packs, onResult }) {
   // Per-rule wall time costs a clock read per rule; without it the result depends only on the input (as `--no-timing`).
   const timing = h("input", { type: "checkbox", checked: true, "data-testid": "bt-timing" });
   const progress = h("progress", { max: 1, value: 0, hidden: true, "data-testid": "bt-progress" });
-  const status = h("p", { class: "muted", role: "status", "data-testid": "bt-status" });
+  const status = (statusEl = h("p", { class: "muted", role: "status", "data-testid": "bt-status" }));
   const results = h("div", { class: "bt-results", "data-testid": "bt-results" });
   const run = h("button", { class: "primary", "data-testid": "bt-run" }, bi("运行回测", "Run the backtest"));
   const stop = h("button", { "data-testid": "bt-stop", disabled: true }, bi("停止", "Stop"));
 
   run.addEventListener("click", async () => {
-    if (running) return;
+    if (running || run.disabled) return;
+    run.disabled = true; // before reading a file (a large one takes a while): one run at a time
     let sample;
     try {
       sample = await readSample(sampleSel.value, file);
     } catch (e) {
       status.textContent = e.message;
+      run.disabled = false;
       return;
     }
     const { base, draft, baseName } = packs();
@@ -86,15 +97,18 @@ export function panel({ packs, onResult }) {
       return;
     }
     if (r.error) {
-      status.textContent = `回测失败：${r.error.zh ?? ""} · The backtest failed: ${r.error.en ?? r.error.message ?? ""}`;
+      // The engine's reading errors are English with the line and field (line 3: age): said in both halves.
+      const why = r.error.path ? `${r.error.path}: ${r.error.message}` : (r.error.message ?? "");
+      status.textContent = `回测失败：${r.error.zh ?? why} · The backtest failed: ${r.error.en ?? why}`;
       return;
     }
     const ms = Math.round(performance.now() - t0);
     last = { out: r.out, sample, baseName, options, base, draft, ms };
+    delete status.dataset.stale;
     status.textContent = `完成：${r.out.customers.toLocaleString()} 位，用时 ${ms} 毫秒 · done: ${r.out.customers.toLocaleString()} customers in ${ms} ms`;
     status.dataset.ms = String(ms);
     draw(results, last);
-    onResult?.(r.out);
+    onResult?.(r.out, draft?.files);
   });
   stop.addEventListener("click", () => running?.stop());
   if (last) draw(results, last);
@@ -209,7 +223,7 @@ function changedList(rows, sample, options, base, draft) {
           h("td", {}, h("button", { class: "link", onclick: () => openCustomer(detail, c, sample, options, base, draft) }, c.name || c.customer)),
           h("td", {}, name("destination", c.base?.route), " → ", name("destination", c.draft?.route)),
           h("td", {}, name("product", c.base?.top), " → ", name("product", c.draft?.top)),
-          h("td", {}, `${c.base?.grade || "—"} → ${c.draft?.grade || "—"}`),
+          h("td", {}, `${c.base?.grade ? zh("grade", c.base.grade) : "—"} → ${c.draft?.grade ? zh("grade", c.draft.grade) : "—"}`),
         ),
       ),
     );
@@ -236,7 +250,7 @@ async function openCustomer(detail, row, sample, options, base, draft) {
   }
   clear(detail).append(bi("正在运行…", "Running…", "p", { class: "muted" }));
   const [a, b] = await Promise.all([
-    engine.runDraft("runDraft", { pack: base ?? engine.publishedPack() ?? null, customer, options }),
+    engine.runDraft("runDraft", { pack: base ?? null, customer, options }),
     engine.runDraft("runDraft", { pack: draft, customer, options }),
   ]);
   clear(detail).append(
@@ -247,18 +261,22 @@ async function openCustomer(detail, row, sample, options, base, draft) {
 
 async function findIn(sample, id) {
   if (sample.customers) return sample.customers.find((c) => c.id === id);
-  // The generated sample is made again here (the same generator and seed as the worker's).
-  const text = sample.jsonl ?? (sample.generate ? (await engine.inPage()).generateCustomers(sample.generate.n, sample.generate.seed ?? 7) : "");
-  if (text) {
+  // The generated sample is made again here (the same generator and seed as the worker's), once per result.
+  sample.byId ??= (async () => {
+    const text = sample.jsonl ?? (sample.generate ? (await engine.inPage()).generateCustomers(sample.generate.n, sample.generate.seed ?? 7) : "");
+    const map = new Map();
     for (const line of text.split("\n")) {
-      if (!line.trim()) continue;
-      try {
-        const c = JSON.parse(line);
-        if (c?.id === id) return c;
-      } catch {}
+      const m = /"id"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(line);
+      if (m && !map.has(JSON.parse(`"${m[1]}"`))) map.set(JSON.parse(`"${m[1]}"`), line);
     }
+    return map;
+  })();
+  const line = (await sample.byId).get(id);
+  try {
+    return line ? JSON.parse(line) : null;
+  } catch {
+    return null;
   }
-  return null;
 }
 
 function side(title, r) {
@@ -288,7 +306,8 @@ function warnings(out) {
   const lines = [];
   if (out.refused?.base || out.refused?.draft) lines.push(`引擎拒收 现行 ${out.refused.base} 位、草稿 ${out.refused.draft} 位 · refused: ${out.refused.base} before, ${out.refused.draft} after`);
   if (out.out_of_time?.base || out.out_of_time?.draft) lines.push(`超时停止 现行 ${out.out_of_time.base} 位、草稿 ${out.out_of_time.draft} 位 · stopped by the time budget: ${out.out_of_time.base} before, ${out.out_of_time.draft} after`);
-  for (const p of out.draft_problems ?? []) lines.push(`${p.rule ?? p.id ?? ""}${p.line ? `:${p.line}:${p.column ?? ""}` : ""} ${p.message ?? ""}`);
+  for (const p of out.draft_problems ?? []) lines.push(`${p.file || p.rule || ""}${p.line ? `:${p.line}:${p.column ?? ""}` : ""} ${p.message ?? ""}`);
+  for (const side of ["base", "draft"]) for (const f of out.refusals?.[side] ?? []) lines.push(`${side === "base" ? "现行 before" : "草稿 after"} · ${f.customer}: ${f.message}`);
   if (out.changed_truncated) lines.push(`改变的客户只列出前 ${(out.changed_customers ?? []).length} 位 · only the first ${(out.changed_customers ?? []).length} changed customers are listed`);
   return lines.length ? h("ul", { class: "bt-warnings warn", "data-testid": "bt-warnings" }, lines.map((l) => h("li", {}, l))) : null;
 }
@@ -354,7 +373,7 @@ function conflicts({ routes = [], pitches = [] }) {
         h(
           "li",
           { "data-testid": "bt-conflict", "data-kind": "route", "data-rules": c.rules.join(" ") },
-          `${c.rules[0]} × ${c.rules[1]}：去向不同 send ${c.count} 位 to different destinations · 胜出 won: ${Object.entries(c.won ?? {}).map(([k, v]) => `${k} ${v}`).join("，")}`,
+          `${c.rules[0]} × ${c.rules[1]}：去向不同 send ${c.count} 位 to different destinations · 胜出 won: ${Object.entries(c.won ?? {}).map(([k, v]) => `${k || "其他（政策或第三条规则）other"} ${v}`).join("，")}`,
           h("span", { class: "muted" }, ` · ${(c.examples ?? []).map((e) => `${e.customer}（${name("destination", e.destinations[0])} / ${name("destination", e.destinations[1])} → ${name("destination", e.route)}）`).join("、")}`),
         ),
       ),

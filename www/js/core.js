@@ -99,10 +99,13 @@ export function createCore(glue) {
       const d = new glue.NextBest(draft ?? undefined);
       // Read once into the module, under the contract both packs accept (a line the
       // engine refuses is an error naming the line and field, as `nextbest backtest` says it).
-      const customers =
-        sample?.generate || typeof sample?.jsonl === "string"
-          ? b.customersFromJsonl(d, sample.generate ? glue.generateCustomers(sample.generate.n, sample.generate.seed ?? 7) : sample.jsonl)
-          : new glue.Customers(sample?.customers ?? []);
+      // Every sample is read as the CLI reads its file, under the extra fields both packs declare.
+      const text = sample?.generate
+        ? glue.generateCustomers(sample.generate.n, sample.generate.seed ?? 7)
+        : typeof sample?.jsonl === "string"
+          ? sample.jsonl
+          : (sample?.customers ?? []).map((c) => JSON.stringify(c)).join("\n");
+      const customers = b.customersFromJsonl(d, text);
       const acc = new glue.BacktestAcc(b, d, options ?? {});
       bt = {
         b,

@@ -260,7 +260,7 @@ function layout() {
       const v = engine.publishedVersion();
       return { base: engine.publishedPack() ?? null, draft: copy(draft()), baseName: v ? `第 ${v.version} 版 version ${v.version}` : "内置规则包 bundled pack" };
     },
-    onResult: (out) => guard(() => takeFindings(out)),
+    onResult: (out, files) => guard(() => takeFindings(out, files)),
   });
   return h("div", { class: "studio" }, toolbar, files, edit, run, bt);
 }
@@ -370,6 +370,7 @@ function openFile(name) {
 
 /** A keystroke: keep it at once (a reload loses nothing), check a moment later. */
 function edited(text) {
+  backtest.markStale();
   if (!open) return;
   const file = open; // this change may be replayed later (a save that failed): it names its file
   save(
@@ -551,10 +552,17 @@ function unclosed(text, opener) {
 // What the last backtest found about each rule of the draft (never fired, every proposal held
 // back, near a budget, errors): warnings in the editor's gutter, on the rule's first line.
 let findings = new Map(); // rule id -> [text]
+let findingsFor = null; // the draft's files the findings were worked out on
 
-/** Takes a backtest's per-rule findings (engine JSON); the open rule's gutter shows them. */
-function takeFindings(out) {
+/**
+ * Takes a backtest's per-rule findings (engine JSON) for the draft `files`
+ * it ran; the open rule's gutter shows them while that rule and pack.json are
+ * as they were (a rule edited since has not been measured).
+ */
+function takeFindings(out, files) {
   findings = new Map();
+  findingsFor = files;
+  if (!out?.compared) return ed?.relint(); // nobody compared: "never fired" would mean nothing
   for (const r of out?.rules?.draft ?? []) {
     const list = backtest.flags(r).map((f) => {
       if (f === "near_budget") {
@@ -562,7 +570,7 @@ function takeFindings(out) {
         const ms = r.ms;
         return `回测：接近预算 near its budget — 运算 ops ${ops.max}/${ops.budget}${ms ? `，耗时 ${Number(ms.max).toFixed(1)}/${ms.budget} ms` : ""}`;
       }
-      return `回测：${backtest.flagText(f)}（样本 ${out.customers} 位 · over ${out.customers} customers）`;
+      return `回测：${backtest.flagText(f)}（样本 ${out.compared} 位 · over ${out.compared} customers）`;
     });
     if (list.length) findings.set(r.rule, list);
   }
@@ -573,7 +581,9 @@ function takeFindings(out) {
 function markersForOpen() {
   if (version !== checked) check();
   const rule = open?.endsWith(".rhai") ? open.slice(0, -5) : null;
-  const warnings = (findings.get(rule) ?? []).map((message) => ({ line: 1, column: 1, message, severity: "warning", source: "backtest" }));
+  const cur = draft().files;
+  const fresh = findingsFor && findingsFor[open] === cur[open] && findingsFor["pack.json"] === cur["pack.json"];
+  const warnings = (fresh ? (findings.get(rule) ?? []) : []).map((message) => ({ line: 1, column: 1, message, severity: "warning", source: "backtest" }));
   return warnings.concat(problems
     .filter((p) => p.file === open)
     .map((p) => {
@@ -640,7 +650,7 @@ function publishPanel() {
     { class: "card publish", "data-testid": "publish" },
     h("summary", {}, bi("发布到全网点", "Publish to the branch")),
     el.note,
-    h("div", { class: "row" }, h("button", { class: "primary", "data-testid": "publish-go", onclick: () => guard(publish) }, bi("运行全部用例并发布", "Run every fixture and publish"))),
+    h("div", { class: "row" }, (el.publishGo = h("button", { class: "primary", "data-testid": "publish-go", onclick: () => guard(publishOnce) }, bi("运行全部用例并发布", "Run every fixture and publish")))),
     el.publishMsg,
     el.versions,
   );
@@ -650,6 +660,17 @@ function noteText() {
   const note = el.note.value.trim();
   if (!note) el.publishMsg.replaceChildren(bi("请写明发布原因", "Write down why (the note is required)", "p", { class: "error" }));
   return note;
+}
+
+/** One publish at a time: the button is off until it has ended, whichever way. */
+async function publishOnce() {
+  if (el.publishGo.disabled) return;
+  el.publishGo.disabled = true;
+  try {
+    await publish();
+  } finally {
+    el.publishGo.disabled = false;
+  }
 }
 
 async function publish() {
@@ -664,29 +685,36 @@ async function publish() {
   const current = engine.publishedVersion()?.version;
   if (base && current && base !== current && !confirm(`草稿基于第 ${base} 版，现行已是第 ${current} 版；发布会覆盖其间的修改。仍要发布？
 The draft was made from version ${base}; version ${current} is now in force, and publishing would undo the changes in between. Publish anyway?`)) return;
+  // The draft as it is now is what is backtested, confirmed and sent: edits typed meanwhile wait for the next publish.
+  const files = copy(draft()).files;
   // What it would change, on the branch's own customers, before anyone else sees it: asked, not assumed.
   el.publishMsg.replaceChildren(bi("正在回测：草稿对比现行版本…", "Backtesting the draft against the version in force…", "p", { class: "muted" }));
   const bt = await engine.backtest({
     base: engine.publishedPack() ?? null,
-    draft: copy(draft()),
+    draft: { files },
     sample: { customers: engine.hallCustomers() },
     options: { channel: "lobby", timing: false },
   }).promise;
-  if (bt.out) {
+  let zhText, enText;
+  if (bt.out && bt.out.compared > 0) {
     const o = bt.out;
-    const zhText = `对比现行第 ${current ?? "—"} 版，在 ${o.customers} 位客户上：去向改变 ${o.changed_route} 位，首推改变 ${o.changed_top} 位，等级改变 ${o.changed_grade} 位。`;
-    const enText = `Against version ${current ?? "—"} in force, over ${o.customers} customers: ${o.changed_route} change route, ${o.changed_top} change top pitch, ${o.changed_grade} change grade.`;
-    if (!confirm(`${zhText}\n${enText}\n\n确认发布？ Publish?`)) {
-      el.publishMsg.replaceChildren(bi(`未发布。${zhText}`, `Not published. ${enText}`, "p", { class: "muted" }));
-      return;
-    }
-  } else if (!confirm("回测未能完成，仍要发布？\nThe backtest could not finish. Publish anyway?")) {
+    // Counted over the customers both packs evaluated; those refused or cut short are said, not hidden in the total.
+    const aside = o.refused.base + o.refused.draft + o.out_of_time.base + o.out_of_time.draft;
+    zhText = `对比现行第 ${current ?? "—"} 版，在 ${o.compared} 位客户上：去向改变 ${o.changed_route} 位，首推改变 ${o.changed_top} 位，等级改变 ${o.changed_grade} 位。${aside ? `另有 ${aside} 位未能比较（拒收或超时）。` : ""}`;
+    enText = `Against version ${current ?? "—"} in force, over ${o.compared} customers: ${o.changed_route} change route, ${o.changed_top} change top pitch, ${o.changed_grade} change grade.${aside ? ` ${aside} could not be compared (refused or out of time).` : ""}`;
+  } else {
+    const why = bt.out ? "没有可比较的客户 no customer could be compared" : `${bt.error?.zh ?? ""} ${bt.error?.en ?? bt.error?.message ?? (bt.stopped ? "stopped" : "")}`.trim();
+    zhText = `回测未能给出结果（${why}）。`;
+    enText = `The backtest gave no result (${why}).`;
+  }
+  if (!confirm(`${zhText}\n${enText}\n\n确认发布？ Publish?`)) {
+    el.publishMsg.replaceChildren(bi(`未发布。${zhText}`, `Not published. ${enText}`, "p", { class: "muted" }));
     return;
   }
   el.publishMsg.replaceChildren(bi("正在运行全部用例…", "Running every fixture…", "p", { class: "muted" }));
   let r;
   try {
-    r = await sync.postJson("packs", { files: draft().files, note });
+    r = await sync.postJson("packs", { files, note });
   } catch {
     el.publishMsg.replaceChildren(bi("无法连接网点服务器，未发布", "The branch server cannot be reached: nothing was published", "p", { class: "error" }));
     return;
@@ -741,14 +769,19 @@ async function packOf(which) {
   return { files: p.files };
 }
 
+let compareSeq = 0; // the latest comparison asked for: an earlier one still running shows nothing
+
 async function compare(a, b, out) {
+  const seq = ++compareSeq;
   compareView?.destroy();
   compareView = null;
   out.replaceChildren(bi("正在比较…", "Comparing…", "p", { class: "muted" }));
   let pa, pb, editor;
   try {
     [pa, pb, editor] = await Promise.all([packOf(a), packOf(b), import("../dist/editor.js")]);
+    if (seq !== compareSeq) return;
   } catch (e) {
+    if (seq !== compareSeq) return;
     out.replaceChildren(bi("无法取得版本", `A version could not be fetched (${e?.message ?? e})`, "p", { class: "error" }));
     return;
   }
@@ -795,13 +828,14 @@ async function compare(a, b, out) {
   );
   if (rows[0]) show(rows[0]);
   const bt = await engine.backtest({ base: pa, draft: pb, sample: { customers: engine.hallCustomers() }, options: { channel: "lobby", timing: false } }).promise;
+  if (seq !== compareSeq) return;
   effect.replaceChildren(
     bt.out
       ? bi(
-          `对网点客户（${bt.out.customers} 位）：去向改变 ${bt.out.changed_route} 位，首推改变 ${bt.out.changed_top} 位，等级改变 ${bt.out.changed_grade} 位`,
-          `On the branch's ${bt.out.customers} customers: ${bt.out.changed_route} change route, ${bt.out.changed_top} change top pitch, ${bt.out.changed_grade} change grade`,
+          `对网点客户（比较 ${bt.out.compared} 位）：去向改变 ${bt.out.changed_route} 位，首推改变 ${bt.out.changed_top} 位，等级改变 ${bt.out.changed_grade} 位`,
+          `On the branch's customers (${bt.out.compared} compared): ${bt.out.changed_route} change route, ${bt.out.changed_top} change top pitch, ${bt.out.changed_grade} change grade`,
         )
-      : bi("回测未能完成", "The backtest could not finish"),
+      : bi(`回测未能完成：${bt.error?.zh ?? bt.error?.message ?? ""}`, `The backtest could not finish: ${bt.error?.en ?? bt.error?.message ?? ""}`),
   );
 }
 
@@ -1143,6 +1177,7 @@ function runFixtures() {
 
 /** After the whole draft changed: reopen, recheck, tell the editor. */
 function replaced() {
+  backtest.markStale();
   version++;
   openFile(open in draft().files ? open : firstFile());
   check();
