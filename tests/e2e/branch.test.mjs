@@ -237,7 +237,7 @@ test("a published pack reaches the teller live; the author's draft never does; a
   await author.page.getByTestId("publish-note").fill("理财话术更简短 · shorter wealth pitch");
   await author.page.getByTestId("publish-go").click();
   await author.page.getByTestId("publish-msg").filter({ hasText: "已发布第 2 版" }).waitFor({ timeout: 30_000 });
-  assert.match(asked.join("\n"), /对比现行第 1 版，在 \d+ 位客户上：去向改变 0 位，首推改变 \d+ 位/, "the backtest diff was shown and confirmed");
+  assert.match(asked.join("\n"), /对比现行第 1 版，在 [1-9]\d* 位客户上（内置示例客户）：去向改变 0 位，首推改变 \d+ 位/, "the backtest diff was shown and confirmed");
   await teller.page.locator("#pack-status[data-version='2']").waitFor({ timeout: 5000 });
   await teller.page.getByTestId("pitch-zh").filter({ hasText: "稳健型理财可以了解一下" }).waitFor();
   await author.page.screenshot({ path: `${SHOTS}/branch-studio.png` });

@@ -140,6 +140,8 @@ async function joinBranch(engine, link) {
     const lists = [];
     if (["teller", "vip_teller", "lobby", "psm", "cm", "head"].includes(user.role)) lists.push("customers?list=hall");
     if (user.role === "cm") lists.push("customers?list=book");
+    // A rule author reads no customer: backtests and previews use the bundled (synthetic) samples.
+    if (!lists.length) return;
     try {
       const got = await Promise.all(lists.map((l) => sync.getJson(l)));
       const byId = new Map();

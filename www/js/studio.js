@@ -662,6 +662,12 @@ function noteText() {
   return note;
 }
 
+/** Which customers a publish or comparison is backtested on: the branch's hall, or (a rule author reads no customer) the samples. */
+function sampleName(english = false) {
+  const hall = ["lobby", "teller", "vip_teller", "psm", "cm", "head"].includes(sync.link.user?.role);
+  return english ? (hall ? "the branch's hall" : "the bundled samples") : hall ? "网点大厅客户" : "内置示例客户";
+}
+
 /** One publish at a time: the button is off until it has ended, whichever way. */
 async function publishOnce() {
   if (el.publishGo.disabled) return;
@@ -700,8 +706,8 @@ The draft was made from version ${base}; version ${current} is now in force, and
     const o = bt.out;
     // Counted over the customers both packs evaluated; those refused or cut short are said, not hidden in the total.
     const aside = o.refused.base + o.refused.draft + o.out_of_time.base + o.out_of_time.draft;
-    zhText = `对比现行第 ${current ?? "—"} 版，在 ${o.compared} 位客户上：去向改变 ${o.changed_route} 位，首推改变 ${o.changed_top} 位，等级改变 ${o.changed_grade} 位。${aside ? `另有 ${aside} 位未能比较（拒收或超时）。` : ""}`;
-    enText = `Against version ${current ?? "—"} in force, over ${o.compared} customers: ${o.changed_route} change route, ${o.changed_top} change top pitch, ${o.changed_grade} change grade.${aside ? ` ${aside} could not be compared (refused or out of time).` : ""}`;
+    zhText = `对比现行第 ${current ?? "—"} 版，在 ${o.compared} 位客户上（${sampleName()}）：去向改变 ${o.changed_route} 位，首推改变 ${o.changed_top} 位，等级改变 ${o.changed_grade} 位。${aside ? `另有 ${aside} 位未能比较（拒收或超时）。` : ""}`;
+    enText = `Against version ${current ?? "—"} in force, over ${o.compared} customers (${sampleName(true)}): ${o.changed_route} change route, ${o.changed_top} change top pitch, ${o.changed_grade} change grade.${aside ? ` ${aside} could not be compared (refused or out of time).` : ""}`;
   } else {
     const why = bt.out ? "没有可比较的客户 no customer could be compared" : `${bt.error?.zh ?? ""} ${bt.error?.en ?? bt.error?.message ?? (bt.stopped ? "stopped" : "")}`.trim();
     zhText = `回测未能给出结果（${why}）。`;
@@ -832,8 +838,8 @@ async function compare(a, b, out) {
   effect.replaceChildren(
     bt.out
       ? bi(
-          `对网点客户（比较 ${bt.out.compared} 位）：去向改变 ${bt.out.changed_route} 位，首推改变 ${bt.out.changed_top} 位，等级改变 ${bt.out.changed_grade} 位`,
-          `On the branch's customers (${bt.out.compared} compared): ${bt.out.changed_route} change route, ${bt.out.changed_top} change top pitch, ${bt.out.changed_grade} change grade`,
+          `对${sampleName()}（比较 ${bt.out.compared} 位）：去向改变 ${bt.out.changed_route} 位，首推改变 ${bt.out.changed_top} 位，等级改变 ${bt.out.changed_grade} 位`,
+          `On ${sampleName(true)} (${bt.out.compared} compared): ${bt.out.changed_route} change route, ${bt.out.changed_top} change top pitch, ${bt.out.changed_grade} change grade`,
         )
       : bi(`回测未能完成：${bt.error?.zh ?? bt.error?.message ?? ""}`, `The backtest could not finish: ${bt.error?.en ?? bt.error?.message ?? ""}`),
   );
