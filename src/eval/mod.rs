@@ -556,16 +556,16 @@ fn evaluation_time(customer: &Customer, options: &Options) -> Result<i64, Error>
             "no evaluation time: give visit.at or an explicit now",
         ));
     };
-    let check = |path: &str, unix: i64| {
+    let check = |path: &dyn Fn() -> String, unix: i64| {
         if time::OffsetDateTime::from_unix_timestamp(unix).is_err() {
             return Err(Error::input(
-                path,
+                path(),
                 format!("{unix} is not a time between the years 1 and 9999"),
             ));
         }
         Ok(())
     };
-    check("now", asked)?;
+    check(&|| "now".to_owned(), asked)?;
     let mut now = asked;
     if let Some(v) = visit_at {
         if options.now.is_some() && branch_day(v) > branch_day(asked) {
@@ -581,12 +581,13 @@ fn evaluation_time(customer: &Customer, options: &Options) -> Result<i64, Error>
         now = now.max(v);
     }
     for (i, c) in customer.contact_history.iter().enumerate() {
-        let path = format!("contact_history[{i}].at");
+        // Spelt out only for an error: most records have none.
+        let path = || format!("contact_history[{i}].at");
         check(&path, c.at.unix)?;
         if c.at.unix > now {
             if branch_day(c.at.unix) > branch_day(now) {
                 return Err(Error::input(
-                    path,
+                    path(),
                     format!(
                         "{} is on a later day than the evaluation time ({}): a contact cannot be recorded in the future",
                         c.at.text,
