@@ -235,7 +235,8 @@ pub fn check_vocabulary<'c>(customer: &mut Cow<'c, Customer>, manifest: &Manifes
     // Purposes and transaction kinds drive rules directly: one the pack does
     // not know is refused. Account types, applications and needs are folded
     // but kept when unknown: an unknown need is exactly what R14 logs.
-    let lookup = |kind: &str, path: &str, what: &str, value: &str| -> Result<Option<String>, Error> {
+    // The field's path is only spelt out for an error: most records have none.
+    let lookup = |kind: &str, path: &dyn Fn() -> String, what: &str, value: &str| -> Result<Option<String>, Error> {
         let Some(words) = vocab.get(kind) else { return Ok(None) };
         if words.iter().any(|w| w == value) {
             return Ok(None);
@@ -245,7 +246,7 @@ pub fn check_vocabulary<'c>(customer: &mut Cow<'c, Customer>, manifest: &Manifes
             return Ok((folded != value).then(|| folded.into_owned()));
         }
         Err(Error::input(
-            path,
+            path(),
             format!(
                 "unknown {what} {value:?} (known: {}; pack.json vocabulary.{kind})",
                 words.join(", ")
@@ -257,27 +258,27 @@ pub fn check_vocabulary<'c>(customer: &mut Cow<'c, Customer>, manifest: &Manifes
     {
         let c: &Customer = customer;
         if let Some(p) = c.visit.as_ref().and_then(|v| v.purpose.as_deref()) {
-            if let Some(f) = lookup("purpose", "visit.purpose", "visit purpose", p)? {
+            if let Some(f) = lookup("purpose", &|| "visit.purpose".to_owned(), "visit purpose", p)? {
                 changes.push((0, 0, f));
             }
         }
         for (i, t) in c.transactions.iter().enumerate() {
-            if let Some(f) = lookup("txn", &format!("transactions[{i}].kind"), "transaction kind", &t.kind)? {
+            if let Some(f) = lookup("txn", &|| format!("transactions[{i}].kind"), "transaction kind", &t.kind)? {
                 changes.push((1, i, f));
             }
         }
         for (i, a) in c.accounts.iter().enumerate() {
-            if let Some(f) = lookup("account", &format!("accounts[{i}].type"), "account type", &a.kind)? {
+            if let Some(f) = lookup("account", &|| format!("accounts[{i}].type"), "account type", &a.kind)? {
                 changes.push((2, i, f));
             }
         }
         for (i, a) in c.applications.iter().enumerate() {
-            if let Some(f) = lookup("app", &format!("applications[{i}]"), "application", a)? {
+            if let Some(f) = lookup("app", &|| format!("applications[{i}]"), "application", a)? {
                 changes.push((3, i, f));
             }
         }
         for (i, n) in c.stated_needs.iter().enumerate() {
-            if let Some(f) = lookup("need", &format!("stated_needs[{i}]"), "stated need", n)? {
+            if let Some(f) = lookup("need", &|| format!("stated_needs[{i}]"), "stated need", n)? {
                 changes.push((4, i, f));
             }
         }

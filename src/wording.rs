@@ -401,6 +401,10 @@ pub struct Wording {
     product_ids: Vec<String>,
     /// Texts already checked: branch texts repeat across customers.
     cache: std::cell::RefCell<std::collections::HashMap<String, Option<String>>>,
+    /// The products each text names (indexes into `product_ids`, in the
+    /// order they are first found), by text: folding and matching a text
+    /// costs far more than looking it up, and reasons and notes repeat.
+    named_cache: std::cell::RefCell<std::collections::HashMap<String, Vec<usize>>>,
 }
 
 /// Texts remembered at most; past it the memo starts again.
@@ -426,6 +430,7 @@ impl Wording {
             products: Matcher::with_gaps(&names, false),
             product_ids,
             cache: Default::default(),
+            named_cache: Default::default(),
         }
     }
 
@@ -455,9 +460,19 @@ impl Wording {
     /// Every catalogue product the texts name, each once.
     pub fn products_named(&self, texts: &[&str]) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
+        let mut cache = self.named_cache.borrow_mut();
         for t in texts {
-            let f = fold(t);
-            for i in self.products.all_in(&f) {
+            let hits = match cache.get(*t) {
+                Some(hits) => hits,
+                None => {
+                    let hits = self.products.all_in(&fold(t));
+                    if cache.len() >= CACHE_LIMIT {
+                        cache.clear();
+                    }
+                    cache.entry((*t).to_owned()).or_insert(hits)
+                }
+            };
+            for &i in hits {
                 if let Some(id) = self.product_ids.get(i) {
                     if !out.contains(&id.as_str()) {
                         out.push(id);

@@ -81,6 +81,8 @@ struct CompiledRule {
     /// `meta.id`, shared with every trace line (an `Arc` so an evaluation can be sent to another thread).
     id: std::sync::Arc<str>,
     ast: AST,
+    /// `id` as rhai's source name (what `eval_ast` would set from the AST).
+    source: rhai::ImmutableString,
     triggers: Bits,
     /// Where a rule's final value stands, for errors about that value.
     last_line: usize,
@@ -99,6 +101,9 @@ pub struct Engine {
     triggers: TriggerIndex,
     params: Params,
     budget: Rc<Budget>,
+    /// rhai's function-resolution cache, kept across rules and customers
+    /// for the rules that define no functions of their own (see `eval_rule`).
+    caches: std::cell::RefCell<rhai::Caches>,
     /// Forbidden phrases and product names, folded once (wording.rs).
     wording: crate::wording::Wording,
     /// The pack it was compiled from (the backtest lints the draft).
@@ -202,6 +207,7 @@ impl Engine {
                         .map_or(1, |(i, _)| i + 1);
                     rules.push(CompiledRule {
                         id: meta.id.as_str().into(),
+                        source: id.into(),
                         meta,
                         ast,
                         triggers: bits,
@@ -225,6 +231,7 @@ impl Engine {
             triggers,
             params,
             budget,
+            caches: std::cell::RefCell::new(shared_caches()),
             wording,
             source: source.clone(),
         })
@@ -404,7 +411,7 @@ impl Engine {
             };
             self.budget.start_rule();
             let base = scope.len();
-            let result = self.rhai.eval_ast_with_scope::<Dynamic>(&mut scope, &rule.ast);
+            let result = self.eval_rule(&mut scope, rule);
             scope.rewind(base);
             if let Some(p) = probe.as_deref_mut() {
                 p.times.push(if p.timing { budget::now_ms() - started } else { 0.0 });
@@ -496,6 +503,45 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// What `rhai::Engine::eval_ast_with_scope::<Dynamic>` does (a fresh
+    /// global state with the rule's source and own functions, statements
+    /// evaluated as a script), except that a rule defining no functions of
+    /// its own resolves its calls through the engine's shared cache instead
+    /// of a fresh one. With no script functions in play, what a call
+    /// resolves to depends only on the rhai engine (its registered and
+    /// standard functions, fixed once built) and the argument types, which
+    /// the cache key holds: the same answer rhai would work out again. A
+    /// fresh cache per rule resolved every call again, and rhai does not
+    /// cache a function until its second call, so most calls were never cached.
+    #[allow(deprecated)] // eval_statements_raw: rhai's only entry taking the caller's caches
+    fn eval_rule(&self, scope: &mut Scope, rule: &CompiledRule) -> Result<Dynamic, Box<EvalAltResult>> {
+        let mut global = self.rhai.new_global_runtime_state();
+        global.source = Some(rule.source.clone());
+        let lib = rule.ast.shared_lib();
+        global.lib.push(lib.clone());
+        if lib.is_empty() {
+            match self.caches.try_borrow_mut() {
+                Ok(mut caches) => self.rhai.eval_statements_raw(&mut global, &mut caches, scope, rule.ast.statements()),
+                // Not reached (evaluations do not nest); a fresh cache is always right.
+                Err(_) => self.rhai.eval_statements_raw(&mut global, &mut shared_caches(), scope, rule.ast.statements()),
+            }
+        } else {
+            self.rhai
+                .eval_statements_raw(&mut global, &mut rhai::Caches::new(), scope, rule.ast.statements())
+        }
+    }
+}
+
+/// A function-resolution cache that outlives each evaluation: rhai pops a
+/// cache it pushed itself when the script's top block ends, and keeps one
+/// that was there before.
+fn shared_caches() -> rhai::Caches {
+    let mut caches = rhai::Caches::new();
+    caches.push_fn_resolution_cache();
+    caches
+}
+
 /// The evaluation time: the caller's `now` or the visit's time, but never
 /// earlier than the visit, nor than an answer recorded later the same branch
 /// day (a decline recorded at 10:05 for a visit that began at 10:00 holds the
@@ -510,16 +556,16 @@ fn evaluation_time(customer: &Customer, options: &Options) -> Result<i64, Error>
             "no evaluation time: give visit.at or an explicit now",
         ));
     };
-    let check = |path: &str, unix: i64| {
+    let check = |path: &dyn Fn() -> String, unix: i64| {
         if time::OffsetDateTime::from_unix_timestamp(unix).is_err() {
             return Err(Error::input(
-                path,
+                path(),
                 format!("{unix} is not a time between the years 1 and 9999"),
             ));
         }
         Ok(())
     };
-    check("now", asked)?;
+    check(&|| "now".to_owned(), asked)?;
     let mut now = asked;
     if let Some(v) = visit_at {
         if options.now.is_some() && branch_day(v) > branch_day(asked) {
@@ -535,12 +581,13 @@ fn evaluation_time(customer: &Customer, options: &Options) -> Result<i64, Error>
         now = now.max(v);
     }
     for (i, c) in customer.contact_history.iter().enumerate() {
-        let path = format!("contact_history[{i}].at");
+        // Spelt out only for an error: most records have none.
+        let path = || format!("contact_history[{i}].at");
         check(&path, c.at.unix)?;
         if c.at.unix > now {
             if branch_day(c.at.unix) > branch_day(now) {
                 return Err(Error::input(
-                    path,
+                    path(),
                     format!(
                         "{} is on a later day than the evaluation time ({}): a contact cannot be recorded in the future",
                         c.at.text,
