@@ -263,7 +263,12 @@ pub fn check_vocabulary<'c>(customer: &mut Cow<'c, Customer>, manifest: &Manifes
             }
         }
         for (i, t) in c.transactions.iter().enumerate() {
-            if let Some(f) = lookup("txn", &|| format!("transactions[{i}].kind"), "transaction kind", &t.kind)? {
+            if let Some(f) = lookup(
+                "txn",
+                &|| format!("transactions[{i}].kind"),
+                "transaction kind",
+                &t.kind,
+            )? {
                 changes.push((1, i, f));
             }
         }

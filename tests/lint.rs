@@ -299,14 +299,33 @@ fn a_protected_attribute_read_without_a_justification_is_flagged_where_first_rea
     assert_eq!((p[0].line, p[0].column, p[0].stage), (5, 18, Stage::Lint), "{p:?}");
     assert!(p[0].message.contains("protected attribute gender"), "{p:?}");
     assert!(check(&extra, "zz_justified").is_empty());
-    // The bundled rules that read c.age are named too once age is protected.
-    let flagged: Vec<String> = check(&extra, "xs_elderly_treasury")
+    // The bundled rules that read c.age say why (age is protected in the bundled pack):
+    // their justification is honoured; without it the same rule is named.
+    assert!(check(&extra, "xs_elderly_treasury").is_empty());
+    let bare: String = PackSource::bundled().files["xs_elderly_treasury.rhai"]
+        .lines()
+        .filter(|l| !l.starts_with("//! justification:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let unjustified = [
+        ("pack.json", manifest.as_str()),
+        ("xs_elderly_treasury.rhai", bare.as_str()),
+    ];
+    let flagged: Vec<String> = check(&unjustified, "xs_elderly_treasury")
         .into_iter()
         .map(|p| p.message)
         .collect();
     assert!(flagged.iter().any(|m| m.contains("c.age")), "{flagged:?}");
     // Without protected_attributes nothing is flagged.
-    assert!(check(&[("zz_gender.rhai", by_gender.as_str())], "zz_gender").is_empty());
+    let mut none: serde_json::Value =
+        serde_json::from_str(&PackSource::bundled().files["pack.json"]).expect("pack.json");
+    none["protected_attributes"] = serde_json::json!([]);
+    let none = none.to_string();
+    assert!(check(
+        &[("pack.json", none.as_str()), ("zz_gender.rhai", by_gender.as_str())],
+        "zz_gender"
+    )
+    .is_empty());
 
     // An empty justification is a header error.
     let empty = format!("//! justification:\n{}", rule("cross_sell", "()"));

@@ -522,9 +522,14 @@ impl Engine {
         global.lib.push(lib.clone());
         if lib.is_empty() {
             match self.caches.try_borrow_mut() {
-                Ok(mut caches) => self.rhai.eval_statements_raw(&mut global, &mut caches, scope, rule.ast.statements()),
+                Ok(mut caches) => self
+                    .rhai
+                    .eval_statements_raw(&mut global, &mut caches, scope, rule.ast.statements()),
                 // Not reached (evaluations do not nest); a fresh cache is always right.
-                Err(_) => self.rhai.eval_statements_raw(&mut global, &mut shared_caches(), scope, rule.ast.statements()),
+                Err(_) => {
+                    self.rhai
+                        .eval_statements_raw(&mut global, &mut shared_caches(), scope, rule.ast.statements())
+                }
             }
         } else {
             self.rhai
