@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::error::{Error, RuleError, Stage};
-use crate::eval::{Engine, Options, Probe};
+use crate::eval::{Engine, Log, Options, Probe, Reuse, RunLog};
 use crate::explain::{Evaluation, HoldReason, RuleStatus};
 use crate::pack::RuleKind;
 use crate::signals::Customer;
@@ -59,6 +59,12 @@ pub struct BacktestOptions {
     pub timing: bool,
     /// At most this many changed customers are listed (all are counted).
     pub max_changed: usize,
+    /// Let the draft take, customer by customer, the published pack's result
+    /// of every rule that must return the same (eval.rs `Reuse`: same text,
+    /// same parameters read, same stages before it) instead of running it
+    /// again. Off, every rule runs twice: the result is the same (a test
+    /// checks it), only slower.
+    pub reuse: bool,
 }
 
 impl Default for BacktestOptions {
@@ -68,6 +74,7 @@ impl Default for BacktestOptions {
             now: None,
             timing: false,
             max_changed: DEFAULT_MAX_CHANGED,
+            reuse: true,
         }
     }
 }
@@ -351,12 +358,19 @@ pub struct Accumulator {
     /// attribute → group → [customers, suggested before, after, to manager before, after].
     fairness: Vec<BTreeMap<String, [usize; 5]>>,
     all: [usize; 5],
+    /// What the draft may take from the published pack's run (None: nothing, or `reuse` off).
+    reuse: Option<Reuse>,
+    log: RunLog,
+    /// Rule runs the draft took from the published pack's (of all it would have run).
+    reused: usize,
 }
 
 #[derive(Default)]
 struct SideAcc {
     rules: Vec<RuleAcc>,
     index: HashMap<String, usize>,
+    /// The rule of each trace entry (an output's trace lists the compiled rules in run order).
+    order: Vec<usize>,
     refused: usize,
     refusals: Vec<Refusal>,
     out_of_time: usize,
@@ -411,10 +425,12 @@ impl SideAcc {
                 ms: Vec::new(),
             })
             .collect();
-        let index = rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        let index: HashMap<String, usize> = rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        let order = engine.compiled_ids().filter_map(|id| index.get(id).copied()).collect();
         SideAcc {
             rules,
             index,
+            order,
             probe: Probe {
                 timing,
                 ..Probe::default()
@@ -424,8 +440,8 @@ impl SideAcc {
     }
 
     /// Evaluates one customer and counts what its rules did.
-    fn run(&mut self, engine: &Engine, customer: &Customer, options: &Options) -> Option<Evaluation> {
-        let out = match engine.evaluate_probed(customer, options, &mut self.probe) {
+    fn run(&mut self, engine: &Engine, customer: &Customer, options: &Options, log: Log<'_>) -> Option<Evaluation> {
+        let out = match engine.evaluate_probed(customer, options, &mut self.probe, log) {
             Ok(out) => out,
             Err(e) => {
                 self.refused += 1;
@@ -438,14 +454,36 @@ impl SideAcc {
                 return None;
             }
         };
+        self.count(&out);
+        Some(out)
+    }
+
+    /// Counts for this pack an output the other side computed, when it must
+    /// be this pack's own (`Reuse::same_output`), with that side's probe.
+    fn count_same(&mut self, out: &Evaluation, probe: &Probe) {
+        self.probe.times.clone_from(&probe.times);
+        self.probe.routes.clone_from(&probe.routes);
+        self.probe.proposals.clone_from(&probe.proposals);
+        self.count(out);
+    }
+
+    /// Counts what the rules did in one output (with `self.probe` of its run).
+    fn count(&mut self, out: &Evaluation) {
         let timed_out = out.trace.iter().any(|t| t.status == RuleStatus::NotRun)
             || out
                 .errors
                 .iter()
                 .any(|e| e.message.contains("budgets.rule_ms") || e.message.contains("budgets.customer_ms"));
         self.out_of_time += usize::from(timed_out);
+        let in_order = out.trace.len() == self.order.len();
         for (i, t) in out.trace.iter().enumerate() {
-            let Some(&at) = self.index.get(&*t.rule) else { continue };
+            let at = match in_order {
+                true => self.order[i],
+                false => match self.index.get(&*t.rule) {
+                    Some(&at) => at,
+                    None => continue,
+                },
+            };
             let r = &mut self.rules[at];
             match t.status {
                 RuleStatus::Fired => r.fired += 1,
@@ -500,8 +538,7 @@ impl SideAcc {
         }
         *self.routes.entry(out.route.destination.clone()).or_default() += 1;
         *self.grades.entry(out.grade.grade.clone()).or_default() += 1;
-        self.conflicts(&out);
-        Some(out)
+        self.conflicts(out);
     }
 
     fn conflicts(&mut self, out: &Evaluation) {
@@ -728,6 +765,9 @@ impl Accumulator {
             fairness: vec![BTreeMap::new(); attributes.len()],
             attributes,
             all: [0; 5],
+            reuse: Some(Reuse::between(base, draft)).filter(|r| options.reuse && r.any()),
+            log: RunLog::default(),
+            reused: 0,
             options,
         })
     }
@@ -749,13 +789,40 @@ impl Accumulator {
         };
         for c in customers {
             self.customers += 1;
-            let before = self.side.base.run(base, c, &options);
-            let after = self.side.draft.run(draft, c, &options);
+            // The draft's output: its own, or (None) the published pack's when it must be the same.
+            let (before, after) = match &self.reuse {
+                Some(reuse) => {
+                    let before = self.side.base.run(base, c, &options, Log::Record(&mut self.log));
+                    let after = match &before {
+                        Some(out) if reuse.same_output(&self.log) => {
+                            let Sides { base: b, draft: d } = &mut self.side;
+                            d.count_same(out, &b.probe);
+                            self.reused += out.trace.iter().filter(|t| t.status != RuleStatus::Skipped).count();
+                            Some(None)
+                        }
+                        Some(_) => {
+                            let after = self
+                                .side
+                                .draft
+                                .run(draft, c, &options, Log::Replay(&mut self.log, reuse));
+                            self.reused += self.log.reused;
+                            after.map(Some)
+                        }
+                        None => self.side.draft.run(draft, c, &options, Log::Off).map(Some),
+                    };
+                    (before, after)
+                }
+                None => (
+                    self.side.base.run(base, c, &options, Log::Off),
+                    self.side.draft.run(draft, c, &options, Log::Off).map(Some),
+                ),
+            };
             let (Some(before), Some(after)) = (before, after) else {
                 continue;
             };
+            let after = after.as_ref().unwrap_or(&before);
             self.compared += 1;
-            let (b, a) = (Outcome::of(&before), Outcome::of(&after));
+            let (b, a) = (Outcome::of(&before), Outcome::of(after));
             let flags = [b.route != a.route, b.top != a.top, b.grade != a.grade];
             self.changed_route += usize::from(flags[0]);
             self.changed_top += usize::from(flags[1]);
@@ -784,7 +851,7 @@ impl Accumulator {
                     base: b,
                     draft: a,
                 };
-                changed(&entry, &before, &after);
+                changed(&entry, &before, after);
                 if self.changed_customers.len() < self.options.max_changed {
                     self.changed_customers.push(entry);
                 }
@@ -795,6 +862,11 @@ impl Accumulator {
     /// Customers added so far.
     pub fn customers(&self) -> usize {
         self.customers
+    }
+
+    /// Rule runs the draft took from the published pack's run so far.
+    pub fn reused(&self) -> usize {
+        self.reused
     }
 
     /// The backtest of everything added.

@@ -299,7 +299,8 @@ pub fn version() -> String {
 
 /// Backtest options from JS: `{channel?: string = "lobby", now?: ISO string
 /// | ms since epoch (absent: each customer's visit.at), timing?: bool = true,
-/// max_changed?: number = 200}`.
+/// max_changed?: number = 200, reuse?: bool = true}` (`reuse`: backtest.rs
+/// `BacktestOptions::reuse`).
 #[derive(serde::Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct JsBacktestOptions {
@@ -311,6 +312,8 @@ struct JsBacktestOptions {
     timing: Option<bool>,
     #[serde(default)]
     max_changed: Option<usize>,
+    #[serde(default)]
+    reuse: Option<bool>,
 }
 
 fn backtest_options(options: JsValue) -> Result<crate::BacktestOptions, JsValue> {
@@ -332,6 +335,9 @@ fn backtest_options(options: JsValue) -> Result<crate::BacktestOptions, JsValue>
     }
     if let Some(m) = js.max_changed {
         o.max_changed = m;
+    }
+    if let Some(r) = js.reuse {
+        o.reuse = r;
     }
     o.now = match js.now {
         None | Some(serde_json::Value::Null) => None,

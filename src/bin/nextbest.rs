@@ -131,6 +131,11 @@ enum Command {
         /// How many changed customers the backtest lists (all are counted and written to --out).
         #[arg(long, default_value_t = nextbest::backtest::DEFAULT_MAX_CHANGED)]
         max_changed: usize,
+        /// Run every draft rule again even where the pack in force's result
+        /// for the customer must be the same (same rule text, same parameters
+        /// read, same stages before it): the same output, slower; a check.
+        #[arg(long)]
+        no_reuse: bool,
     },
     /// Print deterministic synthetic customers as a JSON array.
     Samples {
@@ -530,6 +535,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             json,
             no_timing,
             max_changed,
+            no_reuse,
         } => {
             let (base_source, base_dir) = load_pack(&PackArg { rules: base })?;
             let base = Engine::new(&base_source)?;
@@ -559,6 +565,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 now,
                 timing: !no_timing,
                 max_changed,
+                reuse: !no_reuse,
             };
             let mut acc = nextbest::backtest::Accumulator::new(&base, &draft, options)?;
             let mut file = match &out {

@@ -122,6 +122,41 @@ pub(crate) fn register(engine: &mut Engine, ctx: Rc<ApiContext>) {
     register_results(engine, &ctx);
 }
 
+/// `p`: one getter per parameter of the pack (`p.large_cash_cny`), and the
+/// indexer for `p["large_cash_cny"]` and for a name the pack lacks (rhai falls
+/// back to it for `p.name` when no getter has the name). A getter of its own
+/// spares each read rhai's failed search for one before the fallback.
+///
+/// Every read is noted in `reads` as the parameter's place in key order: the
+/// backtest takes a rule's result from the published pack's run for the
+/// draft only when no parameter the rule read has another value there.
+pub(crate) fn register_params(engine: &mut Engine, params: &Params, reads: Rc<std::cell::RefCell<Vec<u32>>>) {
+    let index: Rc<BTreeMap<String, u32>> = Rc::new(
+        params
+            .0
+            .keys()
+            .enumerate()
+            .map(|(i, k)| (k.to_string(), i as u32))
+            .collect(),
+    );
+    for (i, (key, value)) in params.0.iter().enumerate() {
+        let (value, reads) = (value.clone(), reads.clone());
+        engine.register_get(key.as_str(), move |_: &mut Params| -> Dynamic {
+            reads.borrow_mut().push(i as u32);
+            value.clone()
+        });
+    }
+    engine.register_indexer_get(move |p: &mut Params, key: &str| -> Res<Dynamic> {
+        match (p.0.get(key), index.get(key)) {
+            (Some(v), Some(&i)) => {
+                reads.borrow_mut().push(i);
+                Ok(v.clone())
+            }
+            _ => fail(format!("unknown parameter p.{key}: not in pack.json params")),
+        }
+    });
+}
+
 /// The running rule's budget, charged for walking `items` items of the customer.
 fn charge(c: &Cust, items: usize) -> Res<()> {
     c.0.charge(items)
@@ -140,13 +175,6 @@ fn strings(items: &[String]) -> rhai::Array {
 }
 
 fn register_properties(engine: &mut Engine) {
-    // rhai falls back to the indexer for `p.name`, so one getter serves both.
-    engine.register_indexer_get(|p: &mut Params, key: &str| -> Res<Dynamic> {
-        match p.0.get(key) {
-            Some(v) => Ok(v.clone()),
-            None => fail(format!("unknown parameter p.{key}: not in pack.json params")),
-        }
-    });
     engine
         .register_get("id", |c: &mut Cust| -> ImmutableString {
             c.0.customer.id.as_str().into()
@@ -347,11 +375,14 @@ fn register_methods(engine: &mut Engine) {
         })
         .register_fn("field", |c: &mut Cust, name: &str| -> Res<Dynamic> {
             let facts = &c.0;
+            let raw = facts.customer.extra.get(name);
+            // Charged on every read, not only the one that converts: what a
+            // rule costs is then its own, whichever rule read the field first
+            // (the backtest takes a rule's result and cost from another run).
+            charge(c, raw.map_or(1, json_size))?;
             if let Some(v) = facts.extra_cache.borrow().get(name) {
                 return Ok(v.clone());
             }
-            let raw = facts.customer.extra.get(name);
-            charge(c, raw.map_or(1, json_size))?;
             let v = raw
                 .and_then(|v| rhai::serde::to_dynamic(v).ok())
                 .unwrap_or(Dynamic::UNIT);

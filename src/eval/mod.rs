@@ -108,6 +108,160 @@ pub struct Engine {
     wording: crate::wording::Wording,
     /// The pack it was compiled from (the backtest lints the draft).
     source: PackSource,
+    /// The parameters the running rule has read, by place in key order
+    /// (api::register_params): what a [`RunLog`] keeps of each rule.
+    param_reads: Rc<std::cell::RefCell<Vec<u32>>>,
+    /// rhai's limits in force (a rule's result depends on them).
+    limits: Limits,
+}
+
+/// One evaluation's rule results, kept so that the next pack's evaluation of
+/// the same customer (the backtest's draft after the published pack) need
+/// not compute again what cannot differ. Reused from customer to customer.
+#[derive(Default)]
+pub(crate) struct RunLog {
+    /// By rule, in the recording engine's order: what the rule returned, when
+    /// it ran to its end within its budgets.
+    rules: Vec<Option<Logged>>,
+    /// The parameters each rule read, all rules together.
+    reads: Vec<u32>,
+    /// What the rules after stage 0, 1 and 2 could read of the stages before.
+    published: Vec<Published>,
+    /// Rules the last replay took from the log instead of running them.
+    pub(crate) reused: usize,
+    /// Every rule that ran returned within its budgets and its result was
+    /// taken (no rule failed, none was left out for time).
+    complete: bool,
+}
+
+struct Logged {
+    value: Dynamic,
+    operations: u64,
+    ms: f64,
+    reads: std::ops::Range<usize>,
+}
+
+/// What a stage makes readable to the stages after it (`Collected::publish`).
+#[derive(PartialEq)]
+struct Published {
+    high_value: bool,
+    screens: Vec<(String, bool)>,
+    grade: String,
+}
+
+impl Published {
+    fn of(facts: &Facts<'_>) -> Published {
+        Published {
+            high_value: facts.high_value.get(),
+            screens: facts.screens.borrow().clone(),
+            grade: facts.grade.borrow().clone(),
+        }
+    }
+}
+
+/// What an evaluation does with a [`RunLog`].
+pub(crate) enum Log<'a> {
+    Off,
+    /// Keep what each rule returned.
+    Record(&'a mut RunLog),
+    /// Take from the log, recorded by the other engine of `Reuse` for the
+    /// same customer and options, every result that must come out the same.
+    Replay(&'a mut RunLog, &'a Reuse),
+}
+
+/// Which of a draft's rules may take the published pack's result for the
+/// same customer instead of running ([`Log::Replay`]).
+///
+/// A rule's result depends only on its text, on what it reads and on the
+/// sandbox's limits: the customer (the same customer, read under the same
+/// contract), `b` (the same options), the parameters it read (noted as it
+/// reads them), the catalogue, destinations, FX rates, grading and labels its
+/// helpers consult, and what the stages before it published. So a rule is
+/// taken from the log when its file is the same text in both packs, both
+/// packs' rule environments are the same (`pack.json` apart from `params`,
+/// the notes in `basis`, the name, the version, the contact plan, the
+/// protected attributes (read by lint and the backtest) and every
+/// policy but `max_boost`, which rules never read; `products.json`; the
+/// limits), none of the parameters it read in the published pack's run has
+/// another value in the draft, what every stage before it published is the
+/// same in both runs, and in the published pack's run it returned within its
+/// budgets. Anything else runs. Policy always runs again on the draft's side.
+pub(crate) struct Reuse {
+    /// By the draft's rule: the published pack's rule with the same text.
+    from: Vec<Option<usize>>,
+    /// By the published pack's parameter (key order): whether the draft lacks it or gives it another value.
+    changed: Vec<bool>,
+    /// The packs differ in parameters only (and in what neither rules nor
+    /// policy read): the same rules, catalogue, limits and policy.
+    params_only: bool,
+}
+
+impl Reuse {
+    pub(crate) fn between(base: &Engine, draft: &Engine) -> Reuse {
+        let same_environment = base.limits == draft.limits
+            && base.source.files.get("products.json") == draft.source.files.get("products.json")
+            && rule_environment(&base.manifest) == rule_environment(&draft.manifest);
+        let from = draft
+            .rules
+            .iter()
+            .map(|d| {
+                if !same_environment {
+                    return None;
+                }
+                let text = |e: &Engine, r: &CompiledRule| e.source.files.get(&r.meta.file).cloned();
+                base.rules
+                    .iter()
+                    .position(|b| b.meta.id == d.meta.id && b.meta.file == d.meta.file)
+                    .filter(|&i| text(base, &base.rules[i]).is_some() && text(base, &base.rules[i]) == text(draft, d))
+            })
+            .collect();
+        let changed = base
+            .params
+            .0
+            .keys()
+            .map(|k| base.manifest.params.get(k.as_str()) != draft.manifest.params.get(k.as_str()))
+            .collect();
+        let policy = |e: &Engine| serde_json::to_value(&e.manifest.policy).ok();
+        let params_only =
+            same_environment && policy(base) == policy(draft) && base.source.rules().eq(draft.source.rules());
+        Reuse {
+            from,
+            changed,
+            params_only,
+        }
+    }
+
+    /// Whether the draft's whole evaluation of the customer `log` holds the
+    /// published pack's run of must equal that run's output: the packs differ
+    /// only in parameters, no rule failed or was left out, and no rule that
+    /// ran read a parameter the draft changes (a rule its triggers skipped is
+    /// skipped in both). The backtest then counts that output for both.
+    pub(crate) fn same_output(&self, log: &RunLog) -> bool {
+        self.params_only
+            && log.complete
+            && !log
+                .reads
+                .iter()
+                .any(|&p| self.changed.get(p as usize).copied().unwrap_or(true))
+    }
+
+    /// Whether any of the draft's rules can be taken from the log at all.
+    pub(crate) fn any(&self) -> bool {
+        self.from.iter().any(Option::is_some)
+    }
+}
+
+/// `pack.json` without what no rule's run reads (see [`Reuse`]).
+fn rule_environment(manifest: &Manifest) -> serde_json::Value {
+    let mut v = serde_json::to_value(manifest).unwrap_or(serde_json::Value::Null);
+    if let Some(m) = v.as_object_mut() {
+        for k in ["params", "basis", "name", "version", "plan", "protected_attributes"] {
+            m.remove(k);
+        }
+        let max_boost = m.get("policy").and_then(|p| p.get("max_boost")).cloned();
+        m.insert("policy".into(), max_boost.unwrap_or(serde_json::Value::Null));
+    }
+    v
 }
 
 /// Names rules may use without declaring them.
@@ -162,7 +316,9 @@ impl Engine {
             manifest.budgets.rule_ms,
             manifest.budgets.customer_ms,
         ));
-        let rhai = build_rhai(limits, ctx.clone(), budget.clone());
+        let mut rhai = build_rhai(limits, ctx.clone(), budget.clone());
+        let param_reads = Rc::new(std::cell::RefCell::new(Vec::new()));
+        api::register_params(&mut rhai, &params, param_reads.clone());
 
         // Plain variables while compiling: as constants the optimiser would
         // fold them into the AST. At run time they are constants.
@@ -233,6 +389,8 @@ impl Engine {
             budget,
             caches: std::cell::RefCell::new(shared_caches()),
             wording,
+            param_reads,
+            limits,
             source: source.clone(),
         })
     }
@@ -299,28 +457,31 @@ impl Engine {
     /// Runs the rules over one customer, then policy. Never panics; a failing
     /// rule is reported in `errors` and the others still run.
     pub fn evaluate(&self, customer: Customer, options: &Options) -> Result<Evaluation, Error> {
-        self.run(Cow::Owned(customer), options, None)
+        self.run(Cow::Owned(customer), options, None, Log::Off)
     }
 
     /// [`Engine::evaluate`] of a customer the caller keeps.
     pub fn evaluate_ref(&self, customer: &Customer, options: &Options) -> Result<Evaluation, Error> {
-        self.run(Cow::Owned(customer.clone()), options, None)
+        self.run(Cow::Owned(customer.clone()), options, None, Log::Off)
     }
 
     /// [`Engine::evaluate_ref`] that also records, for the backtest, what
     /// the output does not keep: each rule's wall time (parallel to the
     /// trace, when `probe.timing`), every route a rule proposed and every
     /// product proposal before policy. Without a probe nothing is measured.
+    /// With `log`, it also keeps each rule's result ([`Log::Record`]) or
+    /// takes from another pack's log what must come out the same ([`Log::Replay`]).
     pub(crate) fn evaluate_probed(
         &self,
         customer: &Customer,
         options: &Options,
         probe: &mut Probe,
+        log: Log<'_>,
     ) -> Result<Evaluation, Error> {
         probe.times.clear();
         probe.routes.clear();
         probe.proposals.clear();
-        self.run(Cow::Owned(customer.clone()), options, Some(probe))
+        self.run(Cow::Owned(customer.clone()), options, Some(probe), log)
     }
 
     fn run(
@@ -328,7 +489,21 @@ impl Engine {
         mut customer: Cow<'static, Customer>,
         options: &Options,
         mut probe: Option<&mut Probe>,
+        mut log: Log<'_>,
     ) -> Result<Evaluation, Error> {
+        match &mut log {
+            Log::Off => {}
+            Log::Record(l) => {
+                l.rules.clear();
+                l.rules.resize_with(self.rules.len(), || None);
+                l.reads.clear();
+                l.published.clear();
+                l.complete = true;
+            }
+            Log::Replay(l, _) => l.reused = 0,
+        }
+        // Whether every stage so far published what it did in the logged run.
+        let mut upstream_same = true;
         crate::contract::check_vocabulary(&mut customer, &self.manifest)?;
         let now = evaluation_time(&customer, options)?;
         let channel = crate::contract::fold(&options.channel).into_owned();
@@ -361,10 +536,18 @@ impl Engine {
         let mut trace = Vec::with_capacity(self.rules.len());
         let mut stage = 0;
         let mut out_of_time = false;
-        for rule in &self.rules {
+        for (at, rule) in self.rules.iter().enumerate() {
             // What a stage decided is visible to the stages after it.
             while stage < rule.meta.kind.stage() {
                 out.publish(stage, &facts);
+                match &mut log {
+                    Log::Off => {}
+                    Log::Record(l) => l.published.push(Published::of(&facts)),
+                    Log::Replay(l, _) => {
+                        upstream_same =
+                            upstream_same && l.published.get(usize::from(stage)) == Some(&Published::of(&facts));
+                    }
+                }
                 stage += 1;
             }
             if !rule.triggers.is_empty() && !rule.triggers.intersects(&present) {
@@ -394,6 +577,9 @@ impl Engine {
                     });
                 }
                 out_of_time = true;
+                if let Log::Record(l) = &mut log {
+                    l.complete = false;
+                }
                 trace.push(TraceEntry {
                     rule: rule.id.clone(),
                     status: RuleStatus::NotRun,
@@ -405,19 +591,49 @@ impl Engine {
                 continue;
             }
             self.ctx.current_kind.set(rule.meta.kind);
-            let started = match probe.as_deref() {
-                Some(p) if p.timing => budget::now_ms(),
-                _ => 0.0,
+            let taken = match &mut log {
+                Log::Replay(l, reuse) if upstream_same => reuse.from[at]
+                    .filter(|&b| {
+                        l.rules.get(b).and_then(Option::as_ref).is_some_and(|x| {
+                            !l.reads[x.reads.clone()]
+                                .iter()
+                                .any(|&p| reuse.changed.get(p as usize).copied().unwrap_or(true))
+                        })
+                    })
+                    .and_then(|b| {
+                        l.reused += 1;
+                        l.rules[b].take()
+                    }),
+                _ => None,
             };
-            self.budget.start_rule();
-            let base = scope.len();
-            let result = self.eval_rule(&mut scope, rule);
-            scope.rewind(base);
+            let (result, stopped, operations, ms) = match taken {
+                Some(x) => (Ok(x.value), None, x.operations, x.ms),
+                None => {
+                    let timing = probe.as_deref().is_some_and(|p| p.timing);
+                    let started = if timing { budget::now_ms() } else { 0.0 };
+                    self.budget.start_rule();
+                    self.param_reads.borrow_mut().clear();
+                    let base = scope.len();
+                    let result = self.eval_rule(&mut scope, rule);
+                    scope.rewind(base);
+                    let ms = if timing { budget::now_ms() - started } else { 0.0 };
+                    (result, self.budget.stopped(), self.budget.used(), ms)
+                }
+            };
             if let Some(p) = probe.as_deref_mut() {
-                p.times.push(if p.timing { budget::now_ms() - started } else { 0.0 });
+                p.times.push(ms);
+            }
+            if let (Log::Record(l), Ok(value), None) = (&mut log, &result, stopped) {
+                let from = l.reads.len();
+                l.reads.extend_from_slice(&self.param_reads.borrow());
+                l.rules[at] = Some(Logged {
+                    value: value.clone(),
+                    operations,
+                    ms,
+                    reads: from..l.reads.len(),
+                });
             }
             let (routes_before, proposals_before) = (out.routes.len(), out.proposals.len());
-            let stopped = self.budget.stopped();
             out_of_time |= stopped == Some(Stop::CustomerTime);
             // A rule that broke a budget failed, even if a native function
             // swallowed the stop and the rule went on to return something.
@@ -436,6 +652,9 @@ impl Engine {
                 Ok(false) => RuleStatus::NotFired,
                 Err(e) => {
                     errors.push(e);
+                    if let Log::Record(l) = &mut log {
+                        l.complete = false;
+                    }
                     RuleStatus::Error
                 }
             };
@@ -451,7 +670,7 @@ impl Engine {
             trace.push(TraceEntry {
                 rule: rule.id.clone(),
                 status,
-                operations: self.budget.used(),
+                operations,
             });
         }
         while stage < 3 {
