@@ -23,7 +23,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, RuleError, Stage};
 use crate::eval::{Engine, Log, Options, Probe, Reuse, RunLog};
@@ -80,7 +80,7 @@ impl Default for BacktestOptions {
 }
 
 /// One value per pack.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Sides<T> {
     pub base: T,
     pub draft: T,
@@ -137,7 +137,7 @@ pub struct Backtest {
 }
 
 /// A customer a pack would not evaluate.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Refusal {
     pub customer: String,
     pub message: String,
@@ -170,7 +170,7 @@ pub struct GradeCount {
 }
 
 /// What staff act on for one customer under one pack.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Outcome {
     pub route: String,
     /// The first suggestion's product; null when nothing is pitched.
@@ -190,7 +190,7 @@ impl Outcome {
 }
 
 /// A customer whose outcome changed.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ChangedCustomer {
     pub customer: String,
     /// The customer's name, `""` when none.
@@ -256,7 +256,7 @@ pub struct Conflicts {
 }
 
 /// A pair of route rules that disagreed.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RouteConflict {
     /// The two rules, in id order.
     pub rules: [String; 2],
@@ -268,7 +268,7 @@ pub struct RouteConflict {
 }
 
 /// One customer two route rules disagreed on.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RouteExample {
     pub customer: String,
     /// Each rule's destination, in the order of `rules`.
@@ -280,7 +280,7 @@ pub struct RouteExample {
 }
 
 /// A pair of rules pitching different products at the same priority.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PitchConflict {
     pub rules: [String; 2],
     pub priority: i64,
@@ -289,7 +289,7 @@ pub struct PitchConflict {
 }
 
 /// One customer two rules competed for.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PitchExample {
     pub customer: String,
     /// Each rule's product, in the order of `rules`.
@@ -344,7 +344,13 @@ pub fn backtest(
 /// The running totals: customers are added chunk by chunk, then
 /// [`Accumulator::finish`] gives the [`Backtest`]. Each call must pass the
 /// same two engines.
+///
+/// Two accumulators of the same packs and options over consecutive parts of
+/// a sample add up ([`Accumulator::part`], [`Accumulator::merge`]) to what
+/// one gives over the whole: the page splits a backtest between two workers.
+#[derive(Serialize, Deserialize)]
 pub struct Accumulator {
+    #[serde(skip)]
     options: BacktestOptions,
     customers: usize,
     compared: usize,
@@ -359,17 +365,21 @@ pub struct Accumulator {
     fairness: Vec<BTreeMap<String, [usize; 5]>>,
     all: [usize; 5],
     /// What the draft may take from the published pack's run (None: nothing, or `reuse` off).
+    #[serde(skip)]
     reuse: Option<Reuse>,
+    #[serde(skip)]
     log: RunLog,
     /// Rule runs the draft took from the published pack's (of all it would have run).
     reused: usize,
 }
 
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct SideAcc {
     rules: Vec<RuleAcc>,
+    #[serde(skip)]
     index: HashMap<String, usize>,
     /// The rule of each trace entry (an output's trace lists the compiled rules in run order).
+    #[serde(skip)]
     order: Vec<usize>,
     refused: usize,
     refusals: Vec<Refusal>,
@@ -378,11 +388,46 @@ struct SideAcc {
     products: BTreeMap<String, (usize, usize)>,
     routes: BTreeMap<String, usize>,
     grades: BTreeMap<String, usize>,
+    #[serde(with = "route_pairs")]
     route_pairs: BTreeMap<(String, String), RouteConflict>,
+    #[serde(with = "pitch_pairs")]
     pitch_pairs: BTreeMap<(String, String, i64), PitchConflict>,
+    #[serde(skip)]
     probe: Probe,
 }
 
+/// The conflict maps as lists (JSON keys are strings): each key is in its value.
+mod route_pairs {
+    use super::{BTreeMap, RouteConflict};
+    type Map = BTreeMap<(String, String), RouteConflict>;
+    pub fn serialize<S: serde::Serializer>(m: &Map, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(m.values())
+    }
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Map, D::Error> {
+        let list: Vec<RouteConflict> = serde::Deserialize::deserialize(d)?;
+        Ok(list
+            .into_iter()
+            .map(|c| ((c.rules[0].clone(), c.rules[1].clone()), c))
+            .collect())
+    }
+}
+
+mod pitch_pairs {
+    use super::{BTreeMap, PitchConflict};
+    type Map = BTreeMap<(String, String, i64), PitchConflict>;
+    pub fn serialize<S: serde::Serializer>(m: &Map, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(m.values())
+    }
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Map, D::Error> {
+        let list: Vec<PitchConflict> = serde::Deserialize::deserialize(d)?;
+        Ok(list
+            .into_iter()
+            .map(|c| ((c.rules[0].clone(), c.rules[1].clone(), c.priority), c))
+            .collect())
+    }
+}
+
+#[derive(Serialize, Deserialize)]
 struct RuleAcc {
     id: String,
     kind: RuleKind,
@@ -397,8 +442,11 @@ struct RuleAcc {
     substituted: usize,
     suppressed: usize,
     suppressed_by: BTreeMap<HoldReason, usize>,
-    operations: Vec<u32>,
-    ms: Vec<f32>,
+    /// Operations → customers (small, and adds up across parts).
+    operations: BTreeMap<u32, u32>,
+    /// Milliseconds (an `f32`'s bits, which sort as the values do for the
+    /// non-negative) → customers.
+    ms: BTreeMap<u32, u32>,
 }
 
 impl SideAcc {
@@ -421,8 +469,8 @@ impl SideAcc {
                 substituted: 0,
                 suppressed: 0,
                 suppressed_by: BTreeMap::new(),
-                operations: Vec::new(),
-                ms: Vec::new(),
+                operations: BTreeMap::new(),
+                ms: BTreeMap::new(),
             })
             .collect();
         let index: HashMap<String, usize> = rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
@@ -493,9 +541,12 @@ impl SideAcc {
                 RuleStatus::NotRun => r.not_run += 1,
             }
             if matches!(t.status, RuleStatus::Fired | RuleStatus::NotFired | RuleStatus::Error) {
-                r.operations.push(u32::try_from(t.operations).unwrap_or(u32::MAX));
+                *r.operations
+                    .entry(u32::try_from(t.operations).unwrap_or(u32::MAX))
+                    .or_default() += 1;
                 if self.probe.timing {
-                    r.ms.push(self.probe.times.get(i).copied().unwrap_or(0.0) as f32);
+                    let ms = (self.probe.times.get(i).copied().unwrap_or(0.0) as f32).max(0.0);
+                    *r.ms.entry(ms.to_bits()).or_default() += 1;
                 }
             }
         }
@@ -539,6 +590,66 @@ impl SideAcc {
         *self.routes.entry(out.route.destination.clone()).or_default() += 1;
         *self.grades.entry(out.grade.grade.clone()).or_default() += 1;
         self.conflicts(out);
+    }
+
+    /// Adds another part's counts (its customers after this one's).
+    fn merge(&mut self, o: SideAcc) {
+        fn add<K: Ord, V: std::ops::AddAssign + Default>(to: &mut BTreeMap<K, V>, from: BTreeMap<K, V>) {
+            for (k, v) in from {
+                *to.entry(k).or_default() += v;
+            }
+        }
+        for (r, x) in self.rules.iter_mut().zip(o.rules) {
+            r.fired += x.fired;
+            r.not_fired += x.not_fired;
+            r.skipped += x.skipped;
+            r.errors += x.errors;
+            r.not_run += x.not_run;
+            r.shown += x.shown;
+            r.substituted += x.substituted;
+            r.suppressed += x.suppressed;
+            add(&mut r.suppressed_by, x.suppressed_by);
+            add(&mut r.operations, x.operations);
+            add(&mut r.ms, x.ms);
+        }
+        self.refused += o.refused;
+        self.refusals.extend(o.refusals);
+        self.refusals.truncate(MAX_EXAMPLES);
+        self.out_of_time += o.out_of_time;
+        for (p, (all, top)) in o.products {
+            let e = self.products.entry(p).or_default();
+            e.0 += all;
+            e.1 += top;
+        }
+        add(&mut self.routes, o.routes);
+        add(&mut self.grades, o.grades);
+        for (k, c) in o.route_pairs {
+            match self.route_pairs.entry(k) {
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(c);
+                }
+                std::collections::btree_map::Entry::Occupied(mut e) => {
+                    let e = e.get_mut();
+                    e.count += c.count;
+                    add(&mut e.won, c.won);
+                    e.examples.extend(c.examples);
+                    e.examples.truncate(MAX_EXAMPLES);
+                }
+            }
+        }
+        for (k, c) in o.pitch_pairs {
+            match self.pitch_pairs.entry(k) {
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(c);
+                }
+                std::collections::btree_map::Entry::Occupied(mut e) => {
+                    let e = e.get_mut();
+                    e.count += c.count;
+                    e.examples.extend(c.examples);
+                    e.examples.truncate(MAX_EXAMPLES);
+                }
+            }
+        }
     }
 
     fn conflicts(&mut self, out: &Evaluation) {
@@ -621,19 +732,16 @@ impl SideAcc {
         self.rules
             .iter()
             .map(|r| {
-                let mut ops = r.operations.clone();
-                ops.sort_unstable();
                 let operations = Cost {
-                    median: median(&ops).map_or(0, u64::from),
-                    max: ops.last().map_or(0, |&x| u64::from(x)),
+                    median: median(&r.operations).map_or(0, u64::from),
+                    max: r.operations.keys().next_back().map_or(0, |&x| u64::from(x)),
                     budget: ops_budget,
                 };
                 let ms = timing.then(|| {
-                    let mut ms = r.ms.clone();
-                    ms.sort_unstable_by(f32::total_cmp);
+                    let value = |bits: u32| f64::from(f32::from_bits(bits));
                     Cost {
-                        median: round3(median(&ms).map_or(0.0, f64::from)),
-                        max: round3(ms.last().map_or(0.0, |&x| f64::from(x))),
+                        median: round3(median(&r.ms).map_or(0.0, value)),
+                        max: round3(r.ms.keys().next_back().map_or(0.0, |&x| value(x))),
                         budget: ms_budget,
                     }
                 });
@@ -677,8 +785,17 @@ impl SideAcc {
 }
 
 /// The lower middle of sorted values.
-fn median<T: Copy>(sorted: &[T]) -> Option<T> {
-    sorted.get(sorted.len().saturating_sub(1) / 2).copied()
+/// The lower median of a histogram (value → how many).
+fn median(histogram: &BTreeMap<u32, u32>) -> Option<u32> {
+    let n: u64 = histogram.values().map(|&c| u64::from(c)).sum();
+    let mut at = n.checked_sub(1)? / 2;
+    for (&v, &c) in histogram {
+        if at < u64::from(c) {
+            return Some(v);
+        }
+        at -= u64::from(c);
+    }
+    None
 }
 
 fn round3(x: f64) -> f64 {
@@ -867,6 +984,52 @@ impl Accumulator {
     /// Rule runs the draft took from the published pack's run so far.
     pub fn reused(&self) -> usize {
         self.reused
+    }
+
+    /// What this accumulator counted, as JSON text, for [`Accumulator::merge`].
+    pub fn part(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Adds what another accumulator counted ([`Accumulator::part`]), of the
+    /// same two packs and options, over customers that come after this
+    /// one's in the sample: the result is what one accumulator gives over
+    /// both parts in order (a test checks it).
+    pub fn merge(&mut self, part: &str) -> Result<(), Error> {
+        let o: Accumulator =
+            serde_json::from_str(part).map_err(|e| Error::input("part", format!("not a backtest part: {e}")))?;
+        let same_rules = |a: &SideAcc, b: &SideAcc| {
+            a.rules.len() == b.rules.len() && a.rules.iter().zip(&b.rules).all(|(x, y)| x.id == y.id)
+        };
+        if !same_rules(&self.side.base, &o.side.base)
+            || !same_rules(&self.side.draft, &o.side.draft)
+            || self.attributes != o.attributes
+        {
+            return Err(Error::input("part", "a backtest part of other packs"));
+        }
+        self.customers += o.customers;
+        self.compared += o.compared;
+        self.changed += o.changed;
+        self.changed_route += o.changed_route;
+        self.changed_top += o.changed_top;
+        self.changed_grade += o.changed_grade;
+        self.changed_customers.extend(o.changed_customers);
+        self.changed_customers.truncate(self.options.max_changed);
+        self.side.base.merge(o.side.base);
+        self.side.draft.merge(o.side.draft);
+        for (mine, theirs) in self.fairness.iter_mut().zip(o.fairness) {
+            for (group, counts) in theirs {
+                let g = mine.entry(group).or_default();
+                for (k, v) in counts.iter().enumerate() {
+                    g[k] += v;
+                }
+            }
+        }
+        for (k, v) in o.all.iter().enumerate() {
+            self.all[k] += v;
+        }
+        self.reused += o.reused;
+        Ok(())
     }
 
     /// The backtest of everything added.

@@ -144,7 +144,7 @@ pub struct Signal {
 }
 
 /// Why policy held a suggestion back.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum HoldReason {
     /// The visit is a complaint: nothing is pitched.

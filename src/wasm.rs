@@ -451,6 +451,18 @@ impl BacktestAcc {
         self.acc.customers()
     }
 
+    /// What this accumulator counted, as JSON text, to `merge` into another
+    /// of the same packs and options (a second worker's share of the sample).
+    pub fn part(&self) -> String {
+        self.acc.part()
+    }
+
+    /// Adds another accumulator's `part()`, counted over the customers after
+    /// this one's: `finish` then gives the backtest of both in order.
+    pub fn merge(&mut self, part: &str) -> Result<(), JsValue> {
+        self.acc.merge(part).map_err(|e| js_error(&e))
+    }
+
     /// The backtest of everything added so far (it may be called again after more `add`s).
     pub fn finish(&self, base: &NextBest, draft: &NextBest) -> Result<JsValue, JsValue> {
         to_js(&self.acc.finish(&base.engine, &draft.engine))

@@ -515,3 +515,73 @@ fn taking_unchanged_rules_from_the_published_run_changes_nothing() {
     }
     assert!(reused_somewhere, "no draft took any rule from the published run");
 }
+
+/// The page splits a backtest between two workers and adds the second's
+/// part to the first's: at any split the result is the one-piece backtest,
+/// changed customers (capped) and conflict examples in sample order included.
+#[test]
+fn two_parts_merged_are_the_whole() {
+    let _one = serial();
+    let mut customers = read_jsonl_with(&nextbest::samples::jsonl(11, 160), &Default::default()).expect("customers");
+    customers.insert(40, customer(serde_json::json!({"id": "novisit"})));
+    let base = Engine::new(&PackSource::bundled()).expect("bundled");
+    let draft = Engine::new(&pack_with(
+        &[
+            ("large_cash_cny", serde_json::json!(20000)),
+            ("vip_aum_cny", serde_json::json!(100000)),
+        ],
+        &[],
+        &[],
+    ))
+    .expect("draft");
+    let o = BacktestOptions {
+        max_changed: 7,
+        timing: true,
+        ..BacktestOptions::default()
+    };
+    let whole = {
+        let mut acc = nextbest::backtest::Accumulator::new(&base, &draft, o.clone()).expect("accumulator");
+        acc.add(&base, &draft, &customers, &mut |_, _, _| {});
+        acc
+    };
+    let whole_out = whole.finish(&base, &draft);
+    assert!(
+        whole_out.changed > 7 && whole_out.refused.base == 1,
+        "{} {:?}",
+        whole_out.changed,
+        whole_out.refused
+    );
+    for split in [0, 1, 41, 100, customers.len()] {
+        let mut first = nextbest::backtest::Accumulator::new(&base, &draft, o.clone()).expect("accumulator");
+        let mut second = nextbest::backtest::Accumulator::new(&base, &draft, o.clone()).expect("accumulator");
+        first.add(&base, &draft, &customers[..split], &mut |_, _, _| {});
+        second.add(&base, &draft, &customers[split..], &mut |_, _, _| {});
+        first.merge(&second.part()).expect("merge");
+        let mut merged = first.finish(&base, &draft);
+        // Wall time differs from run to run; everything else must not.
+        let mut whole_out = whole_out.clone();
+        for side in [
+            &mut merged.rules.base,
+            &mut merged.rules.draft,
+            &mut whole_out.rules.base,
+            &mut whole_out.rules.draft,
+        ] {
+            for r in side.iter_mut() {
+                assert!(r.ms.is_some(), "{}: timed", r.rule);
+                r.ms = None;
+                r.near_budget = false;
+            }
+        }
+        assert_eq!(merged, whole_out, "split at {split}");
+    }
+    let other = Engine::new(&pack_with(
+        &[],
+        &[("zz.rhai", &rule_file("route", 1, "", "false"))],
+        &[],
+    ))
+    .expect("other");
+    let mut foreign = nextbest::backtest::Accumulator::new(&base, &other, o.clone()).expect("accumulator");
+    foreign.add(&base, &other, &customers[..3], &mut |_, _, _| {});
+    let mut mine = nextbest::backtest::Accumulator::new(&base, &draft, o).expect("accumulator");
+    assert!(mine.merge(&foreign.part()).is_err(), "a part of other packs is refused");
+}

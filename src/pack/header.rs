@@ -17,7 +17,7 @@ use crate::error::{RuleError, Stage};
 /// What a rule produces, which also decides when it runs: `signal` rules run
 /// first, then `screen` rules (the five screening tests), then `grade` rules,
 /// so that later rules can read `c.high_value`, `c.passes(test)` and `c.grade`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleKind {
     /// Raises high-value signals with `high_value(...)`.

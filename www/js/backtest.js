@@ -112,6 +112,7 @@ export function panel({ packs, onResult }) {
   });
   stop.addEventListener("click", () => running?.stop());
   if (last) draw(results, last);
+  engine.warmBacktest(); // the workers start while the author reads the panel
   return h(
     "section",
     { class: "card bt", "aria-label": "回测 Backtest", "data-testid": "backtest" },

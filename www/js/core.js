@@ -36,6 +36,7 @@ export function createCore(glue) {
   let live = null;
   let info = null;
   let bt = null; // the backtest under way: {acc, customers, free()}
+  let btSample = null; // the sample read into the module: {key, contract, customers}
 
   function load(pack) {
     let nb = null;
@@ -91,21 +92,37 @@ export function createCore(glue) {
       }
     },
     // The workbench's backtest, a chunk at a time (engine.js backtest()): both packs
-    // compiled and the customers converted into the module once, in btStart.
-    btStart({ base, draft, sample, options }) {
+    // compiled and the customers converted into the module once, in btStart. The
+    // customers stay for the next run of the same sample (`sampleKey`) under the
+    // same contract (both packs' extra fields).
+    btStart({ base, draft, sample, sampleKey, options }) {
       bt?.free();
       bt = null;
       const b = new glue.NextBest(base ?? undefined);
       const d = new glue.NextBest(draft ?? undefined);
-      // Read once into the module, under the contract both packs accept (a line the
-      // engine refuses is an error naming the line and field, as `nextbest backtest` says it).
-      // Every sample is read as the CLI reads its file, under the extra fields both packs declare.
-      const text = sample?.generate
-        ? glue.generateCustomers(sample.generate.n, sample.generate.seed ?? 7)
-        : typeof sample?.jsonl === "string"
-          ? sample.jsonl
-          : (sample?.customers ?? []).map((c) => JSON.stringify(c)).join("\n");
-      const customers = b.customersFromJsonl(d, text);
+      const contract = JSON.stringify([b.manifest()?.extra_fields ?? {}, d.manifest()?.extra_fields ?? {}]);
+      if (!sampleKey || btSample?.key !== sampleKey || btSample.contract !== contract) {
+        btSample?.customers.free?.();
+        btSample = null;
+        // Read once into the module, under the contract both packs accept (a line the
+        // engine refuses is an error naming the line and field, as `nextbest backtest` says it).
+        // Every sample is read as the CLI reads its file, under the extra fields both packs declare.
+        const text = sample?.generate
+          ? glue.generateCustomers(sample.generate.n, sample.generate.seed ?? 7)
+          : typeof sample?.jsonl === "string"
+            ? sample.jsonl
+            : (sample?.customers ?? []).map((c) => JSON.stringify(c)).join("\n");
+        let customers;
+        try {
+          customers = b.customersFromJsonl(d, text);
+        } catch (e) {
+          b.free?.();
+          d.free?.();
+          throw e;
+        }
+        btSample = { key: sampleKey, contract, customers };
+      }
+      const customers = btSample.customers;
       const acc = new glue.BacktestAcc(b, d, options ?? {});
       bt = {
         b,
@@ -113,13 +130,26 @@ export function createCore(glue) {
         acc,
         customers,
         free() {
-          for (const x of [acc, customers, b, d]) x.free?.();
+          for (const x of [acc, b, d]) x.free?.();
         },
       };
       return { customers: typeof customers.length === "function" ? customers.length() : customers.length };
     },
     btStep({ start, end }) {
       return bt.acc.add(bt.b, bt.d, bt.customers, start, end);
+    },
+    /** This worker's counts, to add to another's (btMerge); its backtest ends here. */
+    btPart() {
+      try {
+        return bt.acc.part();
+      } finally {
+        bt.free();
+        bt = null;
+      }
+    },
+    btMerge({ part }) {
+      bt.acc.merge(part);
+      return true;
     },
     btFinish() {
       try {

@@ -617,45 +617,98 @@ function fixtureCount(pack) {
 }
 
 // ---------------------------------------------------------------------------
-// The workbench's backtest: the draft and a base pack over a sample, in a
-// worker of its own (the customers are converted into the module once, the
-// two packs compiled once), a chunk at a time so the page shows progress and
-// Stop ends it at once (the worker is terminated, nothing half-counted shows).
+// The workbench's backtest: the draft and a base pack over a sample, in
+// workers of its own, two on a machine with two cores or more, each taking
+// half of the sample; the second's counts are added to the first's at the
+// end (BacktestAcc.part / merge), which gives what one worker would. The
+// workers stay between runs with the sample read into the module, so a run
+// after the first compiles the two packs and evaluates, nothing more. A
+// chunk at a time, so the page shows progress; Stop (or any failure)
+// terminates them, and nothing half-counted shows.
 
 const BACKTEST_CHUNK = 500;
+const btPool = [];
+
+function btHosts() {
+  const n = Math.max(1, Math.min(2, navigator.hardwareConcurrency || 1));
+  while (btPool.length < n) btPool.push(new Host(`backtest${btPool.length}`, () => {}));
+  return btPool.slice(0, n);
+}
+
+/** Starts the backtest workers now, so the first run does not wait for them (the studio opens). */
+export function warmBacktest() {
+  for (const h of btHosts()) if (!h.worker && !h.inline && !h.current) h.start(false);
+}
+
+/** Names a sample, so a worker that has read it already keeps it (FNV-1a of the text). */
+function sampleKey(sample) {
+  if (sample?.generate) return `g:${sample.generate.n}:${sample.generate.seed ?? 7}`;
+  const text = typeof sample?.jsonl === "string" ? sample.jsonl : JSON.stringify(sample?.customers ?? []);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return `t:${text.length}:${(h >>> 0).toString(16)}`;
+}
 
 /**
  * Runs a backtest: {base, draft} packs ({files}; null: the bundled one),
  * `sample` {customers: [..]} | {jsonl: text} | {generate: {n, seed}}, options
- * {channel, now}. onProgress(done, total). Returns {promise, stop}; the
+ * {channel, now, timing}. onProgress(done, total). Returns {promise, stop}; the
  * promise resolves to {out} (the Backtest), {error} or {stopped: true}.
  */
 export function backtest({ base, draft, sample, options }, onProgress = () => {}) {
-  const host = new Host("backtest", () => {});
+  let hosts = btHosts();
   let stopped = false;
+  let failed = null;
+  const stopAll = () => hosts.forEach((h) => h.stop());
+  const failure = (r, fallback) => (r.stopped || stopped ? { stopped: true } : { error: r.error ?? engineError(r.timeout ? "timeout" : "trap", r.timeout ? { zh: "规则运行超时，回测已停止", en: "A rule ran too long; the backtest was stopped" } : fallback ?? TRAPPED) });
   const promise = (async () => {
-    const started = await host.start(false);
-    if (!started.ok) return started.stopped ? { stopped: true } : { error: started.error ?? engineError("trap", TRAPPED) };
+    const started = await Promise.all(hosts.map((h) => (h.worker || h.inline ? { ok: true } : h.start(false))));
+    const bad = started.find((r) => !r.ok);
+    if (bad) return failure(bad);
+    if (hosts.some((h) => h.inline)) hosts = hosts.filter((h) => h.inline).slice(0, 1); // no workers: one, in the page
     const ms = Math.max(customerBudget(base?.files?.["pack.json"]), customerBudget(draft?.files?.["pack.json"]));
-    const loaded = await host.call("btStart", { base, draft, sample, options }, { deadline: 60_000 });
-    if (!loaded.ok) return loaded.stopped || stopped ? { stopped: true } : { error: loaded.error ?? engineError("timeout", { zh: "回测准备超时", en: "The backtest did not start in time" }) };
-    const total = loaded.ok.customers;
+    const key = sampleKey(sample);
+    const loaded = await Promise.all(hosts.map((h) => h.call("btStart", { base, draft, sample, sampleKey: key, options }, { deadline: 60_000 })));
+    const notLoaded = loaded.find((r) => !r.ok);
+    if (notLoaded) return failure(notLoaded, { zh: "回测准备失败", en: "The backtest did not start" });
+    const total = loaded[0].ok.customers;
+    const cuts = hosts.map((_, k) => Math.floor((total * k) / hosts.length)).concat(total);
+    const done = hosts.map(() => 0);
     onProgress(0, total);
-    for (let start = 0; start < total; start += BACKTEST_CHUNK) {
-      const end = Math.min(total, start + BACKTEST_CHUNK);
-      const r = await host.call("btStep", { start, end }, { deadline: deadlineFor(ms) + 2 * ms * (end - start) });
-      if (stopped || r.stopped) return { stopped: true };
-      if (!r.ok) return { error: r.error ?? engineError(r.timeout ? "timeout" : "trap", r.timeout ? { zh: "规则运行超时，回测已停止", en: "A rule ran too long; the backtest was stopped" } : TRAPPED) };
-      onProgress(end, total);
+    const runs = await Promise.all(
+      hosts.map(async (h, k) => {
+        for (let start = cuts[k]; start < cuts[k + 1]; start += BACKTEST_CHUNK) {
+          if (stopped || failed) return { stopped: true };
+          const end = Math.min(cuts[k + 1], start + BACKTEST_CHUNK);
+          const r = await h.call("btStep", { start, end }, { deadline: deadlineFor(ms) + 2 * ms * (end - start) });
+          if (!r.ok) return (failed = r);
+          done[k] = end - cuts[k];
+          onProgress(done.reduce((a, b) => a + b, 0), total);
+        }
+        return { ok: true };
+      }),
+    );
+    if (stopped) return { stopped: true };
+    if (failed) return failure(failed);
+    if (runs.some((r) => !r.ok)) return { stopped: true };
+    for (let k = 1; k < hosts.length; k++) {
+      const part = await hosts[k].call("btPart", {}, { deadline: 60_000 });
+      if (!part.ok) return failure(part);
+      const merged = await hosts[0].call("btMerge", { part: part.ok }, { deadline: 60_000 });
+      if (!merged.ok) return failure(merged);
     }
-    const done = await host.call("btFinish", {}, { deadline: 60_000 });
-    return done.ok ? { out: done.ok } : done.stopped || stopped ? { stopped: true } : { error: done.error ?? engineError("trap", TRAPPED) };
-  })().finally(() => host.stop());
+    const fin = await hosts[0].call("btFinish", {}, { deadline: 60_000 });
+    return fin.ok ? { out: fin.ok } : failure(fin);
+  })().then((r) => {
+    // A worker left mid-backtest holds half-counted state: it is not used again.
+    if (!r.out) stopAll();
+    return r;
+  });
   return {
     promise,
     stop() {
       stopped = true;
-      host.stop();
+      stopAll();
     },
   };
 }

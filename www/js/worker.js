@@ -34,6 +34,8 @@ const ops = {
   runFixtures: (args) => (testHook("run"), core.runFixtures(args)),
   btStart: (args) => core.btStart(args),
   btStep: (args) => core.btStep(args),
+  btPart: () => core.btPart(),
+  btMerge: (args) => core.btMerge(args),
   btFinish: () => core.btFinish(),
   hook: (args) => (hooks ? ((hooks = { ...args }), true) : false),
 };
