@@ -324,3 +324,78 @@ fn boost_is_capped_per_rule_not_per_call() {
     let out = evaluate(pack_with(&[("zz_chain.rhai", &chained)]), CUSTOMER.into());
     assert!(error_of(&out.errors, "zz_chain").message.contains("max_boost"));
 }
+
+/// `x in list` has its own path for a text or a whole number (eval.rs
+/// `register_fast_in`): it must answer as rhai's `contains` does, items of
+/// other types included, and cost the same operations (one per item).
+#[test]
+fn in_answers_and_costs_what_rhai_does() {
+    let cases = [
+        r#""a" in ["b", "a"]"#,
+        r#""a" in ["b", "c"]"#,
+        r#""a" in [1, 'a', 2.0, "a"]"#,
+        r#""1" in [1, 1.0]"#,
+        r#""x" in []"#,
+        "1 in [1.0, 2]",
+        "2 in [\"2\", 2.5]",
+        "3 in [1, \"3\", 3]",
+        "4 in [[4], 5]",
+        "0 in []",
+    ];
+    let plain = rhai::Engine::new();
+    let mut rules = Vec::new();
+    for (i, expr) in cases.iter().enumerate() {
+        let want: bool = plain.eval(expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
+        let body = format!("if {expr} {{ note(\"是{i}\", \"yes {i}\") }} else {{ [] }}");
+        rules.push((format!("zz_in_{i}.rhai"), rule("route", &body), want));
+    }
+    // The same walk over ten items: texts (the new path) and decimals (rhai's own).
+    rules.push((
+        "zz_cost_text.rhai".into(),
+        rule(
+            "route",
+            r#"let l = ["q","w","e","r","t","y","u","i","o","p"]; if "z" in l { note("文", "text") } else { [] }"#,
+        ),
+        false,
+    ));
+    rules.push((
+        "zz_cost_int.rhai".into(),
+        rule(
+            "route",
+            "let l = [1,2,3,4,5,6,7,8,9,10]; if 0 in l { note(\"整\", \"int\") } else { [] }",
+        ),
+        false,
+    ));
+    rules.push((
+        "zz_cost_float.rhai".into(),
+        rule(
+            "route",
+            "let l = [1.5,2.5,3.5,4.5,5.5,6.5,7.5,8.5,9.5,10.5]; if 0.5 in l { note(\"数\", \"float\") } else { [] }",
+        ),
+        false,
+    ));
+    let extra: Vec<(&str, &str)> = rules.iter().map(|(f, t, _)| (f.as_str(), t.as_str())).collect();
+    let out = evaluate(pack_with(&extra), CUSTOMER.into());
+    assert!(out.errors.is_empty(), "{:#?}", out.errors);
+    for (i, expr) in cases.iter().enumerate() {
+        let got = out.notes.iter().any(|n| n.en == format!("yes {i}"));
+        assert_eq!(got, rules[i].2, "{expr}: nextbest said {got}, rhai says {}", rules[i].2);
+    }
+    let ops = |id: &str| {
+        out.trace
+            .iter()
+            .find(|t| &*t.rule == id)
+            .map(|t| t.operations)
+            .expect(id)
+    };
+    assert_eq!(
+        ops("zz_cost_text"),
+        ops("zz_cost_float"),
+        "ten texts cost what ten decimals do"
+    );
+    assert_eq!(
+        ops("zz_cost_int"),
+        ops("zz_cost_float"),
+        "ten whole numbers cost what ten decimals do"
+    );
+}
