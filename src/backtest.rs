@@ -373,6 +373,23 @@ pub struct Accumulator {
     reused: usize,
 }
 
+/// What [`SideAcc::run`] made of a customer.
+enum Ran {
+    Own(Box<Evaluation>),
+    /// The other side's output, which this side's must equal (`Log::Replay`).
+    Same,
+    Refused,
+}
+
+impl Ran {
+    fn own(self) -> Option<Evaluation> {
+        match self {
+            Ran::Own(out) => Some(*out),
+            Ran::Same | Ran::Refused => None,
+        }
+    }
+}
+
 #[derive(Default, Serialize, Deserialize)]
 struct SideAcc {
     rules: Vec<RuleAcc>,
@@ -487,10 +504,12 @@ impl SideAcc {
         }
     }
 
-    /// Evaluates one customer and counts what its rules did.
-    fn run(&mut self, engine: &Engine, customer: &Customer, options: &Options, log: Log<'_>) -> Option<Evaluation> {
+    /// Evaluates one customer and counts what its rules did. `Ran::Same`
+    /// (replaying only): the output is the logged run's, not yet counted.
+    fn run(&mut self, engine: &Engine, customer: &Customer, options: &Options, log: Log<'_>) -> Ran {
         let out = match engine.evaluate_probed(customer, options, &mut self.probe, log) {
-            Ok(out) => out,
+            Ok(Some(out)) => out,
+            Ok(None) => return Ran::Same,
             Err(e) => {
                 self.refused += 1;
                 if self.refusals.len() < MAX_EXAMPLES {
@@ -499,11 +518,11 @@ impl SideAcc {
                         message: e.to_string(),
                     });
                 }
-                return None;
+                return Ran::Refused;
             }
         };
         self.count(&out);
-        Some(out)
+        Ran::Own(Box::new(out))
     }
 
     /// Counts for this pack an output the other side computed, when it must
@@ -909,7 +928,7 @@ impl Accumulator {
             // The draft's output: its own, or (None) the published pack's when it must be the same.
             let (before, after) = match &self.reuse {
                 Some(reuse) => {
-                    let before = self.side.base.run(base, c, &options, Log::Record(&mut self.log));
+                    let before = self.side.base.run(base, c, &options, Log::Record(&mut self.log)).own();
                     let after = match &before {
                         Some(out) if reuse.same_output(&self.log) => {
                             let Sides { base: b, draft: d } = &mut self.side;
@@ -917,21 +936,29 @@ impl Accumulator {
                             self.reused += out.trace.iter().filter(|t| t.status != RuleStatus::Skipped).count();
                             Some(None)
                         }
-                        Some(_) => {
-                            let after = self
+                        Some(out) => {
+                            let ran = self
                                 .side
                                 .draft
                                 .run(draft, c, &options, Log::Replay(&mut self.log, reuse));
                             self.reused += self.log.reused;
-                            after.map(Some)
+                            match ran {
+                                Ran::Own(after) => Some(Some(*after)),
+                                Ran::Same => {
+                                    let Sides { base: b, draft: d } = &mut self.side;
+                                    d.count_same(out, &b.probe);
+                                    Some(None)
+                                }
+                                Ran::Refused => None,
+                            }
                         }
-                        None => self.side.draft.run(draft, c, &options, Log::Off).map(Some),
+                        None => self.side.draft.run(draft, c, &options, Log::Off).own().map(Some),
                     };
                     (before, after)
                 }
                 None => (
-                    self.side.base.run(base, c, &options, Log::Off),
-                    self.side.draft.run(draft, c, &options, Log::Off).map(Some),
+                    self.side.base.run(base, c, &options, Log::Off).own(),
+                    self.side.draft.run(draft, c, &options, Log::Off).own().map(Some),
                 ),
             };
             let (Some(before), Some(after)) = (before, after) else {

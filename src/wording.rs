@@ -400,12 +400,15 @@ pub struct Wording {
     products: Matcher,
     product_ids: Vec<String>,
     /// Texts already checked: branch texts repeat across customers.
-    cache: std::cell::RefCell<std::collections::HashMap<String, Option<String>>>,
+    cache: std::cell::RefCell<Memo<Option<String>>>,
     /// The products each text names (indexes into `product_ids`, in the
     /// order they are first found), by text: folding and matching a text
     /// costs far more than looking it up, and reasons and notes repeat.
-    named_cache: std::cell::RefCell<std::collections::HashMap<String, Vec<usize>>>,
+    named_cache: std::cell::RefCell<Memo<Vec<usize>>>,
 }
+
+/// Checked texts and what was found in them.
+type Memo<T> = std::collections::HashMap<String, T, std::hash::BuildHasherDefault<ahash::AHasher>>;
 
 /// Texts remembered at most; past it the memo starts again.
 const CACHE_LIMIT: usize = 8192;

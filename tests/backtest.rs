@@ -449,7 +449,6 @@ mod cli {
 fn taking_unchanged_rules_from_the_published_run_changes_nothing() {
     let _one = serial();
     let customers = read_jsonl_with(&nextbest::samples::jsonl(7, 50), &Default::default()).expect("customers");
-    let base = Engine::new(&PackSource::bundled()).expect("bundled");
     let manifest: serde_json::Value =
         serde_json::from_str(&PackSource::bundled().files["pack.json"]).expect("pack.json");
     let mut drafts: Vec<(String, PackSource)> = Vec::new();
@@ -485,19 +484,50 @@ fn taking_unchanged_rules_from_the_published_run_changes_nothing() {
             })],
         ),
     ));
+    // A rule whose pitch shows a parameter: the same operations either way,
+    // another output, which policy then holds back for its wording (the rule
+    // is in both packs, so they differ in the parameter only).
+    let shows = rule_file(
+        "cross_sell",
+        99,
+        "",
+        "suggest(\"dep.deposit\", `存款${p.zz_word}`, `deposit ${p.zz_word}`)",
+    );
+    let shown_base = pack_with(
+        &[("zz_word", serde_json::json!("灵活"))],
+        &[("zz_shows.rhai", shows.as_str())],
+        &[],
+    );
+    let shown_draft = pack_with(
+        &[("zz_word", serde_json::json!("保本"))],
+        &[("zz_shows.rhai", shows.as_str())],
+        &[],
+    );
+    let mut pairs: Vec<(String, Engine, PackSource)> = drafts
+        .into_iter()
+        .map(|(what, draft)| (what, Engine::new(&PackSource::bundled()).expect("bundled"), draft))
+        .collect();
+    pairs.push((
+        "a parameter shown in a pitch".into(),
+        Engine::new(&shown_base).expect("base"),
+        shown_draft,
+    ));
     let mut reused_somewhere = false;
-    for (what, draft) in &drafts {
+    for (what, base, draft) in &pairs {
         let draft = Engine::new(draft).expect(what);
         let o = BacktestOptions {
             now: Some(Stamp::parse("2026-11-27T18:00:00+08:00").expect("time").unix),
             ..BacktestOptions::default()
         };
-        let mut acc = nextbest::backtest::Accumulator::new(&base, &draft, o.clone()).expect("accumulator");
-        acc.add(&base, &draft, &customers, &mut |_, _, _| {});
+        let mut acc = nextbest::backtest::Accumulator::new(base, &draft, o.clone()).expect("accumulator");
+        acc.add(base, &draft, &customers, &mut |_, _, _| {});
         reused_somewhere |= acc.reused() > 0;
-        let taken = acc.finish(&base, &draft);
-        let full = backtest(&base, &draft, &customers, &BacktestOptions { reuse: false, ..o }).expect("backtest");
+        let taken = acc.finish(base, &draft);
+        let full = backtest(base, &draft, &customers, &BacktestOptions { reuse: false, ..o }).expect("backtest");
         assert_eq!(taken.compared, customers.len(), "{what}: {:?}", taken.refusals);
+        if what.starts_with("a parameter shown") {
+            assert!(taken.changed_top > 0, "{what}: the held pitch changes the top pitch");
+        }
         if taken != full {
             // The first line that differs, not two whole backtests.
             let (a, b) = (

@@ -457,12 +457,13 @@ impl Engine {
     /// Runs the rules over one customer, then policy. Never panics; a failing
     /// rule is reported in `errors` and the others still run.
     pub fn evaluate(&self, customer: Customer, options: &Options) -> Result<Evaluation, Error> {
-        self.run(Cow::Owned(customer), options, None, Log::Off)
+        self.run(Cow::Owned(customer), options, None, Log::Off).and_then(own)
     }
 
     /// [`Engine::evaluate`] of a customer the caller keeps.
     pub fn evaluate_ref(&self, customer: &Customer, options: &Options) -> Result<Evaluation, Error> {
         self.run(Cow::Owned(customer.clone()), options, None, Log::Off)
+            .and_then(own)
     }
 
     /// [`Engine::evaluate_ref`] that also records, for the backtest, what
@@ -471,13 +472,17 @@ impl Engine {
     /// product proposal before policy. Without a probe nothing is measured.
     /// With `log`, it also keeps each rule's result ([`Log::Record`]) or
     /// takes from another pack's log what must come out the same ([`Log::Replay`]).
+    /// `Ok(None)` (replaying only): the output is the logged run's own, since
+    /// the packs differ in parameters only ([`Reuse`]) and every rule gave
+    /// what it gave there, with the same operations; the rules the log could
+    /// not vouch for ran, policy did not. Times are then the logged run's.
     pub(crate) fn evaluate_probed(
         &self,
         customer: &Customer,
         options: &Options,
         probe: &mut Probe,
         log: Log<'_>,
-    ) -> Result<Evaluation, Error> {
+    ) -> Result<Option<Evaluation>, Error> {
         probe.times.clear();
         probe.routes.clear();
         probe.proposals.clear();
@@ -490,7 +495,7 @@ impl Engine {
         options: &Options,
         mut probe: Option<&mut Probe>,
         mut log: Log<'_>,
-    ) -> Result<Evaluation, Error> {
+    ) -> Result<Option<Evaluation>, Error> {
         match &mut log {
             Log::Off => {}
             Log::Record(l) => {
@@ -504,6 +509,8 @@ impl Engine {
         }
         // Whether every stage so far published what it did in the logged run.
         let mut upstream_same = true;
+        // Replaying: whether any rule so far did otherwise than in the logged run.
+        let mut diverged = false;
         crate::contract::check_vocabulary(&mut customer, &self.manifest)?;
         let now = evaluation_time(&customer, options)?;
         let channel = crate::contract::fold(&options.channel).into_owned();
@@ -577,6 +584,7 @@ impl Engine {
                     });
                 }
                 out_of_time = true;
+                diverged = true;
                 if let Log::Record(l) = &mut log {
                     l.complete = false;
                 }
@@ -617,7 +625,14 @@ impl Engine {
                     let result = self.eval_rule(&mut scope, rule);
                     scope.rewind(base);
                     let ms = if timing { budget::now_ms() - started } else { 0.0 };
-                    (result, self.budget.stopped(), self.budget.used(), ms)
+                    let (stopped, operations) = (self.budget.stopped(), self.budget.used());
+                    if let Log::Replay(l, reuse) = &log {
+                        let logged = reuse.from[at].and_then(|b| l.rules.get(b)).and_then(Option::as_ref);
+                        diverged = diverged
+                            || !matches!((logged, &result, stopped), (Some(x), Ok(v), None)
+                                if x.operations == operations && same_value(v, &x.value));
+                    }
+                    (result, stopped, operations, ms)
                 }
             };
             if let Some(p) = probe.as_deref_mut() {
@@ -652,6 +667,7 @@ impl Engine {
                 Ok(false) => RuleStatus::NotFired,
                 Err(e) => {
                     errors.push(e);
+                    diverged = true;
                     if let Log::Record(l) = &mut log {
                         l.complete = false;
                     }
@@ -672,6 +688,11 @@ impl Engine {
                 status,
                 operations,
             });
+        }
+        if let Log::Replay(l, reuse) = &log {
+            if reuse.params_only && l.complete && !diverged {
+                return Ok(None);
+            }
         }
         while stage < 3 {
             out.publish(stage, &facts);
@@ -695,7 +716,7 @@ impl Engine {
             out.proposals,
             said,
         );
-        Ok(Evaluation {
+        Ok(Some(Evaluation {
             customer: facts.customer.id.clone(),
             today: policy::date_text(facts.today),
             channel,
@@ -718,7 +739,7 @@ impl Engine {
                 .collect(),
             errors,
             trace,
-        })
+        }))
     }
 }
 
@@ -764,6 +785,40 @@ fn shared_caches() -> rhai::Caches {
     let mut caches = rhai::Caches::new();
     caches.push_fn_resolution_cache();
     caches
+}
+
+/// An evaluation's own output (only a replay answers without one).
+fn own(out: Option<Evaluation>) -> Result<Evaluation, Error> {
+    out.ok_or_else(|| Error::input("evaluation", "no output (a replay without a log)"))
+}
+
+/// Whether a rule returned the same in two runs: nothing, the same plain
+/// value, or the same results in the same order. Anything else (a map, a
+/// decimal: values no rule may return) counts as different.
+fn same_value(a: &Dynamic, b: &Dynamic) -> bool {
+    fn same<T: PartialEq + Clone + 'static>(a: &Dynamic, b: &Dynamic) -> Option<bool> {
+        Some(*a.read_lock::<T>()? == *b.read_lock::<T>()?)
+    }
+    if a.is_unit() || b.is_unit() {
+        return a.is_unit() && b.is_unit();
+    }
+    if let (Some(x), Some(y)) = (a.read_lock::<rhai::Array>(), b.read_lock::<rhai::Array>()) {
+        return x.len() == y.len() && x.iter().zip(y.iter()).all(|(x, y)| same_value(x, y));
+    }
+    if let (Ok(x), Ok(y)) = (a.as_bool(), b.as_bool()) {
+        return x == y;
+    }
+    if let (Ok(x), Ok(y)) = (a.as_int(), b.as_int()) {
+        return x == y;
+    }
+    same::<rhai::ImmutableString>(a, b)
+        .or_else(|| same::<Proposal>(a, b))
+        .or_else(|| same::<RouteProposal>(a, b))
+        .or_else(|| same::<SignalProposal>(a, b))
+        .or_else(|| same::<NoteProposal>(a, b))
+        .or_else(|| same::<ScreenProposal>(a, b))
+        .or_else(|| same::<GradeProposal>(a, b))
+        .unwrap_or(false)
 }
 
 /// The evaluation time: the caller's `now` or the visit's time, but never

@@ -32,11 +32,19 @@ export function isTrap(e) {
  * `load(pack)` compiles the live pack (null: the bundled one; a stored pack
  * that no longer compiles falls back to the bundled one, as before).
  */
+/** A short name for a text (FNV-1a and its length): the same text, the same name. */
+export function textKey(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return `${text.length}:${(h >>> 0).toString(16)}`;
+}
+
 export function createCore(glue) {
   let live = null;
   let info = null;
   let bt = null; // the backtest under way: {acc, customers, free()}
   let btSample = null; // the sample read into the module: {key, contract, customers}
+  let btBase = null; // the pack in force, compiled: {key, nb} (the draft is compiled every run)
 
   function load(pack) {
     let nb = null;
@@ -98,7 +106,13 @@ export function createCore(glue) {
     btStart({ base, draft, sample, sampleKey, options }) {
       bt?.free();
       bt = null;
-      const b = new glue.NextBest(base ?? undefined);
+      const baseKey = base ? textKey(JSON.stringify(base)) : "bundled";
+      if (btBase?.key !== baseKey) {
+        btBase?.nb.free?.();
+        btBase = null;
+        btBase = { key: baseKey, nb: new glue.NextBest(base ?? undefined) };
+      }
+      const b = btBase.nb;
       const d = new glue.NextBest(draft ?? undefined);
       const contract = JSON.stringify([b.manifest()?.extra_fields ?? {}, d.manifest()?.extra_fields ?? {}]);
       if (!sampleKey || btSample?.key !== sampleKey || btSample.contract !== contract) {
@@ -116,7 +130,6 @@ export function createCore(glue) {
         try {
           customers = b.customersFromJsonl(d, text);
         } catch (e) {
-          b.free?.();
           d.free?.();
           throw e;
         }
@@ -130,7 +143,7 @@ export function createCore(glue) {
         acc,
         customers,
         free() {
-          for (const x of [acc, b, d]) x.free?.();
+          for (const x of [acc, d]) x.free?.();
         },
       };
       return { customers: typeof customers.length === "function" ? customers.length() : customers.length };

@@ -16,7 +16,7 @@
 
 import * as store from "./store.js";
 import { notify } from "./notices.js";
-import { createCore, customerBudget, DEFAULT_CUSTOMER_MS, isTrap, plainError } from "./core.js";
+import { createCore, customerBudget, DEFAULT_CUSTOMER_MS, isTrap, plainError, textKey } from "./core.js";
 import { useLivePack } from "./labels.js";
 
 const HOOKS = new URLSearchParams(location.search).has("test-hooks"); // tests/e2e only
@@ -640,13 +640,10 @@ export function warmBacktest() {
   for (const h of btHosts()) if (!h.worker && !h.inline && !h.current) h.start(false);
 }
 
-/** Names a sample, so a worker that has read it already keeps it (FNV-1a of the text). */
+/** Names a sample, so a worker that has read it already keeps it. */
 function sampleKey(sample) {
   if (sample?.generate) return `g:${sample.generate.n}:${sample.generate.seed ?? 7}`;
-  const text = typeof sample?.jsonl === "string" ? sample.jsonl : JSON.stringify(sample?.customers ?? []);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return `t:${text.length}:${(h >>> 0).toString(16)}`;
+  return `t:${textKey(typeof sample?.jsonl === "string" ? sample.jsonl : JSON.stringify(sample?.customers ?? []))}`;
 }
 
 /**
