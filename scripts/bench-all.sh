@@ -106,7 +106,7 @@ node tests/bench/branch_latency.mjs "${latency[@]}" --bin "${CARGO_TARGET_DIR:-t
 # The workbench's backtest in Chromium (10,000 customers × 2 packs): the benchmark command's, not the test suite's smoke.
 if [ "$peers" = 1 ]; then
   say "workbench backtest in Chromium: node tests/bench/backtest_browser.mjs"
-  node tests/bench/backtest_browser.mjs --runs 3 || failed+=(backtest_browser.mjs)
+  node tests/bench/backtest_browser.mjs --runs 4 || failed+=(backtest_browser.mjs)
 fi
 
 say "summary"

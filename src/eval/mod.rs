@@ -511,6 +511,12 @@ impl Engine {
         let mut upstream_same = true;
         // Replaying: whether any rule so far did otherwise than in the logged run.
         let mut diverged = false;
+        // With the per-rule clock: the last reading, which the next rule
+        // starts from (one reading per rule, not two: in the page each is a
+        // call out of the module). A rule's time then includes the engine's
+        // few microseconds of bookkeeping since the rule before it. None:
+        // read afresh (at the start, and after a rule taken from a log).
+        let mut clock: Option<f64> = None;
         crate::contract::check_vocabulary(&mut customer, &self.manifest)?;
         let now = evaluation_time(&customer, options)?;
         let channel = crate::contract::fold(&options.channel).into_owned();
@@ -615,16 +621,29 @@ impl Engine {
                 _ => None,
             };
             let (result, stopped, operations, ms) = match taken {
-                Some(x) => (Ok(x.value), None, x.operations, x.ms),
+                Some(x) => {
+                    clock = None;
+                    (Ok(x.value), None, x.operations, x.ms)
+                }
                 None => {
                     let timing = probe.as_deref().is_some_and(|p| p.timing);
-                    let started = if timing { budget::now_ms() } else { 0.0 };
+                    let started = match (timing, clock) {
+                        (false, _) => 0.0,
+                        (true, Some(t)) => t,
+                        (true, None) => budget::now_ms(),
+                    };
                     self.budget.start_rule();
                     self.param_reads.borrow_mut().clear();
                     let base = scope.len();
                     let result = self.eval_rule(&mut scope, rule);
                     scope.rewind(base);
-                    let ms = if timing { budget::now_ms() - started } else { 0.0 };
+                    let ms = if timing {
+                        let now = budget::now_ms();
+                        clock = Some(now);
+                        now - started
+                    } else {
+                        0.0
+                    };
                     let (stopped, operations) = (self.budget.stopped(), self.budget.used());
                     if let Log::Replay(l, reuse) = &log {
                         let logged = reuse.from[at].and_then(|b| l.rules.get(b)).and_then(Option::as_ref);

@@ -626,7 +626,7 @@ function fixtureCount(pack) {
 // chunk at a time, so the page shows progress; Stop (or any failure)
 // terminates them, and nothing half-counted shows.
 
-const BACKTEST_CHUNK = 500;
+const BACKTEST_CHUNK = 1000;
 const btPool = [];
 
 function btHosts() {
