@@ -352,6 +352,9 @@ pub fn backtest(
 pub struct Accumulator {
     #[serde(skip)]
     options: BacktestOptions,
+    /// The options and both packs, summed up: a part is merged only into an
+    /// accumulator of the same.
+    of: String,
     customers: usize,
     compared: usize,
     changed: usize,
@@ -804,6 +807,24 @@ impl SideAcc {
 }
 
 /// The lower middle of sorted values.
+/// The options and both packs' files, summed up (SipHash with fixed keys:
+/// the same in every worker of the same build).
+fn fingerprint(base: &Engine, draft: &Engine, o: &BacktestOptions) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    base.source().files.hash(&mut h);
+    draft.source().files.hash(&mut h);
+    format!(
+        "{}|{:?}|{}|{}|{}|{:016x}",
+        o.channel,
+        o.now,
+        o.timing,
+        o.max_changed,
+        o.reuse,
+        h.finish()
+    )
+}
+
 /// The lower median of a histogram (value → how many).
 fn median(histogram: &BTreeMap<u32, u32>) -> Option<u32> {
     let n: u64 = histogram.values().map(|&c| u64::from(c)).sum();
@@ -902,6 +923,7 @@ impl Accumulator {
             attributes,
             all: [0; 5],
             reuse: Some(Reuse::between(base, draft)).filter(|r| options.reuse && r.any()),
+            of: fingerprint(base, draft, &options),
             log: RunLog::default(),
             reused: 0,
             options,
@@ -1028,11 +1050,12 @@ impl Accumulator {
         let same_rules = |a: &SideAcc, b: &SideAcc| {
             a.rules.len() == b.rules.len() && a.rules.iter().zip(&b.rules).all(|(x, y)| x.id == y.id)
         };
-        if !same_rules(&self.side.base, &o.side.base)
+        if o.of != self.of
+            || !same_rules(&self.side.base, &o.side.base)
             || !same_rules(&self.side.draft, &o.side.draft)
             || self.attributes != o.attributes
         {
-            return Err(Error::input("part", "a backtest part of other packs"));
+            return Err(Error::input("part", "a backtest part of other packs or options"));
         }
         self.customers += o.customers;
         self.compared += o.compared;

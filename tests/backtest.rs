@@ -512,6 +512,17 @@ fn taking_unchanged_rules_from_the_published_run_changes_nothing() {
         Engine::new(&shown_base).expect("base"),
         shown_draft,
     ));
+    // A parameter the pack in force lacks, which the draft adds: read under
+    // `try`, and by a name rhai gives every value (`tag`).
+    for (name, body) in [
+        ("zz_floor", "let floor = 500000; try { floor = p.zz_floor; } catch { } if c.aum >= floor { suggest(\"dep.deposit\", \"甲\", \"a\") }"),
+        ("tag", "let floor = 500000; try { floor = p.tag; } catch { } if c.aum >= floor { suggest(\"dep.deposit\", \"甲\", \"a\") }"),
+    ] {
+        let rule = rule_file("cross_sell", 99, "", body);
+        let base = pack_with(&[], &[("zz_added.rhai", rule.as_str())], &[]);
+        let draft = pack_with(&[(name, serde_json::json!(100))], &[("zz_added.rhai", rule.as_str())], &[]);
+        pairs.push((format!("a parameter added: p.{name}"), Engine::new(&base).expect("base"), draft));
+    }
     let mut reused_somewhere = false;
     for (what, base, draft) in &pairs {
         let draft = Engine::new(draft).expect(what);
@@ -525,8 +536,8 @@ fn taking_unchanged_rules_from_the_published_run_changes_nothing() {
         let taken = acc.finish(base, &draft);
         let full = backtest(base, &draft, &customers, &BacktestOptions { reuse: false, ..o }).expect("backtest");
         assert_eq!(taken.compared, customers.len(), "{what}: {:?}", taken.refusals);
-        if what.starts_with("a parameter shown") {
-            assert!(taken.changed_top > 0, "{what}: the held pitch changes the top pitch");
+        if what.starts_with("a parameter shown") || what.starts_with("a parameter added") {
+            assert!(taken.changed_top > 0, "{what}: the change moves the top pitch");
         }
         if taken != full {
             // The first line that differs, not two whole backtests.
@@ -612,6 +623,27 @@ fn two_parts_merged_are_the_whole() {
     .expect("other");
     let mut foreign = nextbest::backtest::Accumulator::new(&base, &other, o.clone()).expect("accumulator");
     foreign.add(&base, &other, &customers[..3], &mut |_, _, _| {});
-    let mut mine = nextbest::backtest::Accumulator::new(&base, &draft, o).expect("accumulator");
+    let mut mine = nextbest::backtest::Accumulator::new(&base, &draft, o.clone()).expect("accumulator");
     assert!(mine.merge(&foreign.part()).is_err(), "a part of other packs is refused");
+    // The same rules with another parameter, or other options: refused too.
+    let near = Engine::new(&pack_with(
+        &[
+            ("large_cash_cny", serde_json::json!(20001)),
+            ("vip_aum_cny", serde_json::json!(100000)),
+        ],
+        &[],
+        &[],
+    ))
+    .expect("near");
+    let near = nextbest::backtest::Accumulator::new(&base, &near, o.clone()).expect("accumulator");
+    assert!(
+        mine.merge(&near.part()).is_err(),
+        "a part of a draft with another parameter is refused"
+    );
+    let capped = nextbest::backtest::Accumulator::new(&base, &draft, BacktestOptions { max_changed: 8, ..o })
+        .expect("accumulator");
+    assert!(
+        mine.merge(&capped.part()).is_err(),
+        "a part with other options is refused"
+    );
 }

@@ -72,6 +72,8 @@ fn check(engine: &Engine, customer: &Customer, options: &Options, out: &Evaluati
             input.display()
         );
     }
+    // The fuzz targets' own policy check too (forbidden phrases included).
+    fuzz_lib::check_policy(engine, customer, options, out);
     // A rule that failed contributed nothing at all (as fuzz/src/lib.rs checks).
     for e in &out.errors {
         let r = &e.rule;

@@ -104,11 +104,26 @@ pub fn check_policy(engine: &Engine, customer: &Customer, options: &Options, out
             .chain(s.reasons.iter().flat_map(|r| [&r.zh, &r.en]));
         for t in texts {
             for phrase in &policy.forbidden_phrases {
-                assert!(!t.contains(phrase.as_str()), "forbidden phrase {phrase:?} in {t:?}");
+                assert!(!shows(t, phrase), "forbidden phrase {phrase:?} in {t:?}");
             }
         }
     }
     serde_json::to_string(out).expect("an evaluation serialises");
+}
+
+/// Whether `text` shows `phrase` as written. Where the phrase begins or ends
+/// with a Latin letter or digit, only on a word boundary there: the wording
+/// policy's own rule ("risk" is not in "risky", "71 and prefers safe" not in
+/// "71 and prefers safety"; src/wording.rs `Matcher::bounded`).
+pub fn shows(text: &str, phrase: &str) -> bool {
+    let cjk = |c: char| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF);
+    let latin = |c: char| c.is_alphanumeric() && !cjk(c);
+    !phrase.is_empty()
+        && text.match_indices(phrase).any(|(at, _)| {
+            let glued_before = phrase.starts_with(latin) && text[..at].chars().next_back().is_some_and(latin);
+            let glued_after = phrase.ends_with(latin) && text[at + phrase.len()..].chars().next().is_some_and(latin);
+            !glued_before && !glued_after
+        })
 }
 
 /// A rule that failed (to compile or on this customer) contributed nothing.

@@ -139,6 +139,7 @@ pub(crate) fn register_params(engine: &mut Engine, params: &Params, reads: Rc<st
             .map(|(i, k)| (k.to_string(), i as u32))
             .collect(),
     );
+    let reads_for_tag = reads.clone();
     for (i, (key, value)) in params.0.iter().enumerate() {
         let (value, reads) = (value.clone(), reads.clone());
         engine.register_get(key.as_str(), move |_: &mut Params| -> Dynamic {
@@ -146,16 +147,36 @@ pub(crate) fn register_params(engine: &mut Engine, params: &Params, reads: Rc<st
             value.clone()
         });
     }
+    // A read of a name the pack lacks is noted too ([`MISSING_PARAM`]): a
+    // rule may catch the error (`try`), and a draft that adds the parameter
+    // would then answer otherwise.
+    let missing = reads.clone();
     engine.register_indexer_get(move |p: &mut Params, key: &str| -> Res<Dynamic> {
         match (p.0.get(key), index.get(key)) {
             (Some(v), Some(&i)) => {
                 reads.borrow_mut().push(i);
                 Ok(v.clone())
             }
-            _ => fail(format!("unknown parameter p.{key}: not in pack.json params")),
+            _ => {
+                missing.borrow_mut().push(MISSING_PARAM);
+                fail(format!("unknown parameter p.{key}: not in pack.json params"))
+            }
         }
     });
+    // rhai's core gives every value a `tag` property; without a parameter of
+    // that name `p.tag` would read it (0) instead of failing like any other
+    // name the pack lacks.
+    if !params.0.contains_key("tag") {
+        let missing = reads_for_tag;
+        engine.register_get("tag", move |_: &mut Params| -> Res<Dynamic> {
+            missing.borrow_mut().push(MISSING_PARAM);
+            fail("unknown parameter p.tag: not in pack.json params".to_owned())
+        });
+    }
 }
+
+/// What a read of a parameter the pack lacks is noted as.
+pub(crate) const MISSING_PARAM: u32 = u32::MAX;
 
 /// The running rule's budget, charged for walking `items` items of the customer.
 fn charge(c: &Cust, items: usize) -> Res<()> {

@@ -28,6 +28,9 @@ pub const ITEMS_PER_OPERATION: u64 = 32;
 /// of a few milliseconds is kept, rarely enough to cost nothing.
 const CLOCK_EVERY: u64 = 256;
 
+/// Between rules, the last reading is trusted for this many operations.
+const STALE_AFTER: u64 = 64;
+
 /// Why a rule was stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stop {
@@ -62,8 +65,9 @@ pub struct Budget {
     /// clock is next read.
     total: Cell<u64>,
     next_clock: Cell<u64>,
-    /// The last clock reading.
+    /// The last clock reading, and the customer's operations then.
     last_clock: Cell<f64>,
+    clock_at: Cell<u64>,
     rule_deadline: Cell<f64>,
     customer_deadline: Cell<f64>,
     /// Set once a budget is broken, so every later operation of the same
@@ -81,6 +85,7 @@ impl Budget {
             total: Cell::new(0),
             next_clock: Cell::new(CLOCK_EVERY),
             last_clock: Cell::new(0.0),
+            clock_at: Cell::new(0),
             rule_deadline: Cell::new(f64::INFINITY),
             customer_deadline: Cell::new(f64::INFINITY),
             stopped: Cell::new(None),
@@ -90,16 +95,27 @@ impl Budget {
     /// Starts a customer's evaluation.
     pub fn start_customer(&self) {
         let now = now_ms();
-        self.last_clock.set(now);
         self.total.set(0);
+        self.observe(now);
         self.next_clock.set(CLOCK_EVERY);
         self.customer_deadline.set(now + self.customer_ms);
     }
 
-    /// Whether the customer's time is used up (checked between rules), as
-    /// of the last reading.
+    /// Whether the customer's time is used up (checked between rules): as
+    /// of the last reading, read afresh once [`STALE_AFTER`] operations ran
+    /// since it, so that many small rules cannot run on unwatched.
     pub fn customer_time_left(&self) -> bool {
+        if self.total.get() >= self.clock_at.get().saturating_add(STALE_AFTER) {
+            self.observe(now_ms());
+        }
         self.last_clock.get() <= self.customer_deadline.get()
+    }
+
+    /// A clock reading taken elsewhere (before the rules, or the per-rule
+    /// clock): the next rule's deadline counts from it.
+    pub fn observe(&self, now: f64) {
+        self.last_clock.set(now);
+        self.clock_at.set(self.total.get());
     }
 
     /// Starts a rule: its operations from zero, its own deadline.
@@ -143,7 +159,7 @@ impl Budget {
         } else if total >= self.next_clock.get() || ops > 1 {
             self.next_clock.set(total.saturating_add(CLOCK_EVERY));
             let now = now_ms();
-            self.last_clock.set(now);
+            self.observe(now);
             if now > self.customer_deadline.get() {
                 Some(Stop::CustomerTime)
             } else if now > self.rule_deadline.get() {

@@ -198,9 +198,11 @@ pub(crate) struct Reuse {
 
 impl Reuse {
     pub(crate) fn between(base: &Engine, draft: &Engine) -> Reuse {
+        let environment = |e: &Engine| rule_environment(&e.manifest);
         let same_environment = base.limits == draft.limits
             && base.source.files.get("products.json") == draft.source.files.get("products.json")
-            && rule_environment(&base.manifest) == rule_environment(&draft.manifest);
+            && environment(base).is_some()
+            && environment(base) == environment(draft);
         let from = draft
             .rules
             .iter()
@@ -219,11 +221,17 @@ impl Reuse {
             .params
             .0
             .keys()
-            .map(|k| base.manifest.params.get(k.as_str()) != draft.manifest.params.get(k.as_str()))
+            .map(|k| {
+                // As text: JSON's equality takes -0.0 for 0.0, which a rule can tell apart.
+                let text = |e: &Engine| e.manifest.params.get(k.as_str()).map(|v| v.to_string());
+                text(base).is_none() || text(base) != text(draft)
+            })
             .collect();
-        let policy = |e: &Engine| serde_json::to_value(&e.manifest.policy).ok();
-        let params_only =
-            same_environment && policy(base) == policy(draft) && base.source.rules().eq(draft.source.rules());
+        let policy = |e: &Engine| serde_json::to_string(&e.manifest.policy).ok();
+        let params_only = same_environment
+            && policy(base).is_some()
+            && policy(base) == policy(draft)
+            && base.source.rules().eq(draft.source.rules());
         Reuse {
             from,
             changed,
@@ -251,17 +259,17 @@ impl Reuse {
     }
 }
 
-/// `pack.json` without what no rule's run reads (see [`Reuse`]).
-fn rule_environment(manifest: &Manifest) -> serde_json::Value {
-    let mut v = serde_json::to_value(manifest).unwrap_or(serde_json::Value::Null);
-    if let Some(m) = v.as_object_mut() {
-        for k in ["params", "basis", "name", "version", "plan", "protected_attributes"] {
-            m.remove(k);
-        }
-        let max_boost = m.get("policy").and_then(|p| p.get("max_boost")).cloned();
-        m.insert("policy".into(), max_boost.unwrap_or(serde_json::Value::Null));
+/// `pack.json` without what no rule's run reads (see [`Reuse`]), as text
+/// (JSON's equality would take -0.0 for 0.0); None if it cannot be written.
+fn rule_environment(manifest: &Manifest) -> Option<String> {
+    let mut v = serde_json::to_value(manifest).ok()?;
+    let m = v.as_object_mut()?;
+    for k in ["params", "basis", "name", "version", "plan", "protected_attributes"] {
+        m.remove(k);
     }
-    v
+    let max_boost = m.get("policy").and_then(|p| p.get("max_boost")).cloned();
+    m.insert("policy".into(), max_boost.unwrap_or(serde_json::Value::Null));
+    serde_json::to_string(&v).ok()
 }
 
 /// Names rules may use without declaring them.
@@ -536,6 +544,8 @@ impl Engine {
             self.budget.clone(),
         )?);
         let present = self.triggers.present(&facts);
+        // Reading the customer takes time that is no rule's.
+        self.budget.observe(budget::now_ms());
         let mut scope = Scope::new();
         scope.push_constant(CUSTOMER_VAR, Cust(facts.clone()));
         scope.push_constant(PARAMS_VAR, self.params.clone());
@@ -630,7 +640,11 @@ impl Engine {
                     let started = match (timing, clock) {
                         (false, _) => 0.0,
                         (true, Some(t)) => t,
-                        (true, None) => budget::now_ms(),
+                        (true, None) => {
+                            let now = budget::now_ms();
+                            self.budget.observe(now);
+                            now
+                        }
                     };
                     self.budget.start_rule();
                     self.param_reads.borrow_mut().clear();
@@ -640,6 +654,7 @@ impl Engine {
                     let ms = if timing {
                         let now = budget::now_ms();
                         clock = Some(now);
+                        self.budget.observe(now);
                         now - started
                     } else {
                         0.0

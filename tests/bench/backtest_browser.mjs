@@ -70,6 +70,9 @@ try {
         `median ${median} ms (runs: ${ms.join(", ")}); target < 1000 ms: ${median < 1000 ? "met" : "NOT met"}`,
     );
   }
+  // What the author sees after the last run (the closing note's picture of the workbench).
+  mkdirSync(path.join(root, "target/bench"), { recursive: true });
+  await page.getByTestId("backtest").screenshot({ path: path.join(root, "target/bench/backtest_browser.png") });
 } finally {
   await env.stop();
 }

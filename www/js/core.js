@@ -32,13 +32,6 @@ export function isTrap(e) {
  * `load(pack)` compiles the live pack (null: the bundled one; a stored pack
  * that no longer compiles falls back to the bundled one, as before).
  */
-/** A short name for a text (FNV-1a and its length): the same text, the same name. */
-export function textKey(text) {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return `${text.length}:${(h >>> 0).toString(16)}`;
-}
-
 export function createCore(glue) {
   let live = null;
   let info = null;
@@ -101,12 +94,13 @@ export function createCore(glue) {
     },
     // The workbench's backtest, a chunk at a time (engine.js backtest()): both packs
     // compiled and the customers converted into the module once, in btStart. The
-    // customers stay for the next run of the same sample (`sampleKey`) under the
-    // same contract (both packs' extra fields).
-    btStart({ base, draft, sample, sampleKey, options }) {
+    // customers stay for the next run of the same sample under the same contract
+    // (both packs' extra fields), the compiled pack in force for the next run of
+    // the same pack; "the same" is the whole text compared, not a hash of it.
+    btStart({ base, draft, sample, options }) {
       bt?.free();
       bt = null;
-      const baseKey = base ? textKey(JSON.stringify(base)) : "bundled";
+      const baseKey = base ? JSON.stringify(base) : "bundled";
       if (btBase?.key !== baseKey) {
         btBase?.nb.free?.();
         btBase = null;
@@ -115,17 +109,18 @@ export function createCore(glue) {
       const b = btBase.nb;
       const d = new glue.NextBest(draft ?? undefined);
       const contract = JSON.stringify([b.manifest()?.extra_fields ?? {}, d.manifest()?.extra_fields ?? {}]);
-      if (!sampleKey || btSample?.key !== sampleKey || btSample.contract !== contract) {
+      // A generated sample is named by its size and seed; any other by its whole text.
+      const source = sample?.generate
+        ? { generate: [sample.generate.n, sample.generate.seed ?? 7] }
+        : { text: typeof sample?.jsonl === "string" ? sample.jsonl : (sample?.customers ?? []).map((c) => JSON.stringify(c)).join("\n") };
+      const same = btSample && btSample.contract === contract && (source.generate ? btSample.generate === source.generate.join(":") : btSample.text === source.text);
+      if (!same) {
         btSample?.customers.free?.();
         btSample = null;
         // Read once into the module, under the contract both packs accept (a line the
         // engine refuses is an error naming the line and field, as `nextbest backtest` says it).
         // Every sample is read as the CLI reads its file, under the extra fields both packs declare.
-        const text = sample?.generate
-          ? glue.generateCustomers(sample.generate.n, sample.generate.seed ?? 7)
-          : typeof sample?.jsonl === "string"
-            ? sample.jsonl
-            : (sample?.customers ?? []).map((c) => JSON.stringify(c)).join("\n");
+        const text = source.generate ? glue.generateCustomers(source.generate[0], source.generate[1]) : source.text;
         let customers;
         try {
           customers = b.customersFromJsonl(d, text);
@@ -133,7 +128,7 @@ export function createCore(glue) {
           d.free?.();
           throw e;
         }
-        btSample = { key: sampleKey, contract, customers };
+        btSample = { generate: source.generate?.join(":"), text: source.text, contract, customers };
       }
       const customers = btSample.customers;
       const acc = new glue.BacktestAcc(b, d, options ?? {});

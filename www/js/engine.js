@@ -16,7 +16,7 @@
 
 import * as store from "./store.js";
 import { notify } from "./notices.js";
-import { createCore, customerBudget, DEFAULT_CUSTOMER_MS, isTrap, plainError, textKey } from "./core.js";
+import { createCore, customerBudget, DEFAULT_CUSTOMER_MS, isTrap, plainError } from "./core.js";
 import { useLivePack } from "./labels.js";
 
 const HOOKS = new URLSearchParams(location.search).has("test-hooks"); // tests/e2e only
@@ -640,12 +640,6 @@ export function warmBacktest() {
   for (const h of btHosts()) if (!h.worker && !h.inline && !h.current) h.start(false);
 }
 
-/** Names a sample, so a worker that has read it already keeps it. */
-function sampleKey(sample) {
-  if (sample?.generate) return `g:${sample.generate.n}:${sample.generate.seed ?? 7}`;
-  return `t:${textKey(typeof sample?.jsonl === "string" ? sample.jsonl : JSON.stringify(sample?.customers ?? []))}`;
-}
-
 /**
  * Runs a backtest: {base, draft} packs ({files}; null: the bundled one),
  * `sample` {customers: [..]} | {jsonl: text} | {generate: {n, seed}}, options
@@ -664,8 +658,7 @@ export function backtest({ base, draft, sample, options }, onProgress = () => {}
     if (bad) return failure(bad);
     if (hosts.some((h) => h.inline)) hosts = hosts.filter((h) => h.inline).slice(0, 1); // no workers: one, in the page
     const ms = Math.max(customerBudget(base?.files?.["pack.json"]), customerBudget(draft?.files?.["pack.json"]));
-    const key = sampleKey(sample);
-    const loaded = await Promise.all(hosts.map((h) => h.call("btStart", { base, draft, sample, sampleKey: key, options }, { deadline: 60_000 })));
+    const loaded = await Promise.all(hosts.map((h) => h.call("btStart", { base, draft, sample, options }, { deadline: 60_000 })));
     const notLoaded = loaded.find((r) => !r.ok);
     if (notLoaded) return failure(notLoaded, { zh: "回测准备失败", en: "The backtest did not start" });
     const total = loaded[0].ok.customers;
