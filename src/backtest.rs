@@ -645,33 +645,8 @@ impl SideAcc {
         }
         add(&mut self.routes, o.routes);
         add(&mut self.grades, o.grades);
-        for (k, c) in o.route_pairs {
-            match self.route_pairs.entry(k) {
-                std::collections::btree_map::Entry::Vacant(e) => {
-                    e.insert(c);
-                }
-                std::collections::btree_map::Entry::Occupied(mut e) => {
-                    let e = e.get_mut();
-                    e.count += c.count;
-                    add(&mut e.won, c.won);
-                    e.examples.extend(c.examples);
-                    e.examples.truncate(MAX_EXAMPLES);
-                }
-            }
-        }
-        for (k, c) in o.pitch_pairs {
-            match self.pitch_pairs.entry(k) {
-                std::collections::btree_map::Entry::Vacant(e) => {
-                    e.insert(c);
-                }
-                std::collections::btree_map::Entry::Occupied(mut e) => {
-                    let e = e.get_mut();
-                    e.count += c.count;
-                    e.examples.extend(c.examples);
-                    e.examples.truncate(MAX_EXAMPLES);
-                }
-            }
-        }
+        merge_conflicts(&mut self.route_pairs, o.route_pairs);
+        merge_conflicts(&mut self.pitch_pairs, o.pitch_pairs);
     }
 
     fn conflicts(&mut self, out: &Evaluation) {
@@ -807,6 +782,41 @@ impl SideAcc {
 }
 
 /// The lower middle of sorted values.
+/// A conflict counted over two parts of the sample: the later part's added to the earlier's.
+trait Conflict {
+    fn absorb(&mut self, later: Self);
+}
+
+impl Conflict for RouteConflict {
+    fn absorb(&mut self, later: Self) {
+        self.count += later.count;
+        for (rule, n) in later.won {
+            *self.won.entry(rule).or_default() += n;
+        }
+        self.examples.extend(later.examples);
+        self.examples.truncate(MAX_EXAMPLES);
+    }
+}
+
+impl Conflict for PitchConflict {
+    fn absorb(&mut self, later: Self) {
+        self.count += later.count;
+        self.examples.extend(later.examples);
+        self.examples.truncate(MAX_EXAMPLES);
+    }
+}
+
+fn merge_conflicts<K: Ord, C: Conflict>(to: &mut BTreeMap<K, C>, later: BTreeMap<K, C>) {
+    for (k, c) in later {
+        match to.entry(k) {
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(c);
+            }
+            std::collections::btree_map::Entry::Occupied(mut e) => e.get_mut().absorb(c),
+        }
+    }
+}
+
 /// The options and both packs' files, summed up (SipHash with fixed keys:
 /// the same in every worker of the same build).
 fn fingerprint(base: &Engine, draft: &Engine, o: &BacktestOptions) -> String {

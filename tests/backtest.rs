@@ -566,15 +566,19 @@ fn two_parts_merged_are_the_whole() {
     let mut customers = read_jsonl_with(&nextbest::samples::jsonl(11, 160), &Default::default()).expect("customers");
     customers.insert(40, customer(serde_json::json!({"id": "novisit"})));
     let base = Engine::new(&PackSource::bundled()).expect("bundled");
-    let draft = Engine::new(&pack_with(
-        &[
-            ("large_cash_cny", serde_json::json!(20000)),
-            ("vip_aum_cny", serde_json::json!(100000)),
-        ],
-        &[],
-        &[],
-    ))
-    .expect("draft");
+    // The draft: two thresholds changed (`cash` for the large-cash one).
+    let draft_with = |cash: u64| {
+        Engine::new(&pack_with(
+            &[
+                ("large_cash_cny", serde_json::json!(cash)),
+                ("vip_aum_cny", serde_json::json!(100000)),
+            ],
+            &[],
+            &[],
+        ))
+        .expect("draft")
+    };
+    let draft = draft_with(20000);
     let o = BacktestOptions {
         max_changed: 7,
         timing: true,
@@ -626,15 +630,7 @@ fn two_parts_merged_are_the_whole() {
     let mut mine = nextbest::backtest::Accumulator::new(&base, &draft, o.clone()).expect("accumulator");
     assert!(mine.merge(&foreign.part()).is_err(), "a part of other packs is refused");
     // The same rules with another parameter, or other options: refused too.
-    let near = Engine::new(&pack_with(
-        &[
-            ("large_cash_cny", serde_json::json!(20001)),
-            ("vip_aum_cny", serde_json::json!(100000)),
-        ],
-        &[],
-        &[],
-    ))
-    .expect("near");
+    let near = draft_with(20001);
     let near = nextbest::backtest::Accumulator::new(&base, &near, o.clone()).expect("accumulator");
     assert!(
         mine.merge(&near.part()).is_err(),

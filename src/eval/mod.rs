@@ -1043,44 +1043,41 @@ fn register_fast_in(engine: &mut rhai::Engine, budget: Rc<Budget>) {
             None => Ok(()),
         }
     }
+    /// Walks `list` for `value`: `direct` answers for an item of the value's own type.
+    fn walk(
+        ctx: &rhai::NativeCallContext,
+        budget: &Budget,
+        list: &mut rhai::Array,
+        value: Dynamic,
+        direct: impl Fn(&Dynamic) -> Option<bool>,
+    ) -> Result<bool, Box<EvalAltResult>> {
+        for item in list.iter_mut() {
+            tick(budget)?;
+            let equal = match direct(item) {
+                Some(equal) => equal,
+                None => other(ctx, item, value.clone())?,
+            };
+            if equal {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
     let b = budget.clone();
     engine.register_fn(
         "contains",
-        move |ctx: rhai::NativeCallContext,
-              list: &mut rhai::Array,
-              value: rhai::ImmutableString|
-              -> Result<bool, Box<EvalAltResult>> {
-            for item in list.iter_mut() {
-                tick(&b)?;
-                let direct = item.as_immutable_string_ref().ok().map(|s| *s == value);
-                let equal = match direct {
-                    Some(equal) => equal,
-                    None => other(&ctx, item, value.clone().into())?,
-                };
-                if equal {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
+        move |ctx: rhai::NativeCallContext, list: &mut rhai::Array, value: rhai::ImmutableString| {
+            walk(&ctx, &b, list, value.clone().into(), |item| {
+                item.as_immutable_string_ref().ok().map(|s| *s == value)
+            })
         },
     );
     engine.register_fn(
         "contains",
-        move |ctx: rhai::NativeCallContext,
-              list: &mut rhai::Array,
-              value: rhai::INT|
-              -> Result<bool, Box<EvalAltResult>> {
-            for item in list.iter_mut() {
-                tick(&budget)?;
-                let equal = match item.as_int() {
-                    Ok(n) => n == value,
-                    Err(_) => other(&ctx, item, value.into())?,
-                };
-                if equal {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
+        move |ctx: rhai::NativeCallContext, list: &mut rhai::Array, value: rhai::INT| {
+            walk(&ctx, &budget, list, value.into(), |item| {
+                item.as_int().ok().map(|n| n == value)
+            })
         },
     );
 }

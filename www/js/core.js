@@ -103,7 +103,7 @@ export function createCore(glue) {
       const baseKey = base ? JSON.stringify(base) : "bundled";
       if (btBase?.key !== baseKey) {
         btBase?.nb.free?.();
-        btBase = null;
+        btBase = null; // freed: not kept if the new pack fails to compile
         btBase = { key: baseKey, nb: new glue.NextBest(base ?? undefined) };
       }
       const b = btBase.nb;
